@@ -1,0 +1,356 @@
+"""The ``firecheck`` command: parses arguments, calls the engine, renders the answer.
+
+Exit codes: 0 allowed · 10 prohibited · 11 permit required · 12 uncertain · 13 out of
+scope · 2 usage or input error · 3 bad rules/zones data · 70 internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from . import __version__, render
+from .datum import parse_datum
+from .engine import Request, Span, Verdict, evaluate, evaluate_span, worst
+from .errors import DataError, FirecheckError, InputError
+from .localtime import local_today
+from .messages import Message
+from .parse import parse_date, parse_date_span, parse_lat, parse_lon, parse_point
+from .report import (
+    activity_rows,
+    document_dict,
+    hotline_dict,
+    period_rows,
+    rule_dict,
+    spans_dict,
+    verdict_dict,
+    versions,
+    zone_dict,
+)
+from .rules import RuleSet, load_rules
+from .zones import ZoneSet, load_zones
+
+EXIT_CODES = {"allowed": 0, "prohibited": 10, "permit_required": 11, "uncertain": 12,
+              "out_of_scope": 13}
+EXIT_INPUT, EXIT_DATA, EXIT_INTERNAL = 2, 3, 70
+
+app = typer.Typer(
+    name="firecheck",
+    help="固阳县防火戒严与秸秆禁烧核查 · Fire-ban and straw-burning-ban checks for Guyang County.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+class Actor(StrEnum):
+    individual = "individual"
+    unit = "unit"
+
+
+LangOpt = Annotated[Lang, typer.Option("--lang", "-l", envvar="FIRECHECK_LANG",
+                                       help="Output language: zh (中文) or en.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the stable JSON form to stdout.")]
+ZonesOpt = Annotated[Path | None, typer.Option(
+    "--zones", envvar="FIRECHECK_ZONES", help="Zones GeoJSON to use instead of the shipped one.")]
+RulesOpt = Annotated[list[Path] | None, typer.Option(
+    "--rules", help="Extra rules file or directory (e.g. a new year's notice); repeatable.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(command: F) -> F:
+    """Turn user and data errors into a message and a documented exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = getattr(kwargs.get("lang"), "value", "zh")
+        try:
+            return command(*args, **kwargs)
+        except FirecheckError as exc:
+            kind = _t(lang, "数据错误", "data error") if isinstance(exc, DataError) else _t(
+                lang, "输入错误", "input error")
+            err.print(f"[bold red]firecheck: {kind}:[/] {exc.text(lang)}", markup=True,
+                      highlight=False)
+            raise typer.Exit(EXIT_DATA if isinstance(exc, DataError) else EXIT_INPUT) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _load(zones_file: Path | None, rules_paths: list[Path] | None) -> tuple[RuleSet, ZoneSet]:
+    return load_rules(rules_paths or ()), load_zones(zones_file)
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+@guarded
+def check(
+    place: Annotated[str | None, typer.Argument(
+        help="Place as 'lat,lon' (decimal or DMS, e.g. 41.03,110.05 or 41°02′N 110°03′E).",
+        show_default=False)] = None,
+    activity: Annotated[str, typer.Option(
+        "--activity", "-a", help="What is planned: bbq, 烧烤, straw, 秸秆, entry … "
+        "(see 'firecheck activities').", show_default=False)] = ...,  # type: ignore[assignment]
+    on: Annotated[str | None, typer.Option(
+        "--date", "-d", help="Local date: 2023-04-01, 2023年4月1日, 4月1日, today, an ISO "
+        "datetime with offset, or a range 2023-05-25..2023-06-05. Default: today.",
+        show_default=False)] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day of a range.",
+                                              show_default=False)] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day of a range.",
+                                            show_default=False)] = None,
+    lat: Annotated[str | None, typer.Option("--lat", help="Latitude (instead of PLACE).",
+                                            show_default=False)] = None,
+    lon: Annotated[str | None, typer.Option("--lon", help="Longitude (instead of PLACE).",
+                                            show_default=False)] = None,
+    datum: Annotated[str, typer.Option(
+        "--datum", help="Datum of the input: wgs84 (GPS), gcj02 (Amap/Tencent/WeChat), "
+        "bd09 (Baidu).")] = "wgs84",
+    actor: Annotated[Actor | None, typer.Option(
+        "--actor", help="Show fines for an individual or a unit (default: both).",
+        show_default=False)] = None,
+    accuracy: Annotated[float, typer.Option(
+        "--accuracy", help="How far (m) the true position may be from the given one.",
+        min=0.0)] = 0.0,
+    as_json: JsonOpt = False,
+    lang: LangOpt = Lang.zh,
+    zones_file: ZonesOpt = None,
+    rules_paths: RulesOpt = None,
+) -> None:
+    """Is ACTIVITY at PLACE on DATE prohibited? Why, under which rule, what fine, whom to call.
+
+    Examples:
+
+      firecheck check 41.03,110.05 -a 烧烤 -d 2023-04-01
+
+      firecheck check --lat 41.1 --lon 110.2 --datum gcj02 -a straw -d 2023-05-25..2023-06-05 --lang en
+    """
+    today = local_today()
+    first, last = _dates(on, start, end, today)
+    point_lat, point_lon, warnings = _place(place, lat, lon)
+    rules, zones = _load(zones_file, rules_paths)
+    request = Request(point_lat, point_lon, first, activity, parse_datum(datum),
+                      actor.value if actor else None, accuracy)
+    code_lang = lang.value
+    if first == last:
+        result = evaluate(request, rules, zones)
+        result = _with_warnings(result, warnings)
+        if as_json:
+            _emit_json(verdict_dict(result))
+        else:
+            render.verdict(out, result, code_lang)
+        raise typer.Exit(EXIT_CODES[result.status])
+    spans = evaluate_span(request, last, rules, zones)
+    spans = [Span(s.start, s.end, _with_warnings(s.verdict, warnings)) for s in spans]
+    if as_json:
+        _emit_json(spans_dict(spans))
+    else:
+        render.spans(out, spans, code_lang)
+    raise typer.Exit(EXIT_CODES[worst([s.verdict.status for s in spans])])
+
+
+def _with_warnings(result: Verdict, warnings: tuple[Message, ...]) -> Verdict:
+    """Prepend the parser's warnings (e.g. a swapped lon,lat) to a verdict's own."""
+    return replace(result, warnings=warnings + result.warnings) if warnings else result
+
+
+def _dates(on: str | None, start: str | None, end: str | None, today: date) -> tuple[date, date]:
+    if on and (start or end):
+        raise InputError("give either --date or --from/--to, not both",
+                         "--date 与 --from/--to 只能二选一")
+    if start or end:
+        if not (start and end):
+            raise InputError("a range needs both --from and --to", "日期范围需要同时给出 --from 和 --to")
+        first, last = parse_date(start, today), parse_date(end, today)
+        if first > last:
+            raise InputError(f"--from {first} is after --to {last}", f"--from {first} 晚于 --to {last}")
+        return first, last
+    if on is None:
+        return today, today
+    return parse_date_span(on, today)
+
+
+def _place(place: str | None, lat: str | None,
+           lon: str | None) -> tuple[float, float, tuple[Message, ...]]:
+    if place is not None and (lat is not None or lon is not None):
+        raise InputError("give the place either as 'lat,lon' or with --lat/--lon, not both",
+                         "位置请用 'lat,lon' 或 --lat/--lon 之一给出，不要同时给出")
+    if place is not None:
+        parsed = parse_point(place)
+        return parsed.lat, parsed.lon, parsed.warnings
+    if lat is None or lon is None:
+        raise InputError("a place is needed: 'lat,lon' or both --lat and --lon",
+                         "需要位置：'lat,lon'，或同时给出 --lat 和 --lon")
+    return parse_lat(lat), parse_lon(lon), ()
+
+
+@app.command()
+@guarded
+def activities(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
+               rules_paths: RulesOpt = None) -> None:
+    """List the activities firecheck knows, with their aliases and sources.
+
+    Examples:
+
+      firecheck activities
+
+      firecheck activities --json --lang en
+    """
+    rules = load_rules(rules_paths or ())
+    if as_json:
+        _emit_json({"rules_version": rules.version, "activities": activity_rows(rules)})
+    else:
+        render.activities(out, rules, lang.value)
+
+
+@app.command()
+@guarded
+def zones(as_json: JsonOpt = False, lang: LangOpt = Lang.zh, zones_file: ZonesOpt = None) -> None:
+    """Show the loaded zones file: its hash, and each zone's geometry, accuracy and source.
+
+    Examples:
+
+      firecheck zones
+
+      firecheck zones --zones official.geojson --json
+    """
+    data = load_zones(zones_file)
+    if as_json:
+        _emit_json({"file": data.path, "version": data.version,
+                    "zones": [zone_dict(z, data) for z in data.zones]})
+    else:
+        render.zones(out, data, lang.value)
+
+
+@app.command()
+@guarded
+def periods(
+    year: Annotated[int | None, typer.Argument(help="Year (default: this year).",
+                                               show_default=False)] = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = Lang.zh,
+    rules_paths: RulesOpt = None,
+) -> None:
+    """The fire bans, fire-prevention periods and straw ban in force in YEAR.
+
+    Examples:
+
+      firecheck periods 2023
+
+      firecheck periods 2026 --lang en
+    """
+    year = year or local_today().year
+    if not 1900 <= year <= 2200:
+        raise InputError(f"year {year} is out of range (1900–2200)", f"年份 {year} 超出范围（1900–2200）")
+    rules = load_rules(rules_paths or ())
+    rows = period_rows(rules, year)
+    if as_json:
+        _emit_json({"year": year, "rules_version": rules.version, "periods": rows})
+    else:
+        render.periods(out, rows, year, lang.value)
+
+
+@app.command()
+@guarded
+def hotlines(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
+             rules_paths: RulesOpt = None) -> None:
+    """Reporting hotlines published by the notices (dialable numbers).
+
+    Examples:
+
+      firecheck hotlines
+
+      firecheck hotlines --json
+    """
+    rules = load_rules(rules_paths or ())
+    if as_json:
+        _emit_json({"hotlines": [hotline_dict(h) for h in rules.hotlines.values()]})
+    else:
+        render.hotlines(out, rules, lang.value)
+
+
+@app.command(name="rules")
+@guarded
+def rules_cmd(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
+              rules_paths: RulesOpt = None, zones_file: ZonesOpt = None) -> None:
+    """What is loaded: source documents, rules, versions (content hashes).
+
+    Examples:
+
+      firecheck rules
+
+      firecheck rules --rules my-2026-notice.toml --json
+    """
+    rules, zone_set = _load(zones_file, rules_paths)
+    if as_json:
+        _emit_json({
+            "versions": versions(rules.version, zone_set.version),
+            "files": list(rules.files),
+            "documents": [document_dict(d) for d in rules.documents.values()],
+            "rules": [rule_dict(r) for r in rules.rules],
+        })
+    else:
+        render.rules_summary(out, rules, lang.value)
+        out.print(f"zones {zone_set.version} ({zone_set.path})")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"firecheck {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.")] = False,
+) -> None:
+    """固阳县防火戒严与秸秆禁烧核查 · Fire-ban and straw-burning-ban checks for Guyang County.
+
+    Add --debug to any command to see a traceback for an internal error.
+    """
+
+
+def main() -> None:
+    """Console entry point: no traceback for anything but ``--debug`` / FIRECHECK_DEBUG=1."""
+    debug = "--debug" in sys.argv or os.environ.get("FIRECHECK_DEBUG") == "1"
+    if "--debug" in sys.argv:
+        sys.argv.remove("--debug")
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:  # an internal error: short report, distinct exit code
+        if debug:
+            traceback.print_exc()
+        else:
+            err.print(f"firecheck: internal error ({type(exc).__name__}: {exc}). "
+                      "Please report it; rerun with --debug for details.")
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,335 @@
+"""The rule engine: ``evaluate(request, rules, zones) -> Verdict``.
+
+Pure functions over loaded data. Evaluation has two steps: :func:`locate` measures a place
+against the county line and the mapped zones (independent of the date), and :func:`judge`
+applies the rules in force on one day to that place. A date range locates once and judges
+each day (:func:`evaluate_span`); batch processing reuses the same two steps.
+
+Certainty: a zone edge drawn with accuracy A and a place known to ±a metres decide a
+buffer of B metres only outside the band |distance − B| < A + a; inside that band the
+answer is ``uncertain``. Zones a rule lists but no file maps make an in-county place
+``uncertain`` too, never ``allowed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Literal
+
+from .activities import Activity
+from .datum import Datum, to_wgs84
+from .errors import InputError
+from .messages import Message
+from .projection import to_local
+from .rules import Fine, Hotline, Rule, RuleSet, Selected
+from .zones import Measure, ZoneSet
+
+Status = Literal["prohibited", "uncertain", "permit_required", "allowed", "out_of_scope"]
+STATUSES: tuple[Status, ...] = ("prohibited", "uncertain", "permit_required", "allowed",
+                                "out_of_scope")
+SEVERITY: dict[str, int] = {"allowed": 0, "permit_required": 1, "uncertain": 2, "prohibited": 3}
+Scope = Literal["inside", "near_boundary", "outside"]
+Actor = Literal["individual", "unit"]
+FIRE_ALARM = "fire-alarm-12119"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One question: may ``activity`` happen at (lat, lon) on ``day``?"""
+
+    lat: float
+    lon: float
+    day: date
+    activity: str  # id or any alias
+    datum: Datum = "wgs84"
+    actor: Actor | None = None
+    accuracy_m: float = 0.0  # how far the true position may be from (lat, lon)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a request lies: WGS-84 position, county scope and nearby mapped zones."""
+
+    lat: float
+    lon: float
+    accuracy_m: float
+    county_edge_m: float  # signed: negative inside the county
+    scope: Scope
+    measures: tuple[Measure, ...]
+    warnings: tuple[Message, ...]
+
+
+@dataclass(frozen=True)
+class ZoneHit:
+    """A zone a reason refers to, with the place's position relative to it."""
+
+    id: str
+    designation: str
+    name_zh: str
+    name_en: str
+    position: Literal["inside", "buffer", "outside", "unknown"]
+    edge_m: float | None  # signed distance to the zone edge; negative inside
+    buffer_m: float | None
+    accuracy_m: float | None
+    completeness: str
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a verdict is what it is: one rule (or the scope) applied to the place and day."""
+
+    code: str
+    effect: Status
+    rule: Rule | None
+    period: tuple[date, date] | None
+    zones: tuple[ZoneHit, ...] = ()
+    assumed_from: int | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to a :class:`Request`."""
+
+    status: Status
+    request: Request
+    activity: Activity
+    place: Place
+    reasons: tuple[Reason, ...]
+    fines: tuple[Fine, ...]
+    hotlines: tuple[Hotline, ...]
+    assumptions: tuple[Message, ...]
+    warnings: tuple[Message, ...]
+    notes: tuple[Message, ...]
+    rules_version: str
+    zones_version: str
+
+
+@dataclass(frozen=True)
+class Span:
+    """Consecutive days that share one verdict."""
+
+    start: date
+    end: date
+    verdict: Verdict
+
+
+def evaluate(request: Request, rules: RuleSet, zones: ZoneSet) -> Verdict:
+    """Decide one request."""
+    activity = rules.activities.resolve(request.activity)
+    return judge(request, activity, locate(request, zones), rules, zones)
+
+
+def evaluate_span(request: Request, end: date, rules: RuleSet, zones: ZoneSet) -> list[Span]:
+    """Decide every day from ``request.day`` to ``end`` and group equal consecutive days."""
+    if end < request.day:
+        raise InputError(f"the range ends ({end}) before it starts ({request.day})",
+                         f"日期范围的结束日（{end}）早于开始日（{request.day}）")
+    activity = rules.activities.resolve(request.activity)
+    place = locate(request, zones)
+    spans: list[Span] = []
+    day = request.day
+    while day <= end:
+        verdict = judge(replace(request, day=day), activity, place, rules, zones)
+        if spans and _same(spans[-1].verdict, verdict):
+            spans[-1] = replace(spans[-1], end=day)
+        else:
+            spans.append(Span(day, day, verdict))
+        day += timedelta(days=1)
+    return spans
+
+
+def worst(statuses: list[Status]) -> Status:
+    """The most restrictive status; ``out_of_scope`` only when every day is out of scope."""
+    ranked = [s for s in statuses if s in SEVERITY]
+    return max(ranked, key=SEVERITY.__getitem__) if ranked else "out_of_scope"
+
+
+def _same(a: Verdict, b: Verdict) -> bool:
+    def key(v: Verdict) -> tuple:
+        return v.status, tuple((r.code, r.rule and r.rule.id, r.period) for r in v.reasons)
+
+    return key(a) == key(b)
+
+
+# ---------------------------------------------------------------------------- locate
+
+
+def locate(request: Request, zones: ZoneSet) -> Place:
+    """Measure the request's place; converts its datum to WGS-84 first."""
+    if request.accuracy_m < 0 or request.accuracy_m != request.accuracy_m:
+        raise InputError("position accuracy must be a non-negative number of metres",
+                         "位置精度必须是非负的米数")
+    lat, lon = to_wgs84(request.lat, request.lon, request.datum)
+    warnings: list[Message] = []
+    if request.datum != "wgs84":
+        x0, y0 = to_local(request.lon, request.lat)
+        x1, y1 = to_local(lon, lat)
+        moved = float(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
+        warnings.append(Message(
+            "datum_converted",
+            f"{request.datum.upper()} coordinates converted to WGS-84 "
+            f"({lat:.6f}, {lon:.6f}): moved {moved:.0f} m.",
+            f"{request.datum.upper()} 坐标已换算为 WGS-84（{lat:.6f}, {lon:.6f}），偏移 {moved:.0f} 米。",
+        ))
+    x, y = (float(v) for v in to_local(lon, lat))
+    county_edge = zones.county_edge(x, y)
+    band = (zones.county.accuracy_m or 0.0) + request.accuracy_m
+    scope: Scope = ("inside" if county_edge <= -band
+                    else "outside" if county_edge > band else "near_boundary")
+    return Place(float(lat), float(lon), request.accuracy_m, county_edge, scope,
+                 tuple(zones.measure(x, y, request.accuracy_m)), tuple(warnings))
+
+
+# ----------------------------------------------------------------------------- judge
+
+
+def judge(request: Request, activity: Activity, place: Place, rules: RuleSet,
+          zones: ZoneSet) -> Verdict:
+    """Apply the rules in force on ``request.day`` to an already located place."""
+    day = request.day
+    if place.scope == "outside":
+        reason = Reason("outside_county", "out_of_scope", None, None)
+        return _verdict("out_of_scope", request, activity, place, [reason], [], rules, zones,
+                        notes=[])
+    selected, notes = rules.select(day, activity.id)
+    reasons: list[Reason] = []
+    for chosen in selected:
+        period = chosen.rule.period_on(day)
+        if period is None:
+            notes.append(_outside_periods(chosen.rule))
+            continue
+        first, last = period.dates_around(day)
+        rule = chosen.rule
+        span = (max(first, rule.valid_from or first), min(last, rule.valid_to or last))
+        reasons += _apply(chosen, span, place, zones)
+    status = worst([r.effect for r in reasons] or ["allowed"])
+    if place.scope == "near_boundary" and status != "allowed":
+        reasons.append(Reason("near_county_boundary", "uncertain", None, None))
+        status = "uncertain"
+    return _verdict(status, request, activity, place, reasons, selected, rules, zones, notes)
+
+
+def _apply(chosen: Selected, period: tuple[date, date], place: Place,
+           zones: ZoneSet) -> list[Reason]:
+    """Reasons one in-period rule gives for the place."""
+    rule = chosen.rule
+    if rule.where == "county":
+        return [Reason(rule.kind, rule.effect, rule, period, (), chosen.assumed_from)]
+    certain: list[ZoneHit] = []
+    near: list[ZoneHit] = []
+    open_: list[ZoneHit] = []
+    for designation in rule.zones:
+        found = [m for m in place.measures if m.zone.designation == designation]
+        decided = near_found = False
+        for m in found:
+            buffer_m = m.zone.buffer_m if rule.where == "zones_and_buffer" else 0.0
+            band = (m.zone.accuracy_m or 0.0) + place.accuracy_m
+            if m.edge_m <= buffer_m - band:
+                certain.append(_hit(m, buffer_m))
+                decided = True
+            elif m.edge_m <= buffer_m + band:
+                near.append(_hit(m, buffer_m))
+                near_found = True
+        if not decided and not near_found and zones.completeness(designation) != "complete":
+            name_zh, name_en = zones.designation_names(designation)
+            open_.append(ZoneHit(designation, designation, name_zh, name_en, "unknown", None,
+                                 None, None, zones.completeness(designation)))
+    reasons = []
+    if certain:
+        reasons.append(Reason(rule.kind, rule.effect, rule, period, tuple(certain),
+                              chosen.assumed_from))
+    if near:
+        reasons.append(Reason(f"{rule.kind}_near_edge", "uncertain", rule, period, tuple(near),
+                              chosen.assumed_from))
+    if open_ and not certain:
+        reasons.append(Reason(f"{rule.kind}_unmapped_zones", "uncertain", rule, period,
+                              tuple(open_), chosen.assumed_from))
+    return reasons
+
+
+def _hit(m: Measure, buffer_m: float) -> ZoneHit:
+    z = m.zone
+    position = "inside" if m.edge_m <= 0 else "buffer" if m.edge_m <= buffer_m else "outside"
+    return ZoneHit(z.id, z.designation, z.name_zh, z.name_en, position, m.edge_m, buffer_m,
+                   z.accuracy_m, z.completeness)
+
+
+def _outside_periods(rule: Rule) -> Message:
+    labels = ", ".join(p.label() for p in rule.periods)
+    return Message("outside_period", f"{rule.title_en}: not in its period ({labels}).",
+                   f"{rule.title_zh}：不在其期间内（{labels}）。")
+
+
+def _verdict(status: Status, request: Request, activity: Activity, place: Place,
+             reasons: list[Reason], selected: list[Selected], rules: RuleSet, zones: ZoneSet,
+             notes: list[Message]) -> Verdict:
+    applied = [r.rule for r in reasons if r.rule is not None]
+    fines = _fines(applied, request.day, rules)
+    return Verdict(
+        status=status, request=request, activity=activity, place=place,
+        reasons=tuple(reasons), fines=tuple(fines), hotlines=tuple(_hotlines(applied, rules)),
+        assumptions=tuple(_assumptions(request.day, selected, reasons, fines)),
+        warnings=place.warnings, notes=tuple(notes),
+        rules_version=rules.version, zones_version=zones.version,
+    )
+
+
+def _fines(applied: list[Rule], day: date, rules: RuleSet) -> list[Fine]:
+    seen: dict[str, Fine] = {}
+    for rule in applied:
+        for fid in rule.fines:
+            fine = rules.fines[fid]
+            if fine.in_force(day):
+                seen.setdefault(fid, fine)
+    return list(seen.values())
+
+
+def _hotlines(applied: list[Rule], rules: RuleSet) -> list[Hotline]:
+    ids = [FIRE_ALARM] + [h for rule in applied for h in rule.hotlines]
+    by_number: dict[str, Hotline] = {}
+    for hid in ids:
+        if hid in rules.hotlines:
+            line = rules.hotlines[hid]
+            by_number.setdefault(line.number, line)
+    return list(by_number.values())
+
+
+def _assumptions(day: date, selected: list[Selected], reasons: list[Reason],
+                 fines: list[Fine]) -> list[Message]:
+    out: list[Message] = []
+    for chosen in selected:
+        if chosen.assumed_from is not None:
+            year, doc = chosen.assumed_from, chosen.rule.document
+            out.append(Message(
+                "assumed_recurrence",
+                f"{chosen.rule.title_en}: dates from the {year} notice; no {day.year} "
+                f"notice loaded, so they are assumed to recur ({doc.title_en}).",
+                f"{chosen.rule.title_zh}：日期沿用{year}年通告；未载入{day.year}年通告，"
+                f"假定逐年相同（{doc.title_zh}）。",
+            ))
+    for rule in dict.fromkeys(r.rule for r in reasons if r.rule is not None):
+        if rule.inference:
+            out.append(Message("inferred_applicability", rule.condition_en or "",
+                               rule.condition_zh or ""))
+        if rule.document.status == "secondary":
+            out.append(Message(
+                "secondary_source",
+                f"{rule.document.title_en}: known only from secondary copies.",
+                f"{rule.document.title_zh}：仅有二手来源，原文未核实。",
+            ))
+    lands = {f.land_type for f in fines}
+    if {"forest", "grassland"} <= lands:
+        out.append(Message(
+            "land_type_unknown",
+            "Land type (forest or grassland) is not known here: both provisions are shown.",
+            "此处地类（林地或草原）未知：两类条款均列出。",
+        ))
+    if sum(1 for f in fines if f.individual or f.unit) > 1:
+        out.append(Message(
+            "one_fine_per_act",
+            "One act gets one fine; where several provisions apply, the higher one is used "
+            "(Administrative Penalty Law 2021, Art. 29).",
+            "同一违法行为不得给予两次以上罚款；同时违反多个规定的，按罚款数额高的规定处罚（《行政处罚法》第二十九条）。",
+        ))
+    return list(dict.fromkeys(out))

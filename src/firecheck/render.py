@@ -1,0 +1,202 @@
+"""Human-readable rich output for verdicts and the loaded data, in Chinese or English."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .engine import Span, Verdict, worst
+from .explain import CERTAINTY_LABEL, EFFECT_LABEL, LAND_LABEL, explain, fine_range, pick
+from .explain import status_label as label
+from .rules import Hotline, RuleSet
+from .zones import ZoneSet
+
+STYLE = {
+    "prohibited": "bold white on red",
+    "permit_required": "bold black on yellow",
+    "uncertain": "bold black on bright_magenta",
+    "allowed": "bold white on green",
+    "out_of_scope": "bold white on blue",
+}
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def verdict(console: Console, v: Verdict, lang: str) -> None:
+    """Print one verdict."""
+    console.print(Panel(Group(*_verdict_parts(v, lang)), title="firecheck", expand=False))
+
+
+def spans(console: Console, items: list[Span], lang: str) -> None:
+    """Print a date-range answer: a summary table of runs of days, then each distinct verdict."""
+    status = worst([s.verdict.status for s in items])
+    table = Table(title=_t(lang, "逐日结果", "Day by day"), show_lines=False)
+    for head in (_t(lang, "起", "From"), _t(lang, "止", "To"), _t(lang, "天数", "Days"),
+                 _t(lang, "结论", "Status"), _t(lang, "依据", "Why")):
+        table.add_column(head)
+    for s in items:
+        why = "; ".join(dict.fromkeys(
+            (r.rule.title_zh if lang == "zh" else r.rule.title_en)[:40] if r.rule else r.code
+            for r in s.verdict.reasons)) or "—"
+        table.add_row(s.start.isoformat(), s.end.isoformat(), str((s.end - s.start).days + 1),
+                      Text(label(s.verdict.status, lang), style=STYLE[s.verdict.status]), why)
+    console.print(Text(f" {label(status, lang)} ", style=STYLE[status]),
+                  _t(lang, "（整个日期范围内最严格的结论）", "(the strictest answer over the range)"))
+    console.print(table)
+    for s in items:
+        if s.verdict.reasons:
+            console.rule(f"{s.start} – {s.end}")
+            verdict(console, s.verdict, lang)
+
+
+def _verdict_parts(v: Verdict, lang: str) -> list:
+    req, place = v.request, v.place
+    parts: list = [Text(f" {label(v.status, lang)} ", style=STYLE[v.status])]
+    parts.append(Text(
+        f"{_t(lang, '活动', 'Activity')}: {v.activity.name(lang)}   "
+        f"{_t(lang, '日期', 'Date')}: {req.day.isoformat()}\n"
+        f"{_t(lang, '位置', 'Place')}: {place.lat:.6f}, {place.lon:.6f} (WGS-84)"
+        + (f"  ← {req.datum.upper()} {req.lat}, {req.lon}" if req.datum != "wgs84" else "")
+    ))
+    if v.reasons:
+        parts.append(Text(_t(lang, "\n依据", "\nWhy"), style="bold"))
+        for i, reason in enumerate(v.reasons, 1):
+            effect = pick(EFFECT_LABEL[reason.effect], lang)
+            parts.append(Text(f"{i}. [{effect}] {explain(reason, v, lang)}"))
+            if reason.rule:
+                rule, doc = reason.rule, reason.rule.document
+                title = f"《{doc.title_zh}》" + ("" if lang == "zh" else f" ({doc.title_en})")
+                cite = (f"   {_t(lang, '出处', 'Source')}: {title} {rule.clause}"
+                        f"{'，' + doc.number if doc.number else ''}，{doc.issuer_zh}，{doc.date}"
+                        f" [{pick(CERTAINTY_LABEL[doc.status], lang)}]")
+                if reason.period:
+                    cite += (f"\n   {_t(lang, '期间', 'Period')}: {reason.period[0]} – "
+                             f"{reason.period[1]}")
+                if reason.assumed_from:
+                    cite += _t(lang, f"（沿用{reason.assumed_from}年日期，假定逐年相同）",
+                               f" (dates of {reason.assumed_from}, assumed to recur)")
+                for req_zh, req_en in zip(rule.requirements_zh, rule.requirements_en,
+                                          strict=True):
+                    cite += f"\n   • {_t(lang, req_zh, req_en)}"
+                parts.append(Text(cite, style="dim"))
+    if v.fines:
+        parts.append(_fines_table(v, lang))
+    parts.append(_hotline_table(list(v.hotlines), lang))
+    for title, messages, style in ((_t(lang, "假定", "Assumptions"), v.assumptions, "yellow"),
+                                   (_t(lang, "提示", "Warnings"), v.warnings, "yellow"),
+                                   (_t(lang, "说明", "Notes"), v.notes, "dim")):
+        if messages:
+            parts.append(Text(f"{title}:\n" + "\n".join(f" • {m.text(lang)}" for m in messages),
+                              style=style))
+    parts.append(Text(f"{_t(lang, '规则版本', 'rules')} {v.rules_version[:19]}  "
+                      f"{_t(lang, '区域数据版本', 'zones')} {v.zones_version[:19]}", style="dim"))
+    return parts
+
+
+def _fines_table(v: Verdict, lang: str) -> Table:
+    table = Table(title=_t(lang, "可能的处罚（按行为发生日适用的规定）",
+                           "Possible penalties (provisions in force on the day of the act)"))
+    for head in (_t(lang, "条款", "Provision"), _t(lang, "地类", "Land"),
+                 _t(lang, "行为", "Conduct"), _t(lang, "罚款", "Fine"),
+                 _t(lang, "状态", "Status")):
+        table.add_column(head, overflow="fold")
+    for f in v.fines:
+        conduct = _t(lang, f.conduct_zh, f.conduct_en)
+        condition = _t(lang, f.condition_zh or "", f.condition_en or "")
+        if condition:
+            conduct += f" ({condition})"
+        status = pick(CERTAINTY_LABEL[f.status], lang)
+        table.add_row(_t(lang, f.provision_zh, f.provision_en), pick(LAND_LABEL[f.land_type], lang),
+                      conduct, fine_range(f, v.request.actor, lang),
+                      Text(status, style="bold red" if f.status == "unconfirmed" else ""))
+    return table
+
+
+def _hotline_table(lines: list[Hotline], lang: str) -> Table:
+    table = Table(title=_t(lang, "电话", "Whom to call"))
+    table.add_column(_t(lang, "号码", "Number"), style="bold")
+    table.add_column(_t(lang, "单位", "Who"))
+    for line in lines:
+        table.add_row(line.number, _t(lang, line.name_zh, line.name_en))
+    return table
+
+
+def activities(console: Console, rules: RuleSet, lang: str) -> None:
+    table = Table(title=_t(lang, "活动", "Activities"))
+    for head in ("id", _t(lang, "名称", "Name"), _t(lang, "别名", "Aliases"),
+                 _t(lang, "出处", "Source")):
+        table.add_column(head, overflow="fold")
+    for a in rules.activities:
+        doc = rules.documents[a.document]
+        table.add_row(a.id, a.name(lang), ", ".join(a.aliases),
+                      f"{_t(lang, doc.title_zh, doc.title_en)} {a.clause}")
+    console.print(table)
+
+
+def zones(console: Console, data: ZoneSet, lang: str) -> None:
+    console.print(f"{_t(lang, '区域文件', 'Zones file')}: {data.path}\n{data.version}")
+    table = Table()
+    for head in ("id", _t(lang, "名称", "Name"), _t(lang, "几何", "Geometry"),
+                 _t(lang, "缓冲", "Buffer"), _t(lang, "精度", "Accuracy"),
+                 _t(lang, "来源", "Source")):
+        table.add_column(head, overflow="fold")
+    for z in data.zones:
+        geom = z.shape.geom_type if z.shape is not None else _t(lang, "无（未测绘）", "none (unmapped)")
+        if z.completeness == "partial":
+            geom += _t(lang, "（近似/不完整）", " (approximate/partial)")
+        acc = f"±{z.accuracy_m:.0f} m" if z.accuracy_m is not None else "—"
+        table.add_row(z.id, z.name(lang), geom, f"{z.buffer_m:.0f} m", acc,
+                      z.geometry_source or z.source)
+    console.print(table)
+
+
+def periods(console: Console, rows: list[dict], year: int, lang: str) -> None:
+    table = Table(title=_t(lang, f"{year} 年的期间", f"Periods in {year}"))
+    for head in (_t(lang, "规则", "Rule"), _t(lang, "期间", "Dates"), _t(lang, "效力", "Effect"),
+                 _t(lang, "出处", "Source")):
+        table.add_column(head, overflow="fold")
+    for row in rows:
+        dates = "\n".join(f"{a} – {b}" for a, b in row["dates"])
+        if row["assumed_from_year"]:
+            dates += _t(lang, f"\n（沿用{row['assumed_from_year']}年通告日期，假定逐年相同）",
+                        f"\n(dates of the {row['assumed_from_year']} notice, assumed to recur)")
+        source = f"{row['document_title_' + lang]} {row['clause']} [{row['status']}]"
+        table.add_row(row["title_" + lang], dates, pick(EFFECT_LABEL[row["effect"]], lang), source)
+    console.print(table)
+
+
+def hotlines(console: Console, rules: RuleSet, lang: str) -> None:
+    table = Table(title=_t(lang, "电话", "Hotlines"))
+    for head in (_t(lang, "号码", "Number"), _t(lang, "单位", "Who"), _t(lang, "出处", "Source")):
+        table.add_column(head, overflow="fold")
+    for line in rules.hotlines.values():
+        printed = f" ({_t(lang, '原文', 'printed')} {line.printed})" if line.printed else ""
+        table.add_row(line.number + printed, _t(lang, line.name_zh, line.name_en),
+                      f"{_t(lang, line.document.title_zh, line.document.title_en)} {line.clause}")
+    console.print(table)
+
+
+def rules_summary(console: Console, rules: RuleSet, lang: str) -> None:
+    console.print(f"{_t(lang, '规则版本', 'Rules version')}: {rules.version}")
+    table = Table(title=_t(lang, "已载入的出处文件", "Loaded source documents"))
+    for head in ("id", _t(lang, "标题", "Title"), _t(lang, "文号/日期", "Number / date"),
+                 _t(lang, "状态", "Status"), _t(lang, "文件", "File")):
+        table.add_column(head, overflow="fold")
+    for doc in rules.documents.values():
+        table.add_row(doc.id, _t(lang, doc.title_zh, doc.title_en),
+                      " ".join(x for x in (doc.number, str(doc.date or "")) if x),
+                      pick(CERTAINTY_LABEL[doc.status], lang), doc.file)
+    console.print(table)
+    table = Table(title=_t(lang, "规则", "Rules"))
+    for head in ("id", _t(lang, "内容", "Rule"), _t(lang, "期间", "Periods"),
+                 _t(lang, "条款", "Clause")):
+        table.add_column(head, overflow="fold")
+    for rule in rules.rules:
+        when = ", ".join(p.label() for p in rule.periods)
+        when += f" ({rule.year})" if rule.year else f" ({_t(lang, '自', 'from')} {rule.valid_from})"
+        table.add_row(rule.id, _t(lang, rule.title_zh, rule.title_en), when, rule.clause)
+    console.print(table)

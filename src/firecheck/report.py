@@ -1,0 +1,184 @@
+"""The stable JSON form of verdicts and of the loaded data (English keys, both languages)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from . import __version__
+from .engine import Reason, Span, Verdict, ZoneHit, worst
+from .explain import explain
+from .rules import Document, Fine, Hotline, Rule, RuleSet
+from .zones import Zone, ZoneSet
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _metres(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def document_dict(doc: Document) -> dict[str, Any]:
+    return {
+        "id": doc.id, "title_zh": doc.title_zh, "title_en": doc.title_en,
+        "issuer_zh": doc.issuer_zh, "issuer_en": doc.issuer_en, "number": doc.number,
+        "date": _day(doc.date), "effective": _day(doc.effective),
+        "repealed": _day(doc.repealed), "status": doc.status, "source": doc.source,
+        "file": doc.file,
+    }
+
+
+def zone_hit_dict(z: ZoneHit) -> dict[str, Any]:
+    return {
+        "id": z.id, "designation": z.designation, "name_zh": z.name_zh, "name_en": z.name_en,
+        "position": z.position, "edge_distance_m": _metres(z.edge_m),
+        "buffer_m": z.buffer_m, "accuracy_m": z.accuracy_m, "completeness": z.completeness,
+    }
+
+
+def reason_dict(reason: Reason, verdict: Verdict) -> dict[str, Any]:
+    rule = reason.rule
+    out: dict[str, Any] = {
+        "code": reason.code,
+        "effect": reason.effect,
+        "explanation_zh": explain(reason, verdict, "zh"),
+        "explanation_en": explain(reason, verdict, "en"),
+        "rule_id": rule.id if rule else None,
+        "period": {"start": _day(reason.period[0]), "end": _day(reason.period[1])}
+        if reason.period else None,
+        "assumed_from_year": reason.assumed_from,
+        "zones": [zone_hit_dict(z) for z in reason.zones],
+    }
+    if rule:
+        out["citation"] = {
+            "document": rule.document.id, "title_zh": rule.document.title_zh,
+            "title_en": rule.document.title_en, "issuer_zh": rule.document.issuer_zh,
+            "number": rule.document.number, "date": _day(rule.document.date),
+            "clause": rule.clause, "status": rule.document.status,
+        }
+        out["requirements_zh"] = list(rule.requirements_zh)
+        out["requirements_en"] = list(rule.requirements_en)
+        out["condition_zh"], out["condition_en"] = rule.condition_zh, rule.condition_en
+        out["note_zh"], out["note_en"] = rule.note_zh, rule.note_en
+    return out
+
+
+def fine_dict(fine: Fine) -> dict[str, Any]:
+    return {
+        "id": fine.id, "document": fine.document.id, "provision_zh": fine.provision_zh,
+        "provision_en": fine.provision_en, "conduct_zh": fine.conduct_zh,
+        "conduct_en": fine.conduct_en, "condition_zh": fine.condition_zh,
+        "condition_en": fine.condition_en, "land_type": fine.land_type,
+        "valid_from": _day(fine.valid_from), "valid_to": _day(fine.valid_to),
+        "individual_yuan": asdict(fine.individual) if fine.individual else None,
+        "unit_yuan": asdict(fine.unit) if fine.unit else None,
+        "multiple_zh": fine.multiple_zh, "multiple_en": fine.multiple_en,
+        "also_zh": fine.also_zh, "also_en": fine.also_en, "enforcer_zh": fine.enforcer_zh,
+        "enforcer_en": fine.enforcer_en, "status": fine.status, "note_zh": fine.note_zh,
+        "note_en": fine.note_en, "source": fine.source,
+    }
+
+
+def hotline_dict(line: Hotline) -> dict[str, Any]:
+    return {
+        "id": line.id, "number": line.number, "printed": line.printed,
+        "name_zh": line.name_zh, "name_en": line.name_en, "document": line.document.id,
+        "clause": line.clause,
+    }
+
+
+def verdict_dict(verdict: Verdict) -> dict[str, Any]:
+    """A verdict as plain JSON-ready data."""
+    req, place, act = verdict.request, verdict.place, verdict.activity
+    return {
+        "status": verdict.status,
+        "date": req.day.isoformat(),
+        "activity": {"id": act.id, "name_zh": act.name_zh, "name_en": act.name_en,
+                     "category": act.category},
+        "query": {"lat": req.lat, "lon": req.lon, "datum": req.datum, "actor": req.actor,
+                  "accuracy_m": req.accuracy_m},
+        "place": {"lat": round(place.lat, 7), "lon": round(place.lon, 7), "datum": "wgs84",
+                  "county_scope": place.scope,
+                  "county_edge_distance_m": _metres(place.county_edge_m)},
+        "reasons": [reason_dict(r, verdict) for r in verdict.reasons],
+        "fines": [fine_dict(f) for f in verdict.fines],
+        "hotlines": [hotline_dict(h) for h in verdict.hotlines],
+        "assumptions": [m.to_dict() for m in verdict.assumptions],
+        "warnings": [m.to_dict() for m in verdict.warnings],
+        "notes": [m.to_dict() for m in verdict.notes],
+        "versions": versions(verdict.rules_version, verdict.zones_version),
+    }
+
+
+def spans_dict(spans: list[Span]) -> dict[str, Any]:
+    """A date-range answer: the worst status and each run of equal days."""
+    return {
+        "status": worst([s.verdict.status for s in spans]),
+        "from": spans[0].start.isoformat(),
+        "to": spans[-1].end.isoformat(),
+        "spans": [{"start": s.start.isoformat(), "end": s.end.isoformat(),
+                   **verdict_dict(s.verdict)} for s in spans],
+    }
+
+
+def versions(rules_version: str, zones_version: str) -> dict[str, str]:
+    return {"firecheck": __version__, "rules": rules_version, "zones": zones_version}
+
+
+def rule_dict(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id, "kind": rule.kind, "series": rule.series, "document": rule.document.id,
+        "clause": rule.clause, "title_zh": rule.title_zh, "title_en": rule.title_en,
+        "year": rule.year, "recurs_assumed": rule.recurs_assumed,
+        "valid_from": _day(rule.valid_from), "valid_to": _day(rule.valid_to),
+        "periods": [p.label() for p in rule.periods], "activities": sorted(rule.activities),
+        "where": rule.where, "zones": list(rule.zones), "effect": rule.effect,
+        "inference": rule.inference, "fines": list(rule.fines), "hotlines": list(rule.hotlines),
+    }
+
+
+def zone_dict(zone: Zone, zones: ZoneSet) -> dict[str, Any]:
+    return {
+        "id": zone.id, "designation": zone.designation, "name_zh": zone.name_zh,
+        "name_en": zone.name_en, "kind": zone.kind, "level": zone.level,
+        "buffer_m": zone.buffer_m, "accuracy_m": zone.accuracy_m,
+        "completeness": zone.completeness, "geometry_type": zone.shape.geom_type
+        if zone.shape is not None else None,
+        "geometry_source": zone.geometry_source, "source": zone.source,
+        "designation_completeness": zones.completeness(zone.designation)
+        if zone is not zones.county else "complete",
+    }
+
+
+def period_rows(rules: RuleSet, year: int) -> list[dict[str, Any]]:
+    """Every rule's concrete dates in ``year`` (calendar view), clipped to its validity."""
+    rows = []
+    for chosen in rules.select_year(year):
+        rule = chosen.rule
+        dates = []
+        for period in rule.periods:
+            for first, last in period.occurrences(year):
+                first = max(first, rule.valid_from or first)
+                last = min(last, rule.valid_to or last)
+                if first <= last and first.year <= year <= last.year:
+                    dates.append((first, last))
+        rows.append({
+            "rule_id": rule.id, "kind": rule.kind, "title_zh": rule.title_zh,
+            "title_en": rule.title_en, "effect": rule.effect, "where": rule.where,
+            "dates": [(a.isoformat(), b.isoformat()) for a, b in sorted(dates)],
+            "assumed_from_year": chosen.assumed_from, "document": rule.document.id,
+            "document_title_zh": rule.document.title_zh,
+            "document_title_en": rule.document.title_en, "clause": rule.clause,
+            "status": rule.document.status, "inference": rule.inference,
+        })
+    return rows
+
+
+def activity_rows(rules: RuleSet) -> list[dict[str, Any]]:
+    """The activity vocabulary with each activity's citation."""
+    return [{"id": a.id, "category": a.category, "name_zh": a.name_zh, "name_en": a.name_en,
+             "aliases": list(a.aliases), "document": a.document, "clause": a.clause}
+            for a in rules.activities]

@@ -1,0 +1,168 @@
+"""The command line: exit codes, JSON form, languages, and clear errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from firecheck.cli import EXIT_CODES, app
+
+from conftest import EXACT
+
+runner = CliRunner()
+
+
+def run(*args: str, zones: Path | None = None) -> tuple[int, str, str]:
+    argv = list(args) + (["--zones", str(zones)] if zones else [])
+    result = runner.invoke(app, argv)
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def place(metres: float) -> str:
+    lat, lon = EXACT.east_of_edge(metres)
+    return f"{lat:.8f},{lon:.8f}"
+
+
+def test_check_json_prohibited(synthetic_zones_path: Path) -> None:
+    code, out, _ = run("check", place(100), "-a", "烧烤", "-d", "2023-04-01", "--json",
+                       zones=synthetic_zones_path)
+    data = json.loads(out)
+    assert code == EXIT_CODES["prohibited"] == 10
+    assert data["status"] == "prohibited"
+    reason = next(r for r in data["reasons"] if r["code"] == "fire_ban")
+    assert reason["zones"][0]["edge_distance_m"] == pytest.approx(100, abs=0.1)
+    assert reason["citation"]["date"] == "2023-03-13"
+    assert reason["period"] == {"start": "2023-03-15", "end": "2023-05-31"}
+    assert data["versions"]["rules"].startswith("sha256:")
+    assert data["versions"]["zones"].startswith("sha256:")
+    assert data["hotlines"][0]["number"] == "12119"
+
+
+def test_time_zone_edge_on_the_command_line(synthetic_zones_path: Path) -> None:
+    """16:30 UTC on 14 March is 00:30 on 15 March in Guyang: the ban has begun."""
+    code, out, _ = run("check", place(100), "-a", "bbq", "-d", "2023-03-14T16:30Z", "--json",
+                       zones=synthetic_zones_path)
+    assert code == 10 and json.loads(out)["date"] == "2023-03-15"
+    code, out, _ = run("check", place(100), "-a", "bbq", "-d", "2023-03-14T15:59Z", "--json",
+                       zones=synthetic_zones_path)
+    assert code != 10 and json.loads(out)["date"] == "2023-03-14"
+
+
+def test_range_json_and_exit_code(synthetic_zones_path: Path) -> None:
+    code, out, _ = run("check", place(100), "-a", "bbq", "-d", "2023-05-25..2023-06-05",
+                       "--json", zones=synthetic_zones_path)
+    data = json.loads(out)
+    assert code == 10 and data["status"] == "prohibited"
+    assert [(s["start"], s["end"], s["status"]) for s in data["spans"]] == [
+        ("2023-05-25", "2023-05-31", "prohibited"),
+        ("2023-06-01", "2023-06-05", "permit_required"),
+    ]
+    same = run("check", place(100), "-a", "bbq", "--from", "2023-05-25", "--to", "2023-06-05",
+               "--json", zones=synthetic_zones_path)
+    assert same[1] == out
+
+
+def test_output_is_deterministic(synthetic_zones_path: Path) -> None:
+    args = ("check", place(450), "-a", "bbq", "-d", "2023-11-10", "--json")
+    assert run(*args, zones=synthetic_zones_path)[1] == run(*args, zones=synthetic_zones_path)[1]
+
+
+@pytest.mark.parametrize(("lang", "word"), [("zh", "禁止"), ("en", "PROHIBITED")])
+def test_human_output_languages(synthetic_zones_path: Path, lang: str, word: str) -> None:
+    code, out, _ = run("check", place(100), "-a", "bbq", "-d", "2023-04-01", "--lang", lang,
+                       zones=synthetic_zones_path)
+    assert code == 10 and word in out and "12119" in out
+
+
+def test_exit_codes_per_status(synthetic_zones_path: Path) -> None:
+    cases = {
+        "allowed": (place(3000), "2023-07-01"),
+        "permit_required": (place(3000), "2023-04-01"),
+        "out_of_scope": ("40.5,110.0", "2023-04-01"),
+    }
+    for status, (where, day) in cases.items():
+        code, _, _ = run("check", where, "-a", "bbq", "-d", day, zones=synthetic_zones_path)
+        assert code == EXIT_CODES[status], status
+    assert run("check", "41.03,110.05", "-a", "bbq", "-d", "2023-04-01")[0] == 12  # shipped data
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "41.03", "-a", "bbq"),
+    ("check", "nan,110", "-a", "bbq"),
+    ("check", "95,110", "-a", "bbq"),
+    ("check", "abc", "-a", "bbq"),
+    ("check", "41.03,110.05", "-a", "bbq", "-d", "2023-02-30"),
+    ("check", "41.03,110.05", "-a", "bbq", "-d", "yesterday-ish"),
+    ("check", "41.03,110.05", "-a", "bbq", "-d", "2023-06-05..2023-05-25"),
+    ("check", "41.03,110.05", "-a", "bbq", "--datum", "mars"),
+    ("check", "41.03,110.05", "-a", "volcano"),
+    ("check", "41.03,110.05", "--lat", "41", "-a", "bbq"),
+    ("check", "-a", "bbq"),
+    ("periods", "99999"),
+])
+def test_user_mistakes_get_a_message_and_exit_2(args: tuple[str, ...]) -> None:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.strip() or "Usage" in result.output
+
+
+def test_swapped_lon_lat_is_corrected_with_a_warning() -> None:
+    _, out, _ = run("check", "110.05,41.03", "-a", "bbq", "-d", "2023-07-01", "--json")
+    data = json.loads(out)
+    assert data["place"]["lat"] == pytest.approx(41.03)
+    assert any(w["code"] == "swapped_lat_lon" for w in data["warnings"])
+
+
+def test_bad_zones_file_is_a_data_error(tmp_path: Path) -> None:
+    bad = tmp_path / "zones.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature"}]}')
+    result = runner.invoke(app, ["check", "41.03,110.05", "-a", "bbq", "--zones", str(bad)])
+    assert result.exit_code == 3 and "feature 0" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["activities", "zones", "periods", "hotlines", "rules"])
+def test_listing_commands_have_json(command: str) -> None:
+    result = runner.invoke(app, [command, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)
+
+
+def test_periods_2023_lists_every_dated_rule() -> None:
+    data = json.loads(runner.invoke(app, ["periods", "2023", "--json"]).stdout)
+    by_id = {row["rule_id"]: row for row in data["periods"]}
+    assert by_id["guyang-fire-ban-2023"]["dates"] == [["2023-03-15", "2023-05-31"],
+                                                       ["2023-11-06", "2023-11-16"]]
+    assert by_id["guyang-straw-ban"]["dates"] == [["2023-03-20", "2023-12-31"]]
+    assert by_id["guyang-fire-period"]["dates"] == [["2023-03-13", "2023-05-31"],
+                                                     ["2023-09-15", "2024-05-31"]]
+    later = json.loads(runner.invoke(app, ["periods", "2027", "--json"]).stdout)
+    ban = next(r for r in later["periods"] if r["kind"] == "fire_ban")
+    assert ban["assumed_from_year"] == 2023 and ban["dates"][0] == ["2027-03-15", "2027-05-31"]
+
+
+def test_hotlines_are_dialable() -> None:
+    data = json.loads(runner.invoke(app, ["hotlines", "--json"]).stdout)
+    numbers = {h["number"] for h in data["hotlines"]}
+    assert {"12119", "0472-8113344", "0472-8119362", "0472-8122150", "0472-6111028",
+            "0472-8120119", "0472-2877717", "0472-8112033"} == numbers
+
+
+def test_installed_entry_point_runs_without_traceback() -> None:
+    """The real console entry (python -m firecheck) with the zones file found by the package."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "firecheck", "check", "41.03,110.05", "-a", "straw", "-d",
+         "2023-07-01", "--json", "--lang", "en"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 10, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "prohibited"
+    bad = subprocess.run([sys.executable, "-m", "firecheck", "check", "x", "-a", "bbq"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "x" in bad.stderr
