@@ -140,10 +140,12 @@ def activities(console: Console, rules: RuleSet, lang: str) -> None:
 def zones(console: Console, data: ZoneSet, lang: str) -> None:
     console.print(f"{_t(lang, '区域文件', 'Zones file')}: {data.path}\n{data.version}")
     table = Table()
-    for head in ("id", _t(lang, "名称", "Name"), _t(lang, "几何", "Geometry"),
-                 _t(lang, "缓冲", "Buffer"), _t(lang, "精度", "Accuracy"),
-                 _t(lang, "来源", "Source")):
-        table.add_column(head, overflow="fold")
+    table.add_column("id", no_wrap=True)
+    table.add_column(_t(lang, "名称", "Name"))
+    table.add_column(_t(lang, "几何", "Geometry"))
+    table.add_column(_t(lang, "缓冲", "Buffer"), no_wrap=True)
+    table.add_column(_t(lang, "精度", "Accuracy"), no_wrap=True)
+    table.add_column(_t(lang, "来源", "Source"), overflow="fold", ratio=1)
     for z in data.zones:
         geom = z.shape.geom_type if z.shape is not None else _t(lang, "无（未测绘）", "none (unmapped)")
         if z.completeness == "partial":

@@ -425,19 +425,25 @@ class _Loader:
 
 def _check_series(rules: list[Rule]) -> None:
     """One rule per series and year, one standing rule per series, one kind per series."""
-    seen: dict[tuple[str, int | None], str] = {}
-    kinds: dict[str, str] = {}
+    seen: dict[tuple[str, int | None], Rule] = {}
+    kinds: dict[str, Rule] = {}
     for rule in rules:
         key = (rule.series, rule.year)
         if key in seen:
+            other = seen[key]
+            where = f"{other.document.file} ({other.id!r}) and {rule.document.file} ({rule.id!r})"
             raise DataError(
-                f"rules {seen[key]!r} and {rule.id!r} both give series {rule.series!r} "
-                f"for year {rule.year or 'standing'}",
-                f"规则 {seen[key]!r} 与 {rule.id!r} 在系列 {rule.series!r} 中年份重复",
+                f"{where} both give series {rule.series!r} for year {rule.year or 'standing'}",
+                f"{where} 在系列 {rule.series!r} 中年份 {rule.year or '常设'} 重复",
             )
-        seen[key] = rule.id
-        if kinds.setdefault(rule.series, rule.kind) != rule.kind:
-            raise DataError(f"series {rule.series!r} mixes kinds", f"系列 {rule.series!r} 混用类型")
+        seen[key] = rule
+        first = kinds.setdefault(rule.series, rule)
+        if first.kind != rule.kind:
+            raise DataError(
+                f"{rule.document.file} ({rule.id!r}): series {rule.series!r} already has kind "
+                f"{first.kind!r} ({first.document.file})",
+                f"{rule.document.file}（{rule.id!r}）：系列 {rule.series!r} 已有类型 {first.kind!r}",
+            )
 
 
 def _unique(table: dict[str, Any], key: str, value: Any, name: str) -> None:
