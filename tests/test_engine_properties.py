@@ -1,0 +1,83 @@
+"""Property-based tests of the engine: invariants that must hold for any request."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from firecheck.datum import wgs84_to_gcj02
+from firecheck.engine import SEVERITY, Request, evaluate, evaluate_span, worst
+from firecheck.report import verdict_dict
+from firecheck.rules import RuleSet
+from firecheck.zones import ZoneSet
+
+from conftest import EXACT
+
+SETTINGS = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+lats = st.floats(40.6, 41.6, allow_nan=False)
+lons = st.floats(109.5, 110.9, allow_nan=False)
+days = st.dates(date(2022, 1, 1), date(2027, 12, 31))
+
+
+def activities(rules: RuleSet) -> st.SearchStrategy[str]:
+    return st.sampled_from(sorted(rules.activities.by_id))
+
+
+@SETTINGS
+@given(data=st.data(), lat=lats, lon=lons, day=days)
+def test_verdict_invariants(rules: RuleSet, zones: ZoneSet, data, lat: float, lon: float,
+                            day: date) -> None:
+    activity = data.draw(activities(rules))
+    v = evaluate(Request(lat, lon, day, activity), rules, zones)
+    if v.status == "out_of_scope":
+        assert v.place.scope == "outside" and not v.fines
+    else:
+        assert v.status == worst([r.effect for r in v.reasons] or ["allowed"])
+    assert "12119" in {h.number for h in v.hotlines}
+    assert all(f.in_force(day) for f in v.fines)
+    for reason in v.reasons:
+        if reason.period:
+            assert reason.period[0] <= day <= reason.period[1]
+    json.dumps(verdict_dict(v), ensure_ascii=False)
+
+
+@SETTINGS
+@given(near=st.floats(0, 3000), far=st.floats(0, 3000), day=days)
+def test_moving_away_from_a_zone_never_adds_a_ban(rules: RuleSet, zones: ZoneSet, near: float,
+                                                  far: float, day: date) -> None:
+    near, far = sorted((near, far))
+    v_near = evaluate(Request(*EXACT.east_of_edge(near), day, "bbq"), rules, zones)
+    v_far = evaluate(Request(*EXACT.east_of_edge(far), day, "bbq"), rules, zones)
+    assert SEVERITY[v_far.status] <= SEVERITY[v_near.status]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(metres=st.floats(0, 2000), start=days, length=st.integers(0, 60))
+def test_a_range_agrees_with_single_days(rules: RuleSet, zones: ZoneSet, metres: float,
+                                         start: date, length: int) -> None:
+    lat, lon = EXACT.east_of_edge(metres)
+    end = start + timedelta(days=length)
+    spans = evaluate_span(Request(lat, lon, start, "straw"), end, rules, zones)
+    assert spans[0].start == start and spans[-1].end == end
+    for span in spans:
+        for offset in range((span.end - span.start).days + 1):
+            day = span.start + timedelta(days=offset)
+            single = evaluate(Request(lat, lon, day, "straw"), rules, zones)
+            assert single.status == span.verdict.status
+            assert [r.code for r in single.reasons] == [r.code for r in span.verdict.reasons]
+
+
+@SETTINGS
+@given(lat=lats, lon=lons, day=days)
+def test_gcj02_input_gives_the_same_answer_as_gps(rules: RuleSet, zones: ZoneSet, lat: float,
+                                                  lon: float, day: date) -> None:
+    glat, glon = wgs84_to_gcj02(lat, lon)
+    gps = evaluate(Request(lat, lon, day, "bbq"), rules, zones)
+    amap = evaluate(Request(glat, glon, day, "bbq", datum="gcj02"), rules, zones)
+    assert amap.status == gps.status
+    assert [r.code for r in amap.reasons] == [r.code for r in gps.reasons]
