@@ -35,6 +35,9 @@ def test_verdict_invariants(rules: RuleSet, zones: ZoneSet, data, lat: float, lo
     v = evaluate(Request(lat, lon, day, activity), rules, zones)
     if v.status == "out_of_scope":
         assert v.place.scope == "outside" and not v.fines
+    elif v.place.scope == "near_boundary" and v.reasons:
+        assert v.status == "uncertain"  # a restriction near the county line is never sure
+        assert v.reasons[-1].code == "near_county_boundary"
     else:
         assert v.status == worst([r.effect for r in v.reasons] or ["allowed"])
     assert "12119" in {h.number for h in v.hotlines}

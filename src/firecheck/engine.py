@@ -184,35 +184,101 @@ def locate(request: Request, zones: ZoneSet) -> Place:
 # ----------------------------------------------------------------------------- judge
 
 
+@dataclass(frozen=True)
+class Active:
+    """A rule in its period on the plan's day, the concrete span, and its fines in force."""
+
+    chosen: Selected
+    span: tuple[date, date]
+    fines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """The rules one day holds for one activity: everything :func:`apply_plan` needs
+    besides the place."""
+
+    day: date
+    activity: Activity
+    selected: tuple[Selected, ...]
+    active: tuple[Active, ...]
+    notes: tuple[Message, ...]
+
+    @property
+    def signature(self) -> tuple:
+        """What can change a verdict's status, reasons, fines, hotlines or message codes.
+
+        Days with equal signatures give equal answers for the same place (batch groups on it).
+        """
+        return (
+            self.activity.id,
+            tuple((a.chosen.rule.id, a.chosen.assumed_from, a.fines) for a in self.active),
+            tuple((s.rule.id, s.assumed_from) for s in self.selected),
+            tuple(n.code for n in self.notes),
+        )
+
+
+def plan_day(day: date, activity: Activity, rules: RuleSet) -> DayPlan:
+    """Select the rules of ``day`` for ``activity`` and the spans and fines in force."""
+    selected, notes = rules.select(day, activity.id)
+    active = []
+    for chosen in selected:
+        rule = chosen.rule
+        period = rule.period_on(day)
+        if period is None:
+            notes.append(_outside_periods(rule))
+            continue
+        first, last = period.dates_around(day)
+        span = (max(first, rule.valid_from or first), min(last, rule.valid_to or last))
+        fines = tuple(f for f in rule.fines if rules.fines[f].in_force(day))
+        active.append(Active(chosen, span, fines))
+    return DayPlan(day, activity, tuple(selected), tuple(active), tuple(notes))
+
+
 def judge(request: Request, activity: Activity, place: Place, rules: RuleSet,
           zones: ZoneSet) -> Verdict:
     """Apply the rules in force on ``request.day`` to an already located place."""
-    day = request.day
+    return apply_plan(plan_day(request.day, activity, rules), request, place, rules, zones)
+
+
+def apply_plan(plan: DayPlan, request: Request, place: Place, rules: RuleSet,
+               zones: ZoneSet) -> Verdict:
+    """The verdict of a day's rules for a located place."""
     if place.scope == "outside":
         reason = Reason("outside_county", "out_of_scope", None, None)
-        return _verdict("out_of_scope", request, activity, place, [reason], [], rules, zones,
-                        notes=[])
-    selected, notes = rules.select(day, activity.id)
+        return _verdict("out_of_scope", request, plan, place, [reason], rules, zones, ())
     reasons: list[Reason] = []
-    for chosen in selected:
-        period = chosen.rule.period_on(day)
-        if period is None:
-            notes.append(_outside_periods(chosen.rule))
-            continue
-        first, last = period.dates_around(day)
-        rule = chosen.rule
-        span = (max(first, rule.valid_from or first), min(last, rule.valid_to or last))
-        reasons += _apply(chosen, span, place, zones)
+    for active in plan.active:
+        reasons += _apply(active, place, zones)
     status = worst([r.effect for r in reasons] or ["allowed"])
     if place.scope == "near_boundary" and status != "allowed":
         reasons.append(Reason("near_county_boundary", "uncertain", None, None))
         status = "uncertain"
-    return _verdict(status, request, activity, place, reasons, selected, rules, zones, notes)
+    return _verdict(status, request, plan, place, reasons, rules, zones, plan.notes)
 
 
-def _apply(chosen: Selected, period: tuple[date, date], place: Place,
-           zones: ZoneSet) -> list[Reason]:
+Relation = Literal["certain", "near", "beyond"]
+
+
+def relation(edge_m: float, buffer_m: float, band: float) -> Relation:
+    """Whether a place at signed ``edge_m`` from a zone edge is surely within ``buffer_m``
+    of it, within the uncertainty ``band`` of that line, or surely beyond it."""
+    if edge_m <= buffer_m - band:
+        return "certain"
+    if edge_m <= buffer_m + band:
+        return "near"
+    return "beyond"
+
+
+def rule_buffer(rule: Rule, zone_buffer_m: float) -> float:
+    """The distance a zone rule reaches from the zone edge: the zone's buffer, or 0 for
+    rules that apply inside the zone only."""
+    return zone_buffer_m if rule.where == "zones_and_buffer" else 0.0
+
+
+def _apply(active: Active, place: Place, zones: ZoneSet) -> list[Reason]:
     """Reasons one in-period rule gives for the place."""
+    chosen, period = active.chosen, active.span
     rule = chosen.rule
     if rule.where == "county":
         return [Reason(rule.kind, rule.effect, rule, period, (), chosen.assumed_from)]
@@ -220,18 +286,16 @@ def _apply(chosen: Selected, period: tuple[date, date], place: Place,
     near: list[ZoneHit] = []
     open_: list[ZoneHit] = []
     for designation in rule.zones:
-        found = [m for m in place.measures if m.zone.designation == designation]
-        decided = near_found = False
-        for m in found:
-            buffer_m = m.zone.buffer_m if rule.where == "zones_and_buffer" else 0.0
-            band = (m.zone.accuracy_m or 0.0) + place.accuracy_m
-            if m.edge_m <= buffer_m - band:
-                certain.append(_hit(m, buffer_m))
-                decided = True
-            elif m.edge_m <= buffer_m + band:
-                near.append(_hit(m, buffer_m))
-                near_found = True
-        if not decided and not near_found and zones.completeness(designation) != "complete":
+        found = False
+        for m in place.measures:
+            if m.zone.designation != designation:
+                continue
+            buffer_m = rule_buffer(rule, m.zone.buffer_m)
+            kind = relation(m.edge_m, buffer_m, (m.zone.accuracy_m or 0.0) + place.accuracy_m)
+            if kind != "beyond":
+                (certain if kind == "certain" else near).append(_hit(m, buffer_m))
+                found = True
+        if not found and zones.completeness(designation) != "complete":
             name_zh, name_en = zones.designation_names(designation)
             open_.append(ZoneHit(designation, designation, name_zh, name_en, "unknown", None,
                                  None, None, zones.completeness(designation)))
@@ -261,28 +325,25 @@ def _outside_periods(rule: Rule) -> Message:
                    f"{rule.title_zh}：不在其期间内（{labels}）。")
 
 
-def _verdict(status: Status, request: Request, activity: Activity, place: Place,
-             reasons: list[Reason], selected: list[Selected], rules: RuleSet, zones: ZoneSet,
-             notes: list[Message]) -> Verdict:
+def _verdict(status: Status, request: Request, plan: DayPlan, place: Place,
+             reasons: list[Reason], rules: RuleSet, zones: ZoneSet,
+             notes: tuple[Message, ...]) -> Verdict:
     applied = [r.rule for r in reasons if r.rule is not None]
-    fines = _fines(applied, request.day, rules)
+    fines = _fines(applied, plan, rules)
     return Verdict(
-        status=status, request=request, activity=activity, place=place,
+        status=status, request=request, activity=plan.activity, place=place,
         reasons=tuple(reasons), fines=tuple(fines), hotlines=tuple(_hotlines(applied, rules)),
-        assumptions=tuple(_assumptions(request.day, selected, reasons, fines)),
-        warnings=place.warnings, notes=tuple(notes),
+        assumptions=tuple(_assumptions(
+            request.day, list(plan.selected) if status != "out_of_scope" else [], reasons, fines)),
+        warnings=place.warnings, notes=notes,
         rules_version=rules.version, zones_version=zones.version,
     )
 
 
-def _fines(applied: list[Rule], day: date, rules: RuleSet) -> list[Fine]:
-    seen: dict[str, Fine] = {}
-    for rule in applied:
-        for fid in rule.fines:
-            fine = rules.fines[fid]
-            if fine.in_force(day):
-                seen.setdefault(fid, fine)
-    return list(seen.values())
+def _fines(applied: list[Rule], plan: DayPlan, rules: RuleSet) -> list[Fine]:
+    in_force = {a.chosen.rule.id: a.fines for a in plan.active}
+    ids = [fid for rule in applied for fid in in_force.get(rule.id, ())]
+    return [rules.fines[fid] for fid in dict.fromkeys(ids)]
 
 
 def _hotlines(applied: list[Rule], rules: RuleSet) -> list[Hotline]:
