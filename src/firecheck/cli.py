@@ -1,7 +1,8 @@
 """The ``firecheck`` command: parses arguments, calls the engine, renders the answer.
 
 Exit codes: 0 allowed · 10 prohibited · 11 permit required · 12 uncertain · 13 out of
-scope · 2 usage or input error · 3 bad rules/zones data · 70 internal error.
+scope · 2 usage or input error · 3 bad rules/zones data · 70 internal error; ``batch``
+exits 1 when a row matches ``--fail-on``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from enum import StrEnum
@@ -20,8 +22,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__, render
+from .batchrun import Options, run_batch
 from .datum import parse_datum
 from .engine import Request, Span, Verdict, evaluate, evaluate_span, worst
 from .errors import DataError, FirecheckError, InputError
@@ -40,8 +44,10 @@ from .report import (
     zone_dict,
 )
 from .rules import RuleSet, load_rules
+from .table_io import FORMATS
 from .zones import ZoneSet, load_zones
 
+EXIT_FAIL_ON = 1
 EXIT_CODES = {"allowed": 0, "prohibited": 10, "permit_required": 11, "uncertain": 12,
               "out_of_scope": 13}
 EXIT_INPUT, EXIT_DATA, EXIT_INTERNAL = 2, 3, 70
@@ -208,6 +214,91 @@ def _place(place: str | None, lat: str | None,
         raise InputError("a place is needed: 'lat,lon' or both --lat and --lon",
                          "需要位置：'lat,lon'，或同时给出 --lat 和 --lon")
     return parse_lat(lat), parse_lon(lon), ()
+
+
+@app.command()
+@guarded
+def batch(
+    source: Annotated[str, typer.Argument(
+        help="CSV (UTF-8/BOM/GB18030), JSON Lines or GeoJSON file of requests; '-' for stdin.",
+        show_default=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")] = "-",
+    out_format: Annotated[str | None, typer.Option(
+        "--format", help="Output format: csv, jsonl or geojson (default: from -o, else the "
+        "input's).", show_default=False)] = None,
+    in_format: Annotated[str | None, typer.Option(
+        "--input-format", help="Input format if the extension does not say: csv, jsonl, geojson.",
+        show_default=False)] = None,
+    activity: Annotated[str | None, typer.Option(
+        "--activity", "-a", help="Activity for rows without one (e.g. straw for FIRMS "
+        "fire detections).", show_default=False)] = None,
+    datum: Annotated[str, typer.Option("--datum", help="Datum for rows without one.")] = "wgs84",
+    mapping: Annotated[list[str] | None, typer.Option(
+        "--map", help="COLUMN=FIELD for a header firecheck does not know (fields: id, lat, lon, "
+        "date, start, end, activity, datum, actor); repeatable.", show_default=False)] = None,
+    fail_on: Annotated[str, typer.Option(
+        "--fail-on", help="Exit 1 if any row has one of these statuses, e.g. "
+        "prohibited,uncertain,error.")] = "",
+    chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1000,
+                                            help="Rows per chunk (memory vs speed).")] = 100_000,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=16,
+                                         help="Chunks evaluated in parallel.")] = 2,
+    lang: LangOpt = Lang.zh,
+    zones_file: ZonesOpt = None,
+    rules_paths: RulesOpt = None,
+) -> None:
+    """Validate a whole file of requests: one output row per input row, in order.
+
+    Examples:
+
+      firecheck batch permits.csv -o checked.csv --fail-on prohibited,error
+
+      firecheck batch fire_nrt_J1V-C2.csv -a straw -o detections.geojson --lang en
+    """
+    for name, fmt in (("--format", out_format), ("--input-format", in_format)):
+        if fmt is not None and fmt not in FORMATS:
+            raise InputError(f"{name} must be one of {', '.join(FORMATS)}, not {fmt!r}",
+                             f"{name} 必须是 {', '.join(FORMATS)} 之一")
+    wanted = {s.strip() for s in fail_on.split(",") if s.strip()}
+    if unknown := wanted - set(EXIT_CODES) - {"error"}:
+        raise InputError(f"--fail-on: unknown status {sorted(unknown)}; use "
+                         f"{', '.join([*EXIT_CODES, 'error'])}", f"--fail-on：未知状态 {sorted(unknown)}")
+    if output != "-" and source != "-" and Path(output).resolve() == Path(source).resolve():
+        raise InputError("-o must not overwrite the input file", "-o 不能覆盖输入文件")
+    options = Options(source, output, in_format, out_format, activity, datum,
+                      _mapping(mapping or []), lang.value, chunk_rows, workers)
+    rules, zone_set = _load(zones_file, rules_paths)
+    with _progress() as advance:
+        summary = run_batch(options, rules, zone_set, local_today(), advance)
+    render.batch_summary(err, summary, lang.value)
+    if wanted & set(summary.counts):
+        raise typer.Exit(EXIT_FAIL_ON)
+
+
+def _mapping(items: list[str]) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        column, sep, fld = item.partition("=")
+        if not sep or not column.strip() or not fld.strip():
+            raise InputError(f"--map needs COLUMN=FIELD, not {item!r}", f"--map 格式应为 列名=字段：{item!r}")
+        pairs[column.strip()] = fld.strip()
+    return pairs
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not err.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("firecheck batch", total=None, rows=0)
+
+        def advance(rows: int, size: int) -> None:
+            bar.update(task, rows=rows)
+
+        yield advance
 
 
 @app.command()

@@ -15,15 +15,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 from .activities import Activity
 from .datum import Datum, to_wgs84
 from .errors import InputError
 from .messages import Message
 from .projection import to_local
+from .projection import to_wgs84 as to_wgs84_plane
 from .rules import Fine, Hotline, Rule, RuleSet, Selected
-from .zones import Measure, ZoneSet
+from .zones import Measure, Zone, ZoneSet
 
 Status = Literal["prohibited", "uncertain", "permit_required", "allowed", "out_of_scope"]
 STATUSES: tuple[Status, ...] = ("prohibited", "uncertain", "permit_required", "allowed",
@@ -45,6 +51,7 @@ class Request:
     datum: Datum = "wgs84"
     actor: Actor | None = None
     accuracy_m: float = 0.0  # how far the true position may be from (lat, lon)
+    geometry: BaseGeometry | None = None  # a route or area in the request's datum, lon/lat
 
 
 @dataclass(frozen=True)
@@ -156,29 +163,62 @@ def _same(a: Verdict, b: Verdict) -> bool:
 
 
 def locate(request: Request, zones: ZoneSet) -> Place:
-    """Measure the request's place; converts its datum to WGS-84 first."""
+    """Measure the request's place (a point, or its route/area geometry); converts its datum
+    to WGS-84 first."""
     if request.accuracy_m < 0 or request.accuracy_m != request.accuracy_m:
         raise InputError("position accuracy must be a non-negative number of metres",
                          "位置精度必须是非负的米数")
+    if request.geometry is not None:
+        return _locate_geometry(request, zones)
     lat, lon = to_wgs84(request.lat, request.lon, request.datum)
-    warnings: list[Message] = []
-    if request.datum != "wgs84":
-        x0, y0 = to_local(request.lon, request.lat)
-        x1, y1 = to_local(lon, lat)
-        moved = float(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
-        warnings.append(Message(
-            "datum_converted",
-            f"{request.datum.upper()} coordinates converted to WGS-84 "
-            f"({lat:.6f}, {lon:.6f}): moved {moved:.0f} m.",
-            f"{request.datum.upper()} 坐标已换算为 WGS-84（{lat:.6f}, {lon:.6f}），偏移 {moved:.0f} 米。",
-        ))
+    warnings = [_datum_note(request, lat, lon)] if request.datum != "wgs84" else []
     x, y = (float(v) for v in to_local(lon, lat))
-    county_edge = zones.county_edge(x, y)
-    band = (zones.county.accuracy_m or 0.0) + request.accuracy_m
-    scope: Scope = ("inside" if county_edge <= -band
-                    else "outside" if county_edge > band else "near_boundary")
-    return Place(float(lat), float(lon), request.accuracy_m, county_edge, scope,
-                 tuple(zones.measure(x, y, request.accuracy_m)), tuple(warnings))
+    return _place(zones, shapely.Point(x, y), float(lat), float(lon), request.accuracy_m,
+                  tuple(warnings))
+
+
+def _place(zones: ZoneSet, shape: BaseGeometry, lat: float, lon: float, accuracy_m: float,
+           warnings: tuple[Message, ...]) -> Place:
+    index = zones.index()
+    county_edge = index.county_edge_of(shape)
+    measures = tuple(Measure(zones.mapped[i], edge_m)
+                     for i, edge_m in index.measure(shape, accuracy_m))
+    return Place(lat, lon, accuracy_m, county_edge,
+                 scope_of(county_edge, zones.county, accuracy_m), measures, warnings)
+
+
+def scope_of(county_edge: float, county: Zone, accuracy_m: float) -> Scope:
+    """Inside, outside or within the uncertainty band of the county line."""
+    band = (county.accuracy_m or 0.0) + accuracy_m
+    if county_edge <= -band:
+        return "inside"
+    return "outside" if county_edge > band else "near_boundary"
+
+
+def _datum_note(request: Request, lat: float, lon: float) -> Message:
+    x0, y0 = to_local(request.lon, request.lat)
+    x1, y1 = to_local(lon, lat)
+    moved = float(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
+    name = request.datum.upper()
+    return Message(
+        "datum_converted",
+        f"{name} coordinates converted to WGS-84 ({lat:.6f}, {lon:.6f}): moved {moved:.0f} m.",
+        f"{name} 坐标已换算为 WGS-84（{lat:.6f}, {lon:.6f}），偏移 {moved:.0f} 米。",
+    )
+
+
+def _locate_geometry(request: Request, zones: ZoneSet) -> Place:
+    """A route or area: its nearest part decides (a part inside a zone counts as 0 m)."""
+    assert request.geometry is not None
+
+    def to_plane(xy: np.ndarray) -> np.ndarray:
+        lat, lon = to_wgs84(xy[:, 1], xy[:, 0], request.datum)
+        return np.column_stack(to_local(lon, lat))
+
+    shape = shapely.transform(request.geometry, to_plane)
+    centre = shape.representative_point()
+    lon, lat = to_wgs84_plane(centre.x, centre.y)
+    return _place(zones, shape, float(lat), float(lon), request.accuracy_m, ())
 
 
 # ----------------------------------------------------------------------------- judge
@@ -320,9 +360,14 @@ def _hit(m: Measure, buffer_m: float) -> ZoneHit:
 
 
 def _outside_periods(rule: Rule) -> Message:
-    labels = ", ".join(p.label() for p in rule.periods)
-    return Message("outside_period", f"{rule.title_en}: not in its period ({labels}).",
-                   f"{rule.title_zh}：不在其期间内（{labels}）。")
+    return _outside_note(rule.title_en, rule.title_zh,
+                         ", ".join(p.label() for p in rule.periods))
+
+
+@lru_cache(maxsize=1024)
+def _outside_note(title_en: str, title_zh: str, labels: str) -> Message:
+    return Message("outside_period", f"{title_en}: not in its period ({labels}).",
+                   f"{title_zh}：不在其期间内（{labels}）。")
 
 
 def _verdict(status: Status, request: Request, plan: DayPlan, place: Place,

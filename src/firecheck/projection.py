@@ -8,7 +8,7 @@ k0 = 0.9996, ~13 cm on 500 m here). Distances are never computed in degrees.
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -19,23 +19,25 @@ LOCAL_CRS = CRS.from_proj4(
 )
 
 
-@cache
-def _forward() -> Transformer:
-    return Transformer.from_crs("EPSG:4326", LOCAL_CRS, always_xy=True)
+_local = threading.local()
 
 
-@cache
-def _inverse() -> Transformer:
-    return Transformer.from_crs(LOCAL_CRS, "EPSG:4326", always_xy=True)
+def _transformers() -> tuple[Transformer, Transformer]:
+    """This thread's (forward, inverse) transformers: PROJ objects are per thread."""
+    pair = getattr(_local, "pair", None)
+    if pair is None:
+        pair = _local.pair = (Transformer.from_crs("EPSG:4326", LOCAL_CRS, always_xy=True),
+                              Transformer.from_crs(LOCAL_CRS, "EPSG:4326", always_xy=True))
+    return pair
 
 
 def to_local(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """WGS-84 lon/lat (degrees) to local metres x/y; vectorised."""
-    x, y = _forward().transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    x, y = _transformers()[0].transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x), np.asarray(y)
 
 
 def to_wgs84(x: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Local metres x/y back to WGS-84 lon/lat; vectorised."""
-    lon, lat = _inverse().transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    lon, lat = _transformers()[1].transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     return np.asarray(lon), np.asarray(lat)

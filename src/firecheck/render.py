@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -202,3 +204,14 @@ def rules_summary(console: Console, rules: RuleSet, lang: str) -> None:
         when += f" ({rule.year})" if rule.year else f" ({_t(lang, '自', 'from')} {rule.valid_from})"
         table.add_row(rule.id, _t(lang, rule.title_zh, rule.title_en), when, rule.clause)
     console.print(table)
+
+
+def batch_summary(console: Console, summary: Any, lang: str) -> None:
+    """Counts per status, errors, elapsed time and throughput (to stderr)."""
+    parts = [f"{label(k, lang) if k in STYLE else _t(lang, '错误', 'error')} {v:,}"
+             for k, v in sorted(summary.counts.items())]
+    console.print(
+        _t(lang, f"共 {summary.rows:,} 行：", f"{summary.rows:,} rows: ") + "，".join(parts)
+        if lang == "zh" else f"{summary.rows:,} rows: " + ", ".join(parts))
+    console.print(_t(lang, f"用时 {summary.seconds:.2f} 秒，{summary.rate:,.0f} 行/秒",
+                     f"{summary.seconds:.2f} s, {summary.rate:,.0f} rows/s"))

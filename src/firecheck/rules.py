@@ -9,11 +9,12 @@ assumption), and otherwise a standing rule (no ``year``) in force that day appli
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -214,6 +215,7 @@ class RuleSet:
     activities: ActivityCatalog
     version: str
     files: tuple[str, ...]
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def select(self, day: date, activity: str) -> tuple[list[Selected], list[Message]]:
         """Rules covering ``activity`` that are in force on ``day``, one per series.
@@ -221,13 +223,28 @@ class RuleSet:
         Also returns notes for series that have no rule for ``day`` (no notice for that year,
         or a standing rule not yet in force).
         """
-        chosen: list[Selected] = []
-        notes: list[Message] = []
-        for series, members in self._series(activity).items():
-            pick, note = _pick(series, members, day)
-            chosen += pick
-            notes += note
-        return chosen, notes
+        key = (day.year, activity, self._breakpoint(day, activity))
+        if key not in self._cache:
+            chosen: list[Selected] = []
+            notes: list[Message] = []
+            for series, members in self._series(activity).items():
+                pick, note = _pick(series, members, day)
+                chosen += pick
+                notes += note
+            self._cache[key] = (tuple(chosen), tuple(notes))
+        chosen_t, notes_t = self._cache[key]
+        return list(chosen_t), list(notes_t)
+
+    def _breakpoint(self, day: date, activity: str) -> int:
+        """How many validity boundaries of standing rules lie on or before ``day``: days
+        with equal year and equal count select the same rules."""
+        bounds = self._cache.get(("bounds", activity))
+        if bounds is None:
+            edges = {d for r in self.rules if activity in r.activities and r.year is None
+                     for d in (r.valid_from, r.valid_to and r.valid_to + timedelta(days=1))
+                     if d is not None}
+            bounds = self._cache[("bounds", activity)] = sorted(edges)
+        return bisect.bisect_right(bounds, day)
 
     def select_year(self, year: int) -> list[Selected]:
         """One rule per series for ``year``, whatever the activity (for calendars)."""
@@ -271,9 +288,8 @@ def _pick(series: str, members: list[Rule], day: date) -> tuple[list[Selected], 
     return [], [
         Message(
             "rule_not_in_force",
-            f"{r.title_en} — applies from {r.valid_from} (the date of its source), "
-            f"not on {day.isoformat()}.",
-            f"{r.title_zh}——自{r.valid_from}（出处日期）起适用，不适用于{day.isoformat()}。",
+            f"{r.title_en} — applies only from {r.valid_from} (the date of its source).",
+            f"{r.title_zh}——自{r.valid_from}（出处日期）起才适用。",
         )
         for r in pending
     ]

@@ -1,0 +1,429 @@
+"""Batch evaluation: many requests at once, on the same engine as a single check.
+
+Geometry is measured for whole arrays: one vectorised datum conversion and projection per
+chunk, prepared polygons that settle most points without a distance (surely inside or
+outside the county's uncertainty band; beyond every zone's reach), and exact distances,
+computed as the single path computes them, for the rest. Rules are never re-implemented
+here: every row is reduced to the key that decides its answer — its day plans (the
+engine's :class:`DayPlan` signatures) and the relation of the place to each zone (the
+engine's :func:`relation`) — and the engine's own :func:`apply_plan` runs once per
+distinct key; its answer is broadcast to every row with that key.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pyarrow as pa
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from .datum import DATUMS, to_wgs84
+from .engine import (
+    SEVERITY,
+    DayPlan,
+    Place,
+    Request,
+    Verdict,
+    apply_plan,
+    locate,
+    plan_day,
+    relation,
+    worst,
+)
+from .projection import to_local
+from .rules import RuleSet
+from .zones import Measure, ZoneSet
+
+RELATIONS = ("certain", "near", "beyond")
+_FINE_NOTES = {"land_type_unknown", "one_fine_per_act"}  # said by the fine range itself
+SCOPES = ("inside", "near_boundary", "outside")
+_CODE_BITS = 20  # bits per packed zone-relation code
+
+
+@dataclass
+class Requests:
+    """A chunk of requests as arrays. Rare per-row extras are sparse: rows with an error
+    (``bad``; message in ``errors``) are not evaluated, rows in ``geometry`` are routes or
+    areas, ``notes`` holds warning codes found while reading a row."""
+
+    lat: np.ndarray  # float64, in the row's datum
+    lon: np.ndarray
+    datum: np.ndarray  # int8 index into DATUMS
+    first: np.ndarray  # int64 date ordinals (date.toordinal), inclusive
+    last: np.ndarray
+    activity: np.ndarray  # int64 index into BatchEngine.activities
+    bad: np.ndarray  # bool
+    errors: dict[int, tuple[str, str]] = field(default_factory=dict)  # row -> (en, zh)
+    geometry: dict[int, BaseGeometry] = field(default_factory=dict)  # row -> lon/lat shape
+    notes: dict[int, str] = field(default_factory=dict)  # row -> warning codes
+
+    def flag_row(self, row: int, message: tuple[str, str]) -> None:
+        """Mark one row as bad with ``message`` unless already bad."""
+        if not self.bad[row]:
+            self.errors[int(row)] = message
+            self.bad[row] = True
+
+    def flag(self, mask: np.ndarray, message: tuple[str, str]) -> None:
+        """Mark rows of ``mask`` as bad with ``message`` unless already bad."""
+        for row in np.flatnonzero(mask & ~self.bad):
+            self.errors[int(row)] = message
+        self.bad |= mask
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a group of equal requests gets (the batch output columns but distance)."""
+
+    status: str
+    reasons: str
+    zone_ids: str
+    hit_zones: frozenset[int]  # indices into ZoneSet.mapped, for distance_m
+    fine_individual: str
+    fine_unit: str
+    hotline: str
+    warnings: str
+
+
+@dataclass
+class Outcome:
+    """Per-row results: a group index into ``answers`` (-1 for error rows) and distances."""
+
+    group: np.ndarray
+    answers: list[Answer]
+    distance_m: np.ndarray  # float64, NaN when no zone is involved
+    warnings: dict[int, str]  # row -> warning codes of the row itself (e.g. datum)
+
+
+class BatchEngine:
+    """Evaluates :class:`Requests` chunk by chunk, caching day plans and group answers."""
+
+    def __init__(self, rules: RuleSet, zones: ZoneSet) -> None:
+        self.rules, self.zones = rules, zones
+        self.activities = list(rules.activities)
+        self._plan_ids: dict[tuple[int, int, int], int] = {}
+        self._cuts: dict[tuple[int, int], list[int]] = {}
+        self._signatures: dict[tuple, int] = {}
+        self._plans: list[DayPlan] = []
+        self._plan_sets: dict[tuple[int, ...], int] = {}
+        self._plan_set_list: list[tuple[int, ...]] = []
+        self._plan_set_of: dict[tuple[int, int, int], int] = {}
+        self._lock = threading.RLock()  # chunks may be evaluated in parallel threads
+        self._answers: dict[tuple, int] = {}
+        self._answer_list: list[Answer] = []
+        mapped = zones.mapped
+        self._buffer = np.array([z.buffer_m for z in mapped], dtype=float)
+        self._accuracy = np.array([z.accuracy_m or 0.0 for z in mapped], dtype=float)
+        self._packable = len(mapped) * 9 < (1 << _CODE_BITS) - 1
+
+    # ------------------------------------------------------------------ plans
+
+    def plan_id(self, ordinal: int, activity: int) -> int:
+        """Id of the signature of the day plan of (day, activity).
+
+        Days between two consecutive change dates (see :meth:`_segment`) share one plan, so
+        the engine plans once per segment, not once per day."""
+        key = self._segment(ordinal, activity)
+        if key not in self._plan_ids:
+            plan = plan_day(date.fromordinal(ordinal), self.activities[activity], self.rules)
+            sig = self._signatures.setdefault(plan.signature, len(self._plans))
+            if sig == len(self._plans):
+                self._plans.append(plan)
+            self._plan_ids[key] = sig
+        return self._plan_ids[key]
+
+    def _segment(self, ordinal: int, activity: int) -> tuple[int, int, int]:
+        """(year, activity, segment): the year's dates where any rule period of the
+        activity starts or ends, any rule or fine starts or stops being in force, cut it
+        into segments within which a day plan cannot change."""
+        day = date.fromordinal(ordinal)
+        cuts = self._cuts.get((day.year, activity))
+        if cuts is None:
+            cuts = self._cuts[(day.year, activity)] = self._change_dates(day.year, activity)
+        return day.year, activity, bisect.bisect_right(cuts, ordinal)
+
+    def _change_dates(self, year: int, activity: int) -> list[int]:
+        act = self.activities[activity].id
+        dates: set[date] = set()
+        for rule in self.rules.rules:
+            if act not in rule.activities:
+                continue
+            for period in rule.periods:
+                for first, last in period.occurrences(year):
+                    dates |= {first, last + timedelta(days=1)}
+            dates |= {d for d in (rule.valid_from, rule.valid_to and
+                                  rule.valid_to + timedelta(days=1)) if d}
+            for fid in rule.fines:
+                fine = self.rules.fines[fid]
+                dates |= {d for d in (fine.valid_from, fine.valid_to and
+                                      fine.valid_to + timedelta(days=1)) if d}
+        return sorted(d.toordinal() for d in dates if d.year == year)
+
+    def plan_set(self, first: int, last: int, activity: int) -> int:
+        """Id of the ordered set of distinct plans over the days first..last."""
+        key = (first, last, activity)
+        if key not in self._plan_set_of:
+            with self._lock:
+                ids = tuple(dict.fromkeys(self.plan_id(d, activity)
+                                          for d in range(first, last + 1)))
+                if ids not in self._plan_sets:
+                    self._plan_sets[ids] = len(self._plan_set_list)
+                    self._plan_set_list.append(ids)
+                self._plan_set_of[key] = self._plan_sets[ids]
+        return self._plan_set_of[key]
+
+    def _zone_plan_sets(self) -> np.ndarray:
+        """For each plan set id: does any of its days have a zone rule in its period?"""
+        return np.array([any(a.chosen.rule.where != "county"
+                             for p in ids for a in self._plans[p].active)
+                         for ids in self._plan_set_list], dtype=bool)
+
+    def _plan_sets_for(self, req: Requests, rows: np.ndarray) -> np.ndarray:
+        first, last, act = req.first[rows], req.last[rows], req.activity[rows]
+        span = last - first
+        key = (first - first.min()) * len(self.activities) + act
+        key = np.where(span == 0, key, -1 - np.arange(len(rows)))  # ranges: one key per row
+        uniques, inverse, rep = factorize(key)
+        ids = np.array([self.plan_set(int(first[r]), int(last[r]), int(act[r])) for r in rep],
+                       dtype=np.int64)
+        del uniques
+        return ids[inverse]
+
+    def warm(self) -> None:
+        """Build this thread's geometry index and transformers before the first chunk."""
+        index = self.zones.index()
+        _ = index.county_rings, index.reach_area, index._segments
+        to_local(np.array([110.0]), np.array([41.0]))
+
+    # ------------------------------------------------------------------ evaluate
+
+    def evaluate(self, req: Requests) -> Outcome:
+        n = len(req.lat)
+        group = np.full(n, -1, dtype=np.int64)
+        distance = np.full(n, np.nan)
+        row_warnings = dict(req.notes)
+        is_geometry = np.zeros(n, dtype=bool)
+        is_geometry[list(req.geometry)] = True
+        points = np.flatnonzero(~req.bad & ~is_geometry)
+        if len(points):
+            self._evaluate_points(req, points, group, distance, row_warnings)
+        for row in np.flatnonzero(~req.bad & is_geometry):
+            self._evaluate_geometry(req, int(row), group, distance)
+        return Outcome(group, self._answer_list, distance, row_warnings)
+
+    def _evaluate_points(self, req: Requests, rows: np.ndarray, group: np.ndarray,
+                         distance: np.ndarray, row_warnings: dict[int, str]) -> None:
+        lat, lon = req.lat[rows].astype(float), req.lon[rows].astype(float)
+        datum = req.datum[rows]
+        for code, name in enumerate(DATUMS):
+            if name != "wgs84" and (mask := datum == code).any():
+                lat[mask], lon[mask] = to_wgs84(lat[mask], lon[mask], name)
+                for row in rows[mask].tolist():
+                    row_warnings[row] = ";".join(filter(None, (row_warnings.get(row),
+                                                               "datum_converted")))
+        x, y = to_local(lon, lat)
+        scope = self._scopes(x, y)
+        plan_sets = self._plan_sets_for(req, rows)
+        # Zones matter only in scope and on days a zone rule is in its period.
+        measured = (scope != 2) & self._zone_plan_sets()[plan_sets]
+        pair_row, pair_zone, pair_edge = self.zones.index().measure_points(x[measured],
+                                                                           y[measured])
+        pair_row = np.flatnonzero(measured)[pair_row]
+        rel_zone = _relations(pair_edge, self._buffer[pair_zone], self._accuracy[pair_zone])
+        rel_zero = _relations(pair_edge, np.zeros_like(pair_edge), self._accuracy[pair_zone])
+        codes = pair_zone * 9 + rel_zone * 3 + rel_zero
+        place_keys = self._place_keys(len(rows), scope, pair_row, codes)
+        if place_keys.dtype == object:
+            key_ids, first_row, inverse = _unique_objects(
+                list(zip(plan_sets.tolist(), place_keys.tolist(), strict=True)))
+        else:
+            place_ids, place_inverse, _ = factorize(place_keys)
+            combined, inverse, first_row = factorize(plan_sets * len(place_ids) + place_inverse)
+            key_ids = [(int(c) // len(place_ids), int(place_ids[c % len(place_ids)]))
+                       for c in combined]
+        starts = np.searchsorted(pair_row, np.arange(len(rows)))
+        ends = np.searchsorted(pair_row, np.arange(len(rows)), side="right")
+        answer_ids = np.empty(len(key_ids), dtype=np.int64)
+        for k, rep in enumerate(first_row):
+            key = key_ids[k]
+            if key not in self._answers:
+                measures = tuple(
+                    Measure(self.zones.mapped[int(pair_zone[i])], float(pair_edge[i]))
+                    for i in range(starts[rep], ends[rep]))
+                place = Place(float(lat[rep]), float(lon[rep]), 0.0, float("nan"),
+                              SCOPES[int(scope[rep])], measures, ())  # type: ignore[arg-type]
+                self._remember(key, self._answer(int(plan_sets[rep]), place,
+                                                 _request_of(req, int(rows[rep]))))
+            answer_ids[k] = self._answers[key]
+        group[rows] = answer_ids[inverse]
+        self._distances(rows, group, pair_row, pair_zone, pair_edge, distance)
+
+    def _scopes(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """0 inside, 1 near the county line, 2 outside (the engine's thresholds); exact
+        distances only for points within a few metres of a threshold."""
+        index = self.zones.index()
+        sure_in, sure_near_in, sure_near_out, sure_out = index.county_rings
+        scope = np.full(len(x), 2, dtype=np.int8)
+        rest = np.arange(len(x))
+        for polygon, value in ((sure_in, 0), (sure_out, -1)):
+            hit = shapely.contains_xy(polygon, x[rest], y[rest])
+            if value >= 0:
+                scope[rest[hit]] = value
+                rest = rest[~hit]
+            else:
+                rest = rest[hit]  # outside sure_out: surely outside (2)
+        near = shapely.contains_xy(sure_near_out, x[rest], y[rest]) & ~shapely.contains_xy(
+            sure_near_in, x[rest], y[rest])
+        scope[rest[near]] = 1
+        exact = rest[~near]
+        if len(exact):
+            edge = index.county_edges(x[exact], y[exact])
+            width = self.zones.county.accuracy_m or 0.0
+            scope[exact] = np.where(edge <= -width, 0, np.where(edge > width, 2, 1))
+        return scope
+
+    def _place_keys(self, n: int, scope: np.ndarray, pair_row: np.ndarray,
+                    codes: np.ndarray) -> np.ndarray:
+        """One key per row for scope plus every (zone, relation) code: packed int64 when
+        the codes fit (up to 3 zones per row), else tuples."""
+        counts = np.bincount(pair_row, minlength=n)
+        if self._packable and (counts <= 3).all():
+            keys = scope.astype(np.int64)
+            position = np.arange(len(pair_row)) - np.searchsorted(pair_row, pair_row)
+            for p in range(3):
+                mask = position == p
+                keys[pair_row[mask]] += (codes[mask] + 1) << (2 + _CODE_BITS * p)
+            return keys
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        return np.array([(int(scope[i]), tuple(codes[starts[i]:starts[i + 1]].tolist()))
+                         for i in range(n)], dtype=object)
+
+    def _answer(self, plan_set: int, place: Place, request: Request) -> Answer:
+        verdicts = [apply_plan(self._plans[p], request, place, self.rules, self.zones)
+                    for p in self._plan_set_list[plan_set]]
+        return summarize(verdicts, self.zones)
+
+    def _remember(self, key: object, answer: Answer) -> None:
+        with self._lock:
+            if key not in self._answers:
+                self._answers[key] = len(self._answer_list)
+                self._answer_list.append(answer)
+
+    def _distances(self, rows: np.ndarray, group: np.ndarray, pair_row: np.ndarray,
+                   pair_zone: np.ndarray, pair_edge: np.ndarray, distance: np.ndarray) -> None:
+        """distance_m: the smallest signed edge distance to a zone the answer names."""
+        if not len(pair_row):
+            return
+        n_zones = len(self.zones.mapped)
+        pair_group = group[rows[pair_row]]
+        wanted = np.array([g * n_zones + z for g in np.unique(pair_group)
+                           for z in self._answer_list[g].hit_zones], dtype=np.int64)
+        keep = np.isin(pair_group * n_zones + pair_zone, wanted)
+        best = np.full(len(rows), np.inf)
+        np.minimum.at(best, pair_row[keep], pair_edge[keep])
+        best[np.isinf(best)] = np.nan
+        distance[rows] = best
+
+    def _evaluate_geometry(self, req: Requests, row: int, group: np.ndarray,
+                           distance: np.ndarray) -> None:
+        """A route or area: located by the engine itself, one row at a time."""
+        request = _request_of(req, row)
+        place = locate(request, self.zones)
+        index = {id(z): i for i, z in enumerate(self.zones.mapped)}
+        codes = tuple(index[id(m.zone)] * 9
+                      + RELATIONS.index(relation(m.edge_m, m.zone.buffer_m,
+                                                 m.zone.accuracy_m or 0.0)) * 3
+                      + RELATIONS.index(relation(m.edge_m, 0.0, m.zone.accuracy_m or 0.0))
+                      for m in place.measures)
+        plan_set = self.plan_set(int(req.first[row]), int(req.last[row]),
+                                 int(req.activity[row]))
+        key = ("geometry", plan_set, place.scope, codes)
+        if key not in self._answers:
+            self._remember(key, self._answer(plan_set, place, request))
+        group[row] = self._answers[key]
+        hits = self._answer_list[group[row]].hit_zones
+        edges = [m.edge_m for m in place.measures if index[id(m.zone)] in hits]
+        distance[row] = min(edges) if edges else np.nan
+
+
+def _relations(edge: np.ndarray, buffer: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`firecheck.engine.relation` (0 certain, 1 near, 2 beyond), with the
+    same float comparisons."""
+    return np.where(edge <= buffer - accuracy, 0, np.where(edge <= buffer + accuracy, 1, 2))
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct int64 values (hash-based, in order of first appearance), each row's index
+    into them, and the first row of each."""
+    encoded = pa.array(values, type=pa.int64()).dictionary_encode()
+    inverse = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    uniques = encoded.dictionary.to_numpy(zero_copy_only=False)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(values) - 1, -1, -1)
+    return uniques, inverse, first
+
+
+def _unique_objects(keys: list[tuple]) -> tuple[list, np.ndarray, np.ndarray]:
+    """Like :func:`_unique_pairs` for hashable keys."""
+    seen: dict[tuple, int] = {}
+    inverse = np.empty(len(keys), dtype=np.int64)
+    first: list[int] = []
+    for i, key in enumerate(keys):
+        if key not in seen:
+            seen[key] = len(first)
+            first.append(i)
+        inverse[i] = seen[key]
+    return list(seen), np.array(first, dtype=np.int64), inverse
+
+
+def _request_of(req: Requests, row: int) -> Request:
+    """The single-path request of one row (used for the group's representative)."""
+    geometry = req.geometry.get(row)
+    return Request(float(req.lat[row]), float(req.lon[row]),
+                   date.fromordinal(int(req.first[row])), "", DATUMS[int(req.datum[row])],
+                   geometry=geometry)
+
+
+def summarize(verdicts: list[Verdict], zones: ZoneSet) -> Answer:
+    """Merge the verdicts of a row's days into the batch columns."""
+    status = (worst([v.status for v in verdicts])
+              if any(v.status != "out_of_scope" for v in verdicts) else "out_of_scope")
+    reasons = [r for v in verdicts for r in v.reasons]
+    index = {id(z): i for i, z in enumerate(zones.mapped)}
+    by_id = {z.id: z for z in zones.mapped}
+    hits = [h for r in reasons for h in r.zones if h.position != "unknown"]
+    fines = list(dict.fromkeys(f for v in verdicts for f in v.fines))
+    worst_verdict = max(verdicts, key=lambda v: SEVERITY.get(v.status, -1))
+    lines = [h.number for h in worst_verdict.hotlines]
+    hotline = next((n for n in lines if n != "12119"), lines[0] if lines else "12119")
+    if status in ("allowed", "out_of_scope"):
+        hotline = "12119"
+    codes = [m.code for v in verdicts for m in (*v.assumptions, *v.warnings)
+             if m.code not in _FINE_NOTES]
+    return Answer(
+        status=status,
+        reasons=";".join(dict.fromkeys(r.code for r in reasons)),
+        zone_ids=";".join(dict.fromkeys(h.id for h in hits)),
+        hit_zones=frozenset(index[id(by_id[h.id])] for h in hits if h.id in by_id),
+        fine_individual=_fine_range(fines, "individual"),
+        fine_unit=_fine_range(fines, "unit"),
+        hotline=hotline,
+        warnings=";".join(dict.fromkeys(codes)),
+    )
+
+
+def _fine_range(fines: list, actor: str) -> str:
+    """'min-max' yuan over the unconditional provisions with amounts; 'pending' when only
+    unconfirmed provisions apply; '' when none."""
+    amounts = [getattr(f, actor) for f in fines if getattr(f, actor) and not f.condition_en]
+    lows = [a.min for a in amounts if a.min is not None]
+    highs = [a.max for a in amounts if a.max is not None]
+    if amounts:
+        return f"{min(lows) if lows else 0}-{max(highs) if highs else ''}"
+    if any(f.status == "unconfirmed" and not f.condition_en for f in fines):
+        return "pending"
+    return ""

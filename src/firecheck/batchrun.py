@@ -1,0 +1,185 @@
+"""``firecheck batch``: read requests in chunks, evaluate, write one output row per input row."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+
+from .batch import BatchEngine, Outcome, Requests
+from .rules import RuleSet
+from .table_input import Layout, Normalizer
+from .table_io import Chunk, Writer, open_source, read_chunks
+from .zones import ZoneSet
+
+OUTPUT_COLUMNS = ("status", "reasons", "zone_ids", "distance_m",
+                  "fine_individual_yuan", "fine_unit_yuan", "hotline", "warnings", "error")
+
+
+@dataclass
+class Options:
+    """What the command line chose."""
+
+    source: str
+    target: str
+    input_format: str | None = None
+    output_format: str | None = None
+    activity: str | None = None
+    datum: str = "wgs84"
+    mapping: dict[str, str] = field(default_factory=dict)
+    lang: str = "zh"
+    chunk_rows: int = 100_000
+    workers: int = 2
+
+
+@dataclass
+class Summary:
+    """Counts per status, errors, rows, time."""
+
+    counts: Counter = field(default_factory=Counter)
+    rows: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
+              progress: Callable[[int, int], None] | None = None) -> Summary:
+    """Stream ``options.source`` through the engine into ``options.target``.
+
+    Chunks are evaluated and formatted in parallel threads (the heavy work — CSV parsing
+    and formatting, projection, geometry predicates — releases the GIL) and written in
+    input order.
+    """
+    started = time.perf_counter()
+    source = open_source(options.source, options.input_format)
+    out_format = options.output_format or _output_format(options.target, source.format)
+    writer: Writer | None = None
+    summary = Summary()
+    engine = BatchEngine(rules, zones)
+    try:
+        writer = Writer(options.target, out_format, bom=source.encoding != "utf-8" or source.bom)
+        stable_schema = source.format == "csv"
+        normalizer: Normalizer | None = None
+
+        def process(chunk: Chunk) -> tuple[pa.Table, bytes | None, Chunk, Requests]:
+            assert normalizer is not None and writer is not None
+            requests = normalizer.requests(chunk)
+            table = _output_table(chunk, requests, engine.evaluate(requests), options.lang)
+            data = (writer.format(table, _geometries(chunk, requests, out_format), chunk.extra)
+                    if stable_schema else None)
+            return table, data, chunk, requests
+
+        def finish(table: pa.Table, data: bytes | None, chunk: Chunk,
+                   requests: Requests) -> None:
+            assert writer is not None
+            if data is None:
+                table = writer.conform(table)
+                data = writer.format(table, _geometries(chunk, requests, out_format),
+                                     chunk.extra)
+            writes.append(write_pool.submit(writer.write, table.schema, data))
+            counts = pc.value_counts(table["status"]).to_pylist()
+            summary.counts.update({c["values"]: c["counts"] for c in counts})
+            summary.rows += chunk.rows
+            if progress:
+                progress(summary.rows, source.size)
+
+        writes: list[Future] = []
+        with ThreadPoolExecutor(max_workers=options.workers, initializer=engine.warm) as pool, \
+                ThreadPoolExecutor(max_workers=1) as write_pool:
+            pending: deque[Future] = deque()
+            for chunk in read_chunks(source, options.chunk_rows):
+                if normalizer is None:
+                    layout = Layout.detect(chunk.table.column_names, options.mapping,
+                                           source.format == "geojson", options.activity)
+                    normalizer = Normalizer(engine, layout, options.activity, options.datum,
+                                            today)
+                pending.append(pool.submit(process, chunk))
+                while len(pending) > options.workers:
+                    finish(*pending.popleft().result())
+            while pending:
+                finish(*pending.popleft().result())
+        for done in writes:
+            done.result()  # re-raise a write error
+        writer.commit()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    finally:
+        for path in source.cleanup:
+            path.unlink(missing_ok=True)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _output_format(target: str, input_format: str) -> str:
+    lower = target.lower()
+    for suffix, fmt in ((".csv", "csv"), (".jsonl", "jsonl"), (".ndjson", "jsonl"),
+                        (".geojson", "geojson"), (".json", "geojson")):
+        if lower.endswith(suffix):
+            return fmt
+    return input_format
+
+
+def _output_table(chunk: Chunk, req: Requests, outcome: Outcome, lang: str) -> pa.Table:
+    """Every input field, then the result columns (renamed firecheck_* on a clash)."""
+    answers = outcome.answers
+    error_rows = outcome.group < 0
+    safe = np.where(error_rows, 0, outcome.group).astype(np.int32)
+
+    indices = pa.array(safe, mask=error_rows)
+
+    def column(attr: str) -> pa.Array:
+        values = [getattr(a, attr) for a in answers] or [""]
+        return pa.array(values, type=pa.string()).take(indices)
+
+    warnings = column("warnings")
+    if outcome.warnings:
+        merged = warnings.to_pylist()
+        for row, codes in outcome.warnings.items():
+            merged[row] = ";".join(filter(None, (merged[row], codes)))
+        warnings = pa.array(merged, type=pa.string())
+    statuses = pa.array([a.status for a in answers] + ["error"], type=pa.string())
+    status = statuses.take(pa.array(np.where(error_rows, len(answers), safe).astype(np.int32)))
+    messages: list[str | None] = [None] * chunk.rows
+    for row, (en, zh) in req.errors.items():
+        messages[row] = zh if lang == "zh" else en
+    distance = np.round(outcome.distance_m, 1)
+    results = {
+        "status": status,
+        "reasons": column("reasons"),
+        "zone_ids": column("zone_ids"),
+        "distance_m": pa.array(distance, mask=np.isnan(distance)),
+        "fine_individual_yuan": column("fine_individual"),
+        "fine_unit_yuan": column("fine_unit"),
+        "hotline": column("hotline"),
+        "warnings": warnings,
+        "error": pa.array(messages, type=pa.string()),
+    }
+    columns = {name: chunk.table[name] for name in chunk.table.column_names}
+    for name in OUTPUT_COLUMNS:
+        key = name if name not in columns else f"firecheck_{name}"
+        columns[key] = results[name]
+    return pa.table(columns)
+
+
+def _geometries(chunk: Chunk, req: Requests, out_format: str) -> list | None:
+    """Geometry for GeoJSON output: the input geometry, else a point from lat/lon."""
+    if out_format != "geojson":
+        return None
+    points = shapely.points(req.lon, req.lat)
+    geometry: list = [None if req.bad[i] else p for i, p in enumerate(points)]
+    for row, geom in chunk.geometry.items():
+        geometry[row] = geom
+    return geometry

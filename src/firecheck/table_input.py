@@ -1,0 +1,262 @@
+"""Turning input columns (English or Chinese headers) into batch :class:`Requests`.
+
+Values are parsed per distinct value (dates, activities, datums) or vectorised (plain
+decimal coordinates); anything else goes through the single-query parsers, so a batch
+accepts exactly what ``firecheck check`` accepts. A row that cannot be used gets an error
+naming its line and the problem; it never stops the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .activities import normalize
+from .batch import BatchEngine, Requests
+from .datum import DATUMS, parse_datum
+from .errors import InputError
+from .parse import MAX_SPAN_DAYS, parse_date, parse_lat, parse_lon
+from .table_io import Chunk
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "编号", "序号", "申请编号", "request_id"),
+    "lat": ("lat", "latitude", "纬度", "北纬"),
+    "lon": ("lon", "lng", "long", "longitude", "经度", "东经"),
+    "date": ("date", "日期", "用火日期", "day"),
+    "start": ("start", "start_date", "from", "开始日期", "起始日期"),
+    "end": ("end", "end_date", "to", "结束日期", "截止日期"),
+    "activity": ("activity", "活动", "用火类型", "activity_type"),
+    "datum": ("datum", "坐标系", "crs"),
+    "actor": ("actor", "主体", "申请主体"),
+    "acq_date": ("acq_date",),
+    "acq_time": ("acq_time",),
+}
+_NUMBER = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
+_FAILED = -2  # marks a distinct value that did not parse
+_UTC_TO_LOCAL_MIN = 8 * 60  # Asia/Shanghai has been UTC+8 without DST since 1992
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which input column holds each field."""
+
+    columns: dict[str, str]
+    firms: bool
+
+    @classmethod
+    def detect(cls, names: list[str], mapping: dict[str, str], has_geometry: bool,
+               default_activity: str | None) -> Layout:
+        """Match headers to fields; ``mapping`` (column → field) wins. Raises one clear
+        error naming every missing field and the columns found."""
+        columns: dict[str, str] = {}
+        for column, fld in mapping.items():
+            if fld not in FIELDS:
+                raise InputError(f"--map {column}={fld}: unknown field; fields are "
+                                 f"{', '.join(FIELDS)}", f"--map {column}={fld}：未知字段")
+            if column not in names:
+                raise InputError(f"--map {column}={fld}: no column {column!r}; columns: "
+                                 f"{', '.join(names)}", f"--map：没有列 {column!r}")
+            columns[fld] = column
+        by_key = {normalize(n): n for n in names}
+        for fld, aliases in FIELDS.items():
+            if fld not in columns:
+                found = next((by_key[normalize(a)] for a in aliases if normalize(a) in by_key),
+                             None)
+                if found is not None and found not in columns.values():
+                    columns[fld] = found
+        firms = "acq_date" in columns and "acq_time" in columns
+        missing = []
+        if not has_geometry and not ({"lat", "lon"} <= set(columns)):
+            missing += [f for f in ("lat", "lon") if f not in columns]
+        if not (firms or "date" in columns or {"start", "end"} <= set(columns)):
+            missing.append("date (or start and end)")
+        if "activity" not in columns and default_activity is None:
+            missing.append("activity (or --activity)")
+        if missing:
+            found_cols = ", ".join(names) or "(none)"
+            raise InputError(
+                f"missing required column(s): {', '.join(missing)}. Columns found: {found_cols}. "
+                "Use --map COLUMN=FIELD to name them.",
+                f"缺少必需的列：{'、'.join(missing)}。已有的列：{found_cols}。可用 --map 列名=字段 指定。",
+            )
+        return cls(columns, firms)
+
+
+class Normalizer:
+    """Builds :class:`Requests` from chunks, caching the parse of each distinct value."""
+
+    def __init__(self, engine: BatchEngine, layout: Layout, default_activity: str | None,
+                 default_datum: str, today: date) -> None:
+        self.engine, self.layout, self.today = engine, layout, today
+        self._activity_index = {a.id: i for i, a in enumerate(engine.activities)}
+        self.default_activity = (self._activity_index[engine.rules.activities
+                                                      .resolve(default_activity).id]
+                                 if default_activity else None)
+        self.default_datum = DATUMS.index(parse_datum(default_datum))
+        self._dates: dict[str, int | tuple[str, str]] = {}
+        self._acts: dict[str, int | tuple[str, str]] = {}
+        self._datums: dict[str, int | tuple[str, str]] = {}
+
+    def requests(self, chunk: Chunk) -> Requests:
+        n = chunk.rows
+        req = Requests(np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, np.int8),
+                       np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64),
+                       np.zeros(n, dtype=bool))
+        for row, error in chunk.errors.items():
+            req.flag_row(row, error)
+        self._coordinates(chunk, req)
+        self._days(chunk, req)
+        req.activity = self._lookup(chunk, "activity", self._acts, self._parse_activity,
+                                    self.default_activity, req,
+                                    ("missing activity", "缺少活动"))
+        req.datum = self._lookup(chunk, "datum", self._datums, _parse_datum_index,
+                                 self.default_datum, req,
+                                 ("missing datum", "缺少坐标系")).astype(np.int8)
+        for row, (en, zh) in req.errors.items():
+            line = chunk.lines[row]
+            req.errors[row] = (f"line {line}: {en}", f"第 {line} 行：{zh}")
+        return req
+
+    # ----------------------------------------------------------------- columns
+
+    def _column(self, chunk: Chunk, fld: str) -> pa.Array | None:
+        name = self.layout.columns.get(fld)
+        if name is None or name not in chunk.table.column_names:
+            return None
+        return chunk.table[name].combine_chunks()
+
+    def _coordinates(self, chunk: Chunk, req: Requests) -> None:
+        lat = req.lat = self._numbers(chunk, "lat", parse_lat, req)
+        lon = req.lon = self._numbers(chunk, "lon", parse_lon, req)
+        points = np.ones(chunk.rows, dtype=bool)
+        for row, geom in chunk.geometry.items():
+            if geom.geom_type == "Point":
+                lon[row], lat[row] = geom.x, geom.y
+            else:
+                req.geometry[row] = geom
+                lat[row] = lon[row] = 0.0
+                points[row] = False
+        missing = points & (np.isnan(lat) | np.isnan(lon))
+        req.flag(missing, ("missing or unreadable coordinates", "坐标缺失或无法识别"))
+        swap = points & ~req.bad & (np.abs(lat) > 90) & (np.abs(lon) <= 90)
+        lat[swap], lon[swap] = lon[swap], lat[swap].copy()
+        req.notes.update(dict.fromkeys(np.flatnonzero(swap).tolist(), "swapped_lat_lon"))
+        req.flag(points & (np.abs(lat) > 90), ("latitude out of range -90..90", "纬度超出 -90..90"))
+        req.flag(points & (np.abs(lon) > 180),
+                 ("longitude out of range -180..180", "经度超出 -180..180"))
+
+    def _numbers(self, chunk: Chunk, fld: str, parser: Any, req: Requests) -> np.ndarray:
+        column = self._column(chunk, fld)
+        if column is None:
+            return np.full(chunk.rows, np.nan)
+        try:  # the common case: every value a plain decimal
+            values = pc.cast(column, pa.float64())
+            fast = values.to_numpy(zero_copy_only=False).astype(float)
+            if values.null_count == 0 and np.isfinite(fast).all():
+                return fast
+        except pa.ArrowInvalid:
+            pass
+        column = pc.utf8_trim_whitespace(column)
+        plain = pc.match_substring_regex(column, _NUMBER).fill_null(False)
+        values = pc.cast(pc.if_else(plain, column, pa.scalar(None, pa.string())), pa.float64())
+        out = values.to_numpy(zero_copy_only=False).astype(float)
+        other = np.flatnonzero(~plain.to_numpy(zero_copy_only=False)
+                               & (pc.utf8_length(column).fill_null(0).to_numpy() > 0))
+        texts = column.to_pylist() if len(other) else []
+        for i in other:
+            try:
+                out[i] = parser(texts[i])
+            except InputError as exc:
+                req.flag_row(i, (exc.en, exc.zh))
+                out[i] = 0.0
+        return out
+
+    def _days(self, chunk: Chunk, req: Requests) -> None:
+        if self.layout.firms:
+            self._firms_days(chunk, req)
+            return
+        first = self._date_column(chunk, "date", req)
+        start = self._date_column(chunk, "start", req)
+        end = self._date_column(chunk, "end", req)
+        has_date = first >= 0
+        ranged = ~has_date & (start >= 0) & (end >= 0)
+        req.flag(~has_date & ~ranged, ("missing date (or start and end)",
+                                       "缺少日期（或开始与结束日期）"))
+        req.flag(ranged & (end < start), ("the range ends before it starts", "结束日期早于开始日期"))
+        req.flag(ranged & (end - start >= MAX_SPAN_DAYS),
+                 (f"the range is longer than {MAX_SPAN_DAYS} days", f"日期范围超过 {MAX_SPAN_DAYS} 天"))
+        req.first = np.where(req.bad, 0, np.where(has_date, first, start))
+        req.last = np.where(req.bad, 0, np.where(has_date, first, end))
+
+    def _date_column(self, chunk: Chunk, fld: str, req: Requests) -> np.ndarray:
+        """Ordinals; -1 where empty; errors for unreadable values."""
+        column = self._column(chunk, fld)
+        if column is None:
+            return np.full(chunk.rows, -1, dtype=np.int64)
+        return self._distinct(column, self._dates, self._parse_date, req, -1)
+
+    def _firms_days(self, chunk: Chunk, req: Requests) -> None:
+        """FIRMS: acq_date (UTC) + acq_time HHMM (UTC) → local date in Asia/Shanghai."""
+        days = self._date_column(chunk, "acq_date", req)
+        times = self._column(chunk, "acq_time")
+        assert times is not None
+        times = pc.utf8_trim_whitespace(times)
+        plain = pc.match_substring_regex(times, r"^\d{1,4}$").fill_null(False)
+        hhmm = pc.cast(pc.if_else(plain, times, pa.scalar("0")), pa.int64()).to_numpy()
+        valid = plain.to_numpy(zero_copy_only=False) & (hhmm % 100 < 60) & (hhmm // 100 < 24)
+        req.flag(~valid, ("acq_time must be UTC HHMM (e.g. 0530)", "acq_time 须为 UTC 时分 HHMM"))
+        req.flag(days < 0, ("missing acq_date", "缺少 acq_date"))
+        minutes = (hhmm // 100) * 60 + hhmm % 100
+        local = np.where(req.bad, 0, days + (minutes + _UTC_TO_LOCAL_MIN) // (24 * 60))
+        req.first, req.last = local, local.copy()
+
+    def _lookup(self, chunk: Chunk, fld: str, cache: dict, parse: Any, default: int | None,
+                req: Requests, missing: tuple[str, str]) -> np.ndarray:
+        column = self._column(chunk, fld)
+        if column is None:
+            out = np.full(chunk.rows, default if default is not None else -1, dtype=np.int64)
+        else:
+            out = self._distinct(column, cache, parse, req, -1)
+            if default is not None:
+                out[out < 0] = default
+        req.flag(out < 0, missing)
+        return np.where(out < 0, 0, out)
+
+    def _distinct(self, column: pa.Array, cache: dict, parse: Any, req: Requests,
+                  empty: int) -> np.ndarray:
+        """Parse each distinct text once; empty text gives ``empty``."""
+        encoded = column.dictionary_encode()
+        indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        values = []
+        for text in encoded.dictionary.to_pylist():
+            if not text or not text.strip():
+                values.append(empty)
+                continue
+            if text not in cache:
+                try:
+                    cache[text] = parse(text)
+                except InputError as exc:
+                    cache[text] = (exc.en, exc.zh)
+            values.append(cache[text])
+        codes = np.array([v if isinstance(v, int) else _FAILED for v in values] + [empty],
+                         dtype=np.int64)
+        out = codes[indices]  # index -1 (null) picks the trailing 'empty'
+        for i in np.flatnonzero(out == _FAILED):
+            req.flag_row(i, values[indices[i]])
+        out[out == _FAILED] = empty
+        return out
+
+    def _parse_date(self, text: str) -> int:
+        return parse_date(text, self.today).toordinal()
+
+    def _parse_activity(self, text: str) -> int:
+        return self._activity_index[self.engine.rules.activities.resolve(text).id]
+
+
+def _parse_datum_index(text: str) -> int:
+    return DATUMS.index(parse_datum(text))

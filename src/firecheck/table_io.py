@@ -1,0 +1,413 @@
+"""Reading and writing request tables in chunks: CSV, JSON Lines and GeoJSON.
+
+Every input row becomes exactly one table row, in input order, with its fields as text and
+its line number. CSV is read by pyarrow when the file is well formed (encoding and
+delimiter sniffed; UTF-8 with or without BOM, or GB18030/GBK as Chinese Excel writes it);
+a file pyarrow refuses (ragged rows, broken bytes) is read again by the standard csv module,
+which keeps every row and reports what was wrong with it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import shapely
+from shapely.geometry import mapping
+from shapely.geometry import shape as geojson_shape
+
+from .errors import InputError
+
+FORMATS = ("csv", "jsonl", "geojson")
+_SNIFF_BYTES = 1 << 20
+
+
+@dataclass
+class Chunk:
+    """A slice of input rows: text fields, line numbers, optional geometries and errors."""
+
+    table: pa.Table
+    lines: np.ndarray  # int64 line (or feature) number of each row
+    geometry: dict[int, Any] = field(default_factory=dict)  # row -> lon/lat shapely geometry
+    errors: dict[int, tuple[str, str]] = field(default_factory=dict)  # row -> (en, zh)
+    extra: list[dict[str, Any]] | None = None  # JSON input: the original objects
+
+    @property
+    def rows(self) -> int:
+        return len(self.lines)
+
+
+@dataclass
+class Source:
+    """An input file (stdin is spooled to a temporary file first) and what was sniffed."""
+
+    path: Path
+    format: str
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    bom: bool = False
+    size: int = 0
+    cleanup: list[Path] = field(default_factory=list)
+
+
+def open_source(name: str, fmt: str | None) -> Source:
+    """Resolve ``name`` ('-' for stdin), its format (from ``fmt`` or the extension) and,
+    for CSV, its encoding and delimiter."""
+    if name == "-":
+        handle, tmp = tempfile.mkstemp(prefix="firecheck-stdin-")
+        with os.fdopen(handle, "wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out)
+        path, cleanup = Path(tmp), [Path(tmp)]
+    else:
+        path, cleanup = Path(name), []
+        if not path.is_file():
+            raise InputError(f"input file not found: {name}", f"找不到输入文件：{name}")
+    fmt = fmt or _format_from_name(name)
+    source = Source(path, fmt, size=path.stat().st_size, cleanup=cleanup)
+    if fmt == "csv":
+        _sniff_csv(source)
+    return source
+
+
+def _format_from_name(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix in (".geojson", ".json"):
+        return "geojson"
+    return "csv"
+
+
+def _sniff_csv(source: Source) -> None:
+    with source.path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if head.startswith(codecs.BOM_UTF8):
+        source.encoding, source.bom, head = "utf-8", True, head[3:]
+    else:
+        try:
+            head.decode("utf-8")
+            source.encoding = "utf-8"
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut at the sniff boundary is still UTF-8.
+            source.encoding = "utf-8" if exc.start >= len(head) - 3 else "gb18030"
+    text = head.decode(source.encoding, errors="replace")
+    first = text.splitlines()[0] if text.strip() else ""
+    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
+    source.delimiter = max(counts, key=counts.__getitem__) if any(counts.values()) else ","
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
+    """Chunks of at most about ``chunk_rows`` rows, in input order."""
+    if source.format == "jsonl":
+        yield from _jsonl_chunks(source, chunk_rows)
+    elif source.format == "geojson":
+        yield from _geojson_chunks(source, chunk_rows)
+    else:
+        yield from _csv_chunks(source, chunk_rows)
+
+
+class _Fallback(Exception):
+    """pyarrow cannot read this CSV as it is; use the tolerant reader."""
+
+
+def _csv_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
+    header = _csv_header(source)
+    if header is None:
+        return
+    done = [0]
+    try:
+        for chunk in _arrow_csv(source, header, chunk_rows):
+            done[0] += chunk.rows
+            yield chunk
+    except _Fallback:
+        yield from _python_csv(source, header, chunk_rows, skip=done[0])
+
+
+def _csv_header(source: Source) -> list[str] | None:
+    with _text(source) as fh:
+        row = next(csv.reader(fh, delimiter=source.delimiter), None)
+    if row is None:
+        return None
+    names: list[str] = []
+    for i, name in enumerate(row):
+        name = name.strip() or f"column_{i + 1}"
+        base, n = name, 2
+        while name in names:
+            name, n = f"{base}.{n}", n + 1
+        names.append(name)
+    return names
+
+
+def _text(source: Source) -> io.TextIOWrapper:
+    encoding = "utf-8-sig" if source.bom else source.encoding
+    return open(source.path, encoding=encoding, errors="replace", newline="")
+
+
+def _arrow_csv(source: Source, header: list[str], chunk_rows: int) -> Iterator[Chunk]:
+    state = {"bad": False}
+
+    def invalid(_row: Any) -> str:
+        state["bad"] = True
+        return "skip"
+
+    read = pcsv.ReadOptions(column_names=header, skip_rows=1, encoding=source.encoding,
+                            block_size=max(1 << 16, chunk_rows * 48), use_threads=True)
+    parse = pcsv.ParseOptions(delimiter=source.delimiter, invalid_row_handler=invalid,
+                              newlines_in_values=False, ignore_empty_lines=False)
+    convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in header},
+                                  strings_can_be_null=False, quoted_strings_can_be_null=False)
+    line = 2
+    try:
+        reader = pcsv.open_csv(source.path, read_options=read, parse_options=parse,
+                               convert_options=convert)
+        for batch in reader:
+            if state["bad"]:
+                raise _Fallback
+            table = pa.Table.from_batches([batch])
+            yield Chunk(table, np.arange(line, line + table.num_rows, dtype=np.int64))
+            line += table.num_rows
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _Fallback from exc
+    if state["bad"]:
+        raise _Fallback
+
+
+def _python_csv(source: Source, header: list[str], chunk_rows: int,
+                skip: int) -> Iterator[Chunk]:
+    """The tolerant reader, from data row ``skip`` on: short rows are padded, long rows
+    cut, NULs dropped, each reported on its row."""
+    width = len(header)
+    with _text(source) as fh:
+        rows = csv.reader((line.replace("\0", "") for line in fh), delimiter=source.delimiter)
+        next(rows, None)
+        columns: list[list[str]] = [[] for _ in header]
+        lines: list[int] = []
+        errors: dict[int, tuple[str, str]] = {}
+        for row in rows:
+            if not row or not any(cell.strip() for cell in row):
+                continue  # a blank line is not a row
+            if skip:
+                skip -= 1
+                continue
+            error = None
+            if len(row) != width:
+                error = (f"row has {len(row)} fields, the header has {width}",
+                         f"该行有 {len(row)} 个字段，表头有 {width} 个")
+                row = (row + [""] * width)[:width]
+            if any("\ufffd" in cell for cell in row):
+                error = error or ("row contains bytes that are not valid "
+                                  f"{source.encoding}", f"该行含有无法按 {source.encoding} 解码的字节")
+            for column, cell in zip(columns, row, strict=True):
+                column.append(cell)
+            if error:
+                errors[len(lines)] = error
+            lines.append(rows.line_num)
+            if len(lines) >= chunk_rows:
+                yield _chunk_from_columns(header, columns, lines, errors)
+                columns, lines, errors = [[] for _ in header], [], {}
+        if lines:
+            yield _chunk_from_columns(header, columns, lines, errors)
+
+
+def _chunk_from_columns(header: list[str], columns: list[list[str]], lines: list[int],
+                        errors: dict[int, tuple[str, str]]) -> Chunk:
+    table = pa.table({name: pa.array(col, type=pa.string())
+                      for name, col in zip(header, columns, strict=True)})
+    return Chunk(table, np.array(lines, dtype=np.int64), errors=errors)
+
+
+def _jsonl_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
+    with source.path.open("rb") as fh:
+        records: list[dict[str, Any]] = []
+        lines: list[int] = []
+        errors: dict[int, tuple[str, str]] = {}
+        for number, raw in enumerate(fh, start=1):
+            text = raw.decode("utf-8", errors="replace").replace("\0", "").strip()
+            text = text.lstrip("\ufeff")
+            if not text:
+                continue
+            try:
+                value = json.loads(text)
+                if not isinstance(value, dict):
+                    errors[len(records)] = ("line is JSON but not an object",
+                                            "该行是 JSON 但不是对象")
+            except json.JSONDecodeError as exc:
+                value = {}
+                errors[len(records)] = (f"not valid JSON: {exc.msg}", f"不是有效的 JSON：{exc.msg}")
+            records.append(value if isinstance(value, dict) else {})
+            lines.append(number)
+            if len(records) >= chunk_rows:
+                yield _chunk_from_records(records, lines, errors, {})
+                records, lines, errors = [], [], {}
+        if records:
+            yield _chunk_from_records(records, lines, errors, {})
+
+
+def _geojson_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
+    try:
+        data = json.loads(source.path.read_bytes().decode("utf-8-sig", errors="replace"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source.path.name}: not valid JSON: {exc}",
+                         f"{source.path.name}：不是有效的 JSON：{exc}") from exc
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list):
+        raise InputError(f"{source.path.name}: not a GeoJSON FeatureCollection",
+                         f"{source.path.name}：不是 GeoJSON FeatureCollection")
+    for start in range(0, len(features), chunk_rows):
+        records: list[dict[str, Any]] = []
+        geoms: dict[int, Any] = {}
+        errors: dict[int, tuple[str, str]] = {}
+        for i, feature in enumerate(features[start:start + chunk_rows]):
+            props = feature.get("properties") if isinstance(feature, dict) else None
+            records.append(props if isinstance(props, dict) else {})
+            geom, error = _feature_geometry(feature)
+            if geom is not None:
+                geoms[i] = geom
+            if error:
+                errors[i] = error
+        lines = list(range(start + 1, start + 1 + len(records)))
+        yield _chunk_from_records(records, lines, errors, geoms)
+
+
+def _feature_geometry(feature: Any) -> tuple[Any, tuple[str, str] | None]:
+    geometry = feature.get("geometry") if isinstance(feature, dict) else None
+    if geometry is None:
+        return None, None
+    try:
+        shape = geojson_shape(geometry)
+    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.ShapelyError) as exc:
+        return None, (f"unreadable geometry: {exc}", f"几何无法读取：{exc}")
+    if shape.is_empty:
+        return None, ("empty geometry", "几何为空")
+    if shape.geom_type not in ("Point", "LineString", "Polygon", "MultiLineString",
+                               "MultiPolygon", "MultiPoint"):
+        return None, (f"unsupported geometry {shape.geom_type}", f"不支持的几何类型 {shape.geom_type}")
+    return shape, None
+
+
+def _chunk_from_records(records: list[dict[str, Any]], lines: list[int],
+                        errors: dict[int, tuple[str, str]], geoms: dict[int, Any]) -> Chunk:
+    names = list(dict.fromkeys(k for r in records for k in r))
+    table = pa.table({n: pa.array([_text_of(r.get(n)) for r in records], type=pa.string())
+                      for n in names})
+    return Chunk(table, np.array(lines, dtype=np.int64), geoms, errors, records)
+
+
+def _text_of(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class Writer:
+    """Writes formatted chunks to a temporary file beside the target, renamed on success.
+
+    :meth:`format` is pure (it may run in worker threads); :meth:`write` appends in order.
+    """
+
+    def __init__(self, target: str, fmt: str, bom: bool) -> None:
+        self.fmt = fmt
+        self.target = None if target == "-" else Path(target)
+        directory = self.target.parent if self.target else None
+        handle, name = tempfile.mkstemp(prefix=".firecheck-", suffix=f".{fmt}.part",
+                                        dir=directory)
+        self.tmp = Path(name)
+        self.stream: BinaryIO = os.fdopen(handle, "wb")
+        self._schema: pa.Schema | None = None
+        self._features = 0
+        if bom and fmt == "csv":
+            self.stream.write(codecs.BOM_UTF8)
+        if fmt == "geojson":
+            self.stream.write(b'{"type": "FeatureCollection", "features": [\n')
+
+    def format(self, table: pa.Table, geometry: list[Any] | None = None,
+               records: list[dict[str, Any]] | None = None) -> bytes:
+        """One chunk as bytes of the output format (no header, no separators)."""
+        if self.fmt == "csv":
+            sink = io.BytesIO()
+            pcsv.write_csv(table, sink, write_options=pcsv.WriteOptions(
+                include_header=False, quoting_style="needed"))
+            return sink.getvalue()
+        lines = []
+        for i, row in enumerate(table.to_pylist()):
+            if records is not None:
+                row = {**records[i], **{k: v for k, v in row.items() if k not in records[i]}}
+            if self.fmt == "jsonl":
+                lines.append(json.dumps(row, ensure_ascii=False))
+                continue
+            geom = geometry[i] if geometry is not None else None
+            lines.append(json.dumps({"type": "Feature",
+                                     "geometry": mapping(geom) if geom is not None else None,
+                                     "properties": row}, ensure_ascii=False))
+        joiner = "\n" if self.fmt == "jsonl" else ",\n"
+        return (joiner.join(lines) + ("\n" if self.fmt == "jsonl" and lines else "")).encode()
+
+    def write(self, schema: pa.Schema, data: bytes) -> None:
+        """Append a formatted chunk (the CSV header comes with the first)."""
+        if self.fmt == "csv" and self._schema is None:
+            header = io.BytesIO()
+            pcsv.write_csv(schema.empty_table(), header,
+                           write_options=pcsv.WriteOptions(quoting_style="needed"))
+            self.stream.write(header.getvalue())
+        self._schema = self._schema or schema
+        if self.fmt == "geojson" and data:
+            data = (b",\n" if self._features else b"") + data
+            self._features += 1
+        self.stream.write(data)
+
+    def conform(self, table: pa.Table) -> pa.Table:
+        """Give a later chunk the columns of the first (JSON inputs with varying keys)."""
+        if self.fmt != "csv" or self._schema is None or table.schema == self._schema:
+            return table
+        return _conform(table, self._schema)
+
+    def commit(self) -> None:
+        """Finish the file and move it into place (or copy it to stdout)."""
+        if self.fmt == "geojson":
+            self.stream.write(b"\n]}\n")
+        self.stream.close()
+        if self.target is None:
+            with self.tmp.open("rb") as fh:
+                shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+            self.tmp.unlink()
+        else:
+            os.replace(self.tmp, self.target)
+
+    def abort(self) -> None:
+        """Remove the partial file."""
+        if not self.stream.closed:
+            self.stream.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Give a later chunk the columns of the first (JSON inputs with varying keys)."""
+    columns = []
+    for name in schema.names:
+        if name in table.column_names:
+            columns.append(table[name].cast(schema.field(name).type))
+        else:
+            columns.append(pa.nulls(table.num_rows, schema.field(name).type))
+    return pa.Table.from_arrays(columns, schema=schema)
