@@ -36,7 +36,7 @@ class Options:
     datum: str = "wgs84"
     mapping: dict[str, str] = field(default_factory=dict)
     lang: str = "zh"
-    chunk_rows: int = 100_000
+    chunk_rows: int = 50_000
     workers: int = 2
 
 
@@ -88,6 +88,8 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
                 data = writer.format(table, _geometries(chunk, requests, out_format),
                                      chunk.extra)
             writes.append(write_pool.submit(writer.write, table.schema, data))
+            while len(writes) > 2:  # bound the bytes waiting for the disk
+                writes.pop(0).result()
             counts = pc.value_counts(table["status"]).to_pylist()
             summary.counts.update({c["values"]: c["counts"] for c in counts})
             summary.rows += chunk.rows

@@ -240,7 +240,7 @@ def batch(
         "--fail-on", help="Exit 1 if any row has one of these statuses, e.g. "
         "prohibited,uncertain,error.")] = "",
     chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1000,
-                                            help="Rows per chunk (memory vs speed).")] = 100_000,
+                                            help="Rows per chunk (memory vs speed).")] = 50_000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=16,
                                          help="Chunks evaluated in parallel.")] = 2,
     lang: LangOpt = Lang.zh,

@@ -15,7 +15,6 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -300,7 +299,7 @@ def _pick(series: str, members: list[Rule], day: date) -> tuple[list[Selected], 
 
 def default_rules_dir() -> Path:
     """The rules directory shipped inside the package."""
-    return Path(str(resources.files("firecheck") / "rules"))
+    return Path(__file__).with_name("rules")
 
 
 def load_rules(extra: Sequence[Path] = ()) -> RuleSet:

@@ -160,32 +160,48 @@ def _text(source: Source) -> io.TextIOWrapper:
 
 
 def _arrow_csv(source: Source, header: list[str], chunk_rows: int) -> Iterator[Chunk]:
+    """pyarrow parses blocks of whole lines that we cut ourselves: memory stays at one
+    block, and the line number of every row is known. Any malformed row → _Fallback."""
     state = {"bad": False}
 
     def invalid(_row: Any) -> str:
         state["bad"] = True
         return "skip"
 
-    read = pcsv.ReadOptions(column_names=header, skip_rows=1, encoding=source.encoding,
-                            block_size=max(1 << 16, chunk_rows * 48), use_threads=True)
+    read = pcsv.ReadOptions(column_names=header, encoding=source.encoding, use_threads=True,
+                            block_size=1 << 20)
     parse = pcsv.ParseOptions(delimiter=source.delimiter, invalid_row_handler=invalid,
                               newlines_in_values=False, ignore_empty_lines=False)
     convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in header},
                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
     line = 2
-    try:
-        reader = pcsv.open_csv(source.path, read_options=read, parse_options=parse,
-                               convert_options=convert)
-        for batch in reader:
-            if state["bad"]:
-                raise _Fallback
-            table = pa.Table.from_batches([batch])
-            yield Chunk(table, np.arange(line, line + table.num_rows, dtype=np.int64))
-            line += table.num_rows
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise _Fallback from exc
-    if state["bad"]:
-        raise _Fallback
+    for block in _line_blocks(source.path, max(1 << 16, chunk_rows * 48)):
+        try:
+            table = pcsv.read_csv(pa.py_buffer(block), read_options=read, parse_options=parse,
+                                  convert_options=convert)
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise _Fallback from exc
+        if state["bad"] or table.num_rows != block.count(b"\n") + (not block.endswith(b"\n")):
+            raise _Fallback
+        yield Chunk(table, np.arange(line, line + table.num_rows, dtype=np.int64))
+        line += table.num_rows
+
+
+def _line_blocks(path: Path, size: int) -> Iterator[bytes]:
+    """The file after its header line, in blocks of about ``size`` bytes cut at newlines."""
+    with path.open("rb") as fh:
+        fh.readline()
+        carry = b""
+        while block := fh.read(size):
+            data = carry + block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                carry = data
+                continue
+            carry = data[cut + 1:]
+            yield data[:cut + 1]
+        if carry:
+            yield carry
 
 
 def _python_csv(source: Source, header: list[str], chunk_rows: int,

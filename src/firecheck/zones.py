@@ -15,7 +15,6 @@ import os
 import threading
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -249,7 +248,7 @@ def default_zones_path() -> Path:
     """``$FIRECHECK_ZONES``, else the zones file shipped in the wheel (or the source tree)."""
     if env := os.environ.get(ENV_VAR):
         return Path(env)
-    packaged = Path(str(resources.files("firecheck") / "data" / "zones.geojson"))
+    packaged = Path(__file__).with_name("data") / "zones.geojson"
     if packaged.is_file():
         return packaged
     return Path(__file__).resolve().parents[2] / "data" / "zones.geojson"
