@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import shapely
 
-from firecheck.zones import load_zones
 from firecheck.projection import to_wgs84
+from firecheck.zones import load_zones
 
 ACTIVITIES = ["bbq", "烧烤", "smoking", "吸烟", "straw", "秸秆", "野炊", "篝火", "上坟烧纸",
               "fireworks", "孔明灯", "烧田埂", "entry", "vehicle", "野外用火"]
@@ -29,8 +29,6 @@ def generate(n: int, seed: int) -> pa.Table:
     county = load_zones().county.shape  # local metres
     minx, miny, maxx, maxy = county.bounds
     pad = 20_000.0
-    lat = np.empty(0)
-    lon = np.empty(0)
     want_in, want_out = int(n * 0.9), n - int(n * 0.9)
     inside_x, inside_y, out_x, out_y = [], [], [], []
     got_in = got_out = 0

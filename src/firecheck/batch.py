@@ -359,9 +359,11 @@ def _relations(edge: np.ndarray, buffer: np.ndarray, accuracy: np.ndarray) -> np
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct int64 values (hash-based, in order of first appearance), each row's index
     into them, and the first row of each."""
+    from .table_input import numpy_of
+
     encoded = pa.array(values, type=pa.int64()).dictionary_encode()
-    inverse = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    uniques = encoded.dictionary.to_numpy(zero_copy_only=False)
+    inverse = numpy_of(encoded.indices, np.int32).astype(np.int64)
+    uniques = numpy_of(encoded.dictionary, np.int64)
     first = np.empty(len(uniques), dtype=np.int64)
     first[inverse[::-1]] = np.arange(len(values) - 1, -1, -1)
     return uniques, inverse, first

@@ -17,7 +17,7 @@ import shapely
 from .batch import BatchEngine, Outcome, Requests
 from .rules import RuleSet
 from .table_input import Layout, Normalizer
-from .table_io import Chunk, Writer, open_source, read_chunks
+from .table_io import Chunk, Writer, csv_header, open_source, read_chunks
 from .zones import ZoneSet
 
 OUTPUT_COLUMNS = ("status", "reasons", "zone_ids", "distance_m",
@@ -111,6 +111,12 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
                     finish(*pending.popleft().result())
             while pending:
                 finish(*pending.popleft().result())
+        header = csv_header(source) if summary.rows == 0 and source.format == "csv" else None
+        if header is not None:  # a header and no rows: the output keeps the header
+            Layout.detect(header, options.mapping, False, options.activity)
+            names = header + [n if n not in header else f"firecheck_{n}" for n in OUTPUT_COLUMNS]
+            empty = pa.schema([(n, pa.string()) for n in names]).empty_table()
+            writer.write(empty.schema, writer.format(empty))
         for done in writes:
             done.result()  # re-raise a write error
         writer.commit()

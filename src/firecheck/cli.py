@@ -436,12 +436,18 @@ def main() -> None:
         sys.argv.remove("--debug")
     try:
         app()
-    except SystemExit:
-        raise
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     except Exception as exc:  # an internal error: short report, distinct exit code
         if debug:
             traceback.print_exc()
         else:
             err.print(f"firecheck: internal error ({type(exc).__name__}: {exc}). "
                       "Please report it; rerun with --debug for details.")
-        sys.exit(EXIT_INTERNAL)
+        code = EXIT_INTERNAL
+    # Every file is closed and renamed by now: skip the interpreter's teardown, which only
+    # frees native memory (~0.15 s after a large batch).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

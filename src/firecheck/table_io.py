@@ -127,7 +127,7 @@ class _Fallback(Exception):
 
 
 def _csv_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
-    header = _csv_header(source)
+    header = csv_header(source)
     if header is None:
         return
     done = [0]
@@ -139,7 +139,8 @@ def _csv_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
         yield from _python_csv(source, header, chunk_rows, skip=done[0])
 
 
-def _csv_header(source: Source) -> list[str] | None:
+def csv_header(source: Source) -> list[str] | None:
+    """The CSV header row with empty names filled in and duplicates numbered."""
     with _text(source) as fh:
         row = next(csv.reader(fh, delimiter=source.delimiter), None)
     if row is None:

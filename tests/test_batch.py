@@ -1,0 +1,353 @@
+"""Batch validation: same answers as single checks, every row kept, every format read."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from firecheck.batch import BatchEngine, Requests
+from firecheck.batchrun import Options, run_batch
+from firecheck.cli import app
+from firecheck.datum import DATUMS, gcj02_to_bd09, wgs84_to_gcj02
+from firecheck.engine import Request, evaluate, scope_of
+from firecheck.projection import to_wgs84
+from firecheck.rules import RuleSet
+from firecheck.zones import ZoneSet
+
+from conftest import APPROX, EXACT
+
+TODAY = date(2026, 11, 29)
+HEADER = "id,lat,lon,date,activity\n"
+runner = CliRunner()
+
+
+def batch(path: Path, zones: ZoneSet, rules: RuleSet, **kw) -> list[dict[str, str]]:
+    out = path.with_name(path.stem + "-out.csv")
+    run_batch(Options(str(path), str(out), **kw), rules, zones, TODAY)
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write(tmp_path: Path, text: str, name: str = "in.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# ------------------------------------------------------------- one engine, same answers
+
+
+def _single_distance(v) -> float | None:
+    edges = [h.edge_m for r in v.reasons for h in r.zones if h.position != "unknown"]
+    return min(edges) if edges else None
+
+
+def _assert_same(rules: RuleSet, zones: ZoneSet, lat, lon, days, acts, datums) -> None:
+    n = len(lat)
+    engine = BatchEngine(rules, zones)
+    ordinals = np.array([d.toordinal() for d in days], dtype=np.int64)
+    req = Requests(np.array(lat, float), np.array(lon, float),
+                   np.array([DATUMS.index(d) for d in datums], dtype=np.int8), ordinals,
+                   ordinals.copy(), np.array(acts, dtype=np.int64), np.zeros(n, dtype=bool))
+    out = engine.evaluate(req)
+    for i in range(n):
+        single = evaluate(Request(lat[i], lon[i], days[i], engine.activities[acts[i]].id,
+                                  datums[i]), rules, zones)
+        answer = out.answers[out.group[i]]
+        assert answer.status == single.status, i
+        assert answer.reasons == ";".join(dict.fromkeys(r.code for r in single.reasons))
+        hits = [h.id for r in single.reasons for h in r.zones if h.position != "unknown"]
+        assert answer.zone_ids == ";".join(dict.fromkeys(hits))
+        expected = _single_distance(single)
+        if expected is None:
+            assert np.isnan(out.distance_m[i])
+        else:
+            assert out.distance_m[i] == pytest.approx(expected, abs=1e-3)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_batch_agrees_with_single_checks(rules: RuleSet, zones: ZoneSet, data) -> None:
+    n = data.draw(st.integers(1, 40))
+    near = st.sampled_from([EXACT, APPROX])
+    lat, lon = [], []
+    for _ in range(n):
+        if data.draw(st.booleans()):  # close to a synthetic zone's 500 m line
+            square = data.draw(near)
+            a, b = square.east_of_edge(data.draw(st.floats(-1200, 1500)))
+        else:
+            a, b = data.draw(st.floats(40.6, 41.6)), data.draw(st.floats(109.5, 110.9))
+        lat.append(a)
+        lon.append(b)
+    days = data.draw(st.lists(st.dates(date(2022, 1, 1), date(2027, 12, 31)),
+                              min_size=n, max_size=n))
+    acts = data.draw(st.lists(st.integers(0, len(rules.activities.by_id) - 1), min_size=n,
+                              max_size=n))
+    datums = ["wgs84"] * n
+    for i in range(n):  # present some points as phone-map coordinates
+        kind = data.draw(st.sampled_from(DATUMS))
+        if kind == "gcj02":
+            lat[i], lon[i] = wgs84_to_gcj02(lat[i], lon[i])
+        elif kind == "bd09":
+            lat[i], lon[i] = gcj02_to_bd09(*wgs84_to_gcj02(lat[i], lon[i]))
+        datums[i] = kind
+    _assert_same(rules, zones, lat, lon, days, acts, datums)
+
+
+def test_batch_agrees_on_the_shipped_data(rules: RuleSet, real_zones: ZoneSet) -> None:
+    rng = np.random.default_rng(5)
+    n = 400
+    lat, lon = rng.uniform(40.6, 41.6, n).tolist(), rng.uniform(109.5, 110.9, n).tolist()
+    days = [date.fromordinal(date(2023, 1, 1).toordinal() + int(d))
+            for d in rng.integers(0, 365 * 4, n)]
+    acts = rng.integers(0, len(rules.activities.by_id), n).tolist()
+    _assert_same(rules, real_zones, lat, lon, days, acts, ["wgs84"] * n)
+
+
+def test_county_scope_rings_match_exact_distances(real_zones: ZoneSet) -> None:
+    """Points within metres of the county line's ±1000 m thresholds: the prepared rings
+    and the exact distance must classify them alike."""
+    index = real_zones.index()
+    engine = BatchEngine.__new__(BatchEngine)
+    engine.zones = real_zones
+    points = []
+    for offset in np.arange(-30.0, 31.0, 3.0):
+        for base in (1000.0 + offset, -1000.0 + offset):
+            for ring in shapely.get_parts(index.county_shape.buffer(base, quad_segs=32)):
+                line = ring.exterior
+                points.append(shapely.get_coordinates(shapely.line_interpolate_point(
+                    line, np.linspace(0, 1, 150), normalized=True)))
+    xy = np.concatenate(points)
+    scopes = engine._scopes(xy[:, 0], xy[:, 1])
+    edges = index.county_edges(xy[:, 0], xy[:, 1])
+    names = ("inside", "near_boundary", "outside")
+    expected = [names.index(scope_of(e, real_zones.county, 0.0)) for e in edges]
+    assert scopes.tolist() == expected
+
+
+# ------------------------------------------------------------- CSV inputs
+
+
+def test_every_row_kept_in_order_with_row_errors(tmp_path: Path, rules: RuleSet,
+                                                 zones: ZoneSet) -> None:
+    lat, lon = EXACT.east_of_edge(100)
+    text = HEADER + "\n".join([
+        f"a,{lat},{lon},2023-04-01,bbq",
+        "b,,110.3,2023-04-01,bbq",            # blank latitude
+        "c,nan,110.3,2023-04-01,bbq",         # NaN
+        "d,95,200,2023-04-01,bbq",            # out of range
+        f"e,{lat},{lon},2023-02-30,bbq",       # no such day
+        f"f,{lat},{lon},2023-04-01,volcano",   # unknown activity
+        f"g,{lat},{lon},,bbq",                 # no date
+        "h,41.05,110.30,2023-07-01,秸秆",
+    ]) + "\n"
+    rows = batch(write(tmp_path, text), zones, rules)
+    assert [r["id"] for r in rows] == list("abcdefgh")
+    assert [r["status"] for r in rows] == ["prohibited"] + ["error"] * 6 + ["prohibited"]
+    assert rows[1]["error"].startswith("第 3 行") or rows[1]["error"].startswith("line 3")
+    assert "latitude" in batch(write(tmp_path, text, "en.csv"), zones, rules,
+                               lang="en")[3]["error"]
+    assert float(rows[0]["distance_m"]) == 100.0 and rows[0]["zone_ids"] == "chunkunshan-nr"
+    assert rows[0]["hotline"] == "0472-8113344" and rows[7]["hotline"] == "0472-6111028"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_bom_and_gb18030_files_with_chinese_headers(tmp_path: Path, rules: RuleSet,
+                                                    zones: ZoneSet, encoding: str) -> None:
+    lat, lon = EXACT.east_of_edge(100)
+    text = (f"编号,纬度,经度,日期,活动,备注\n1,{lat},{lon},2023年4月1日,烧烤,草原边上\n"
+            f"2,{lat},{lon},2023-07-01,上坟烧纸,清明\n")
+    rows = batch(write(tmp_path, text, encoding=encoding), zones, rules)
+    assert [r["status"] for r in rows] == ["prohibited", "allowed"]
+    assert rows[0]["备注"] == "草原边上"  # Chinese text survives the round trip
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_delimiter_is_sniffed(tmp_path: Path, rules: RuleSet, zones: ZoneSet,
+                              delimiter: str) -> None:
+    lat, lon = EXACT.east_of_edge(100)
+    text = HEADER.replace(",", delimiter) + delimiter.join(
+        ["1", str(lat), str(lon), "2023-04-01", "bbq"]) + "\n"
+    assert batch(write(tmp_path, text), zones, rules)[0]["status"] == "prohibited"
+
+
+def test_missing_column_is_one_clear_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "id,latitude,date\n1,41,2023-04-01\n")
+    result = runner.invoke(app, ["batch", str(path), "--lang", "en"])
+    assert result.exit_code == 2
+    assert "lon" in result.stderr and "activity" in result.stderr
+    assert "id, latitude, date" in result.stderr
+
+
+def test_map_option_names_unknown_headers(tmp_path: Path, rules: RuleSet,
+                                          zones: ZoneSet) -> None:
+    lat, lon = EXACT.east_of_edge(100)
+    path = write(tmp_path, f"N,E,when,what\n{lat},{lon},2023-04-01,bbq\n")
+    rows = batch(path, zones, rules,
+                 mapping={"N": "lat", "E": "lon", "when": "date", "what": "activity"})
+    assert rows[0]["status"] == "prohibited"
+
+
+def test_empty_and_header_only_files(tmp_path: Path, rules: RuleSet, zones: ZoneSet) -> None:
+    assert batch(write(tmp_path, ""), zones, rules) == []
+    out = tmp_path / "in-out.csv"
+    header_only = write(tmp_path, HEADER)
+    assert batch(header_only, zones, rules) == []
+    first = out.read_text("utf-8").splitlines()[0]
+    assert first.replace('"', "").startswith("id,lat,lon,date,activity,status,reasons")
+
+
+def test_ragged_rows_and_nuls_fall_back_without_losing_rows(tmp_path: Path, rules: RuleSet,
+                                                            zones: ZoneSet) -> None:
+    lat, lon = EXACT.east_of_edge(100)
+    good = f"{lat},{lon},2023-04-01,bbq"
+    text = HEADER + f"1,{good}\n2,{good},extra\n3\n4,{good}\x00\n5,{good}\n"
+    rows = batch(write(tmp_path, text), zones, rules, lang="en")
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert [r["status"] for r in rows] == ["prohibited", "error", "error", "prohibited",
+                                           "prohibited"]
+    assert "6 fields" in rows[1]["error"] and "line 3" in rows[1]["error"]
+
+
+def test_date_range_crossing_a_period_edge(tmp_path: Path, rules: RuleSet,
+                                           zones: ZoneSet) -> None:
+    lat, lon = EXACT.east_of_edge(100)
+    text = ("id,lat,lon,start,end,activity\n"
+            f"1,{lat},{lon},2023-05-25,2023-06-05,bbq\n"
+            f"2,{lat},{lon},2023-06-02,2023-06-20,bbq\n"
+            f"3,{lat},{lon},2023-06-20,2023-06-02,bbq\n")
+    rows = batch(write(tmp_path, text), zones, rules, lang="en")
+    assert rows[0]["status"] == "prohibited"
+    assert rows[0]["reasons"].split(";")[:2] == ["fire_ban", "fire_period"]
+    assert rows[1]["status"] == "permit_required"
+    assert rows[2]["status"] == "error" and "ends before" in rows[2]["error"]
+
+
+def test_firms_detections_use_the_local_date(tmp_path: Path, rules: RuleSet,
+                                             zones: ZoneSet) -> None:
+    """FIRMS times are UTC: 17:00 on 14 March is 01:00 on 15 March in Guyang."""
+    lat, lon = EXACT.east_of_edge(100)
+    text = ("latitude,longitude,bright_ti4,scan,acq_date,acq_time,satellite,confidence,frp\n"
+            f"{lat},{lon},330.1,0.4,2023-03-14,1700,N,n,5.2\n"
+            f"{lat},{lon},330.1,0.4,2023-03-14,1559,N,n,5.2\n"
+            f"{lat},{lon},330.1,0.4,2023-11-16,1559,N,n,5.2\n"
+            f"{lat},{lon},330.1,0.4,2023-11-16,1600,N,n,5.2\n"
+            f"{lat},{lon},330.1,0.4,2023-11-16,2460,N,n,5.2\n")
+    rows = batch(write(tmp_path, text, "fire_nrt.csv"), zones, rules, activity="straw",
+                 lang="en")
+    assert [("fire_ban" in r["reasons"]) for r in rows[:4]] == [True, False, True, False]
+    assert rows[4]["status"] == "error" and "acq_time" in rows[4]["error"]
+    assert rows[0]["frp"] == "5.2" and rows[0]["status"] == "prohibited"
+
+
+# ------------------------------------------------------------- JSON and GeoJSON
+
+
+def test_jsonl_in_and_out(tmp_path: Path, rules: RuleSet, zones: ZoneSet) -> None:
+    lat, lon = EXACT.east_of_edge(100)
+    lines = [json.dumps({"id": 1, "lat": lat, "lon": lon, "date": "2023-04-01",
+                         "activity": "bbq", "note": {"x": 1}}),
+             "{not json",
+             json.dumps([1, 2]),
+             json.dumps({"id": 4, "lat": lat, "lon": lon, "date": "2023-04-01",
+                         "activity": "entry", "datum": "wgs84"})]
+    path = write(tmp_path, "\n".join(lines) + "\n", "in.jsonl")
+    out = tmp_path / "out.jsonl"
+    run_batch(Options(str(path), str(out), lang="en"), rules, zones, TODAY)
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["status"] for r in rows] == ["prohibited", "error", "error", "allowed"]
+    assert rows[0]["note"] == {"x": 1} and rows[0]["id"] == 1
+    assert "not valid JSON" in rows[1]["error"] and "line 2" in rows[1]["error"]
+
+
+def test_geojson_polygon_touching_the_buffer_is_prohibited(tmp_path: Path, rules: RuleSet,
+                                                           zones: ZoneSet) -> None:
+    def lonlat(dx: float, dy: float) -> list[float]:
+        lon, lat = to_wgs84(EXACT.cx + EXACT.half + dx, EXACT.cy + dy)
+        return [float(lon), float(lat)]
+
+    touching = [lonlat(450, -50), lonlat(900, -50), lonlat(900, 50), lonlat(450, 50),
+                lonlat(450, -50)]
+    clear = [[x + 0.02, y] for x, y in touching]
+    route = [lonlat(3000, 0), lonlat(6000, 0)]
+    features = [
+        {"type": "Feature", "properties": {"id": "burn-1", "date": "2023-04-01",
+                                           "activity": "straw"},
+         "geometry": {"type": "Polygon", "coordinates": [touching]}},
+        {"type": "Feature", "properties": {"id": "burn-2", "date": "2023-04-01",
+                                           "activity": "straw"},
+         "geometry": {"type": "Polygon", "coordinates": [clear]}},
+        {"type": "Feature", "properties": {"id": "walk", "date": "2023-04-01",
+                                           "activity": "entry"},
+         "geometry": {"type": "LineString", "coordinates": route}},
+        {"type": "Feature", "properties": {"id": "none", "date": "2023-04-01",
+                                           "activity": "bbq"}, "geometry": None},
+    ]
+    path = write(tmp_path, json.dumps({"type": "FeatureCollection", "features": features}),
+                 "in.geojson")
+    out = tmp_path / "out.geojson"
+    run_batch(Options(str(path), str(out), lang="en"), rules, zones, TODAY)
+    result = json.loads(out.read_text("utf-8"))["features"]
+    props = [f["properties"] for f in result]
+    assert [p["id"] for p in props] == ["burn-1", "burn-2", "walk", "none"]
+    assert "fire_ban" in props[0]["reasons"] and props[0]["distance_m"] == 450.0
+    assert "fire_ban" not in props[1]["reasons"] and props[1]["status"] == "prohibited"
+    assert props[2]["status"] == "allowed"
+    assert props[3]["status"] == "error"
+    assert result[0]["geometry"]["type"] == "Polygon"
+
+
+# ------------------------------------------------------------- command line
+
+
+def test_fail_on_and_summary(tmp_path: Path, synthetic_zones_path: Path) -> None:
+    lat, lon = EXACT.east_of_edge(100)
+    path = write(tmp_path, HEADER + f"1,{lat},{lon},2023-04-01,bbq\n2,x,y,2023-04-01,bbq\n")
+    args = ["batch", str(path), "-o", str(tmp_path / "o.csv"), "--zones",
+            str(synthetic_zones_path), "--lang", "en"]
+    assert runner.invoke(app, args).exit_code == 0
+    failed = runner.invoke(app, [*args, "--fail-on", "prohibited"])
+    assert failed.exit_code == 1
+    assert "2 rows" in failed.stderr and "rows/s" in failed.stderr
+    assert runner.invoke(app, [*args, "--fail-on", "uncertain"]).exit_code == 0
+    assert runner.invoke(app, [*args, "--fail-on", "maybe"]).exit_code == 2
+
+
+def test_output_never_overwrites_the_input(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "1,41,110,2023-04-01,bbq\n")
+    result = runner.invoke(app, ["batch", str(path), "-o", str(path)])
+    assert result.exit_code == 2 and path.read_text() == HEADER + "1,41,110,2023-04-01,bbq\n"
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.lists(st.text(max_size=12), min_size=0, max_size=7), max_size=25))
+def test_row_count_and_order_survive_garbage(tmp_path_factory, rules: RuleSet,
+                                             zones: ZoneSet, cells) -> None:
+    """Whatever the cells hold (quotes, commas, newlines, NULs), each CSV record of the
+    input gives one output row, with its id, in order."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["id", "lat", "lon", "date", "activity"])
+    for i, row in enumerate(cells):
+        writer.writerow([f"r{i}", *row])
+    tmp = tmp_path_factory.mktemp("garbage")
+    path = tmp / "in.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    with path.open(encoding="utf-8", newline="") as fh:
+        records = [r for r in csv.reader(line.replace("\0", "") for line in fh)
+                   if any(c.strip() for c in r)][1:]
+    rows = batch(path, zones, rules)
+    assert [r["id"] for r in rows] == [r[0] for r in records]
+    assert all(r["status"] for r in rows)
