@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .activities import normalize
-from .batch import BatchEngine, Requests
+from .batch import BatchEngine, Requests, numpy_of
 from .datum import DATUMS, parse_datum
 from .errors import InputError
 from .parse import MAX_SPAN_DAYS, parse_date, parse_lat, parse_lon
@@ -265,12 +265,3 @@ def _bools(array: pa.Array) -> np.ndarray:
     """A null-free boolean Arrow array as numpy, without pyarrow's pandas-backed path (its
     import alone costs a third of a second when pandas is installed)."""
     return numpy_of(pc.cast(array, pa.uint8()), np.uint8).astype(bool)
-
-
-def numpy_of(array: pa.Array, dtype: type) -> np.ndarray:
-    """A null-free fixed-width Arrow array as a read-only numpy view of its data buffer.
-
-    (pyarrow's own ``to_numpy`` imports pandas whenever it is installed: 0.3 s per run.)"""
-    width = np.dtype(dtype).itemsize
-    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array),
-                         offset=array.offset * width)
