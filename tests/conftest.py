@@ -19,6 +19,19 @@ from firecheck.projection import to_local, to_wgs84
 from firecheck.rules import RuleSet, load_rules
 from firecheck.zones import ZoneSet, default_zones_path, load_zones
 
+_FUZZ_CASES = [0]
+
+
+def count_fuzz_case() -> None:
+    """Count one generated input (reported at the end of the session)."""
+    _FUZZ_CASES[0] += 1
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # pytest hook
+    if _FUZZ_CASES[0]:
+        terminalreporter.write_line(f"fuzz: {_FUZZ_CASES[0]:,} generated cases run")
+
+
 EXACT_CENTRE = (41.05, 110.30)  # lat, lon: inside the county, far from other test zones
 APPROX_CENTRE = (41.20, 110.00)
 FAR_CENTRE = (41.35, 109.85)

@@ -166,3 +166,31 @@ def test_installed_entry_point_runs_without_traceback() -> None:
     bad = subprocess.run([sys.executable, "-m", "firecheck", "check", "x", "-a", "bbq"],
                          capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "x" in bad.stderr
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_human_listings(lang: str) -> None:
+    expect = {
+        "activities": ("孔明灯", "sky-lantern"),
+        "zones": ("guyang-county", "±10000 m"),
+        "periods": ("2023-03-15", "2023-11-16"),
+        "hotlines": ("0472-6111028", "12119"),
+        "rules": ("guyang-fire-ban-2023", "sha256:"),
+    }
+    for command, words in expect.items():
+        args = [command, "--lang", lang] + (["2023"] if command == "periods" else [])
+        result = runner.invoke(app, args, terminal_width=200)
+        assert result.exit_code == 0, (command, result.output)
+        for word in words:
+            assert word in result.stdout, (command, word)
+
+
+def test_human_range_and_uncertain_output(synthetic_zones_path: Path) -> None:
+    code, out, _ = run("check", place(100), "-a", "bbq", "-d", "2023-05-30..2023-06-02",
+                       "--lang", "en", zones=synthetic_zones_path)
+    assert code == 10 and "Day by day" in out and "2023-06-01" in out
+    code, out, _ = run("check", "41.03,110.05", "-a", "entry", "-d", "2026-04-01", "--actor",
+                       "unit")
+    assert code == 12 and "无法确定" in out and "沿用2023年" in out
+    code, out, _ = run("check", "40.5,110.0", "-a", "bbq", "-d", "2023-04-01", "--lang", "en")
+    assert code == 13 and "outside the Guyang county line" in out

@@ -124,6 +124,12 @@ def test_a_new_years_notice_wins_for_its_year(tmp_path: Path, zones: ZoneSet) ->
     (('periods = [{ start = "03-10", end = "06-05" }]', "periods = []"), "periods must not be empty"),
     (('clause = "一"\n', ""), "clause is required"),
     (('zones = ["chunkunshan-nr"]', "zones = []"), "zones must list at least one zone"),
+    (('periods = [{ start = "03-10", end = "06-05" }]',
+      'periods = [{ start = "03-10", end = "06-05" }, { start = "06-01", end = "07-01" }]'),
+     "overlap on 06-01"),
+    (('periods = [{ start = "03-10", end = "06-05" }]',
+      'periods = [{ start = "09-10", end = "10-05" }, { start = "03-01", end = "04-01" }]'),
+     "calendar order"),
 ])
 def test_bad_rules_file_gives_a_precise_error(tmp_path: Path, change: tuple[str, str],
                                               message: str) -> None:

@@ -43,7 +43,7 @@ from .report import (
     versions,
     zone_dict,
 )
-from .rules import RuleSet, load_rules
+from .rules import RuleSet, export_rules, load_rules
 from .table_io import FORMATS
 from .zones import ZoneSet, load_zones
 
@@ -80,6 +80,9 @@ ZonesOpt = Annotated[Path | None, typer.Option(
     "--zones", envvar="FIRECHECK_ZONES", help="Zones GeoJSON to use instead of the shipped one.")]
 RulesOpt = Annotated[list[Path] | None, typer.Option(
     "--rules", help="Extra rules file or directory (e.g. a new year's notice); repeatable.")]
+AsOfOpt = Annotated[list[Path] | None, typer.Option(
+    "--as-of-rules", help="Use exactly these rules files or directories instead of the shipped "
+    "ones (replay an old decision; see 'firecheck rules --export'); repeatable.")]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,8 +109,13 @@ def _t(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _load(zones_file: Path | None, rules_paths: list[Path] | None) -> tuple[RuleSet, ZoneSet]:
-    return load_rules(rules_paths or ()), load_zones(zones_file)
+def _rules(rules_paths: list[Path] | None, as_of: list[Path] | None = None) -> RuleSet:
+    return load_rules(rules_paths or (), replace=as_of or None)
+
+
+def _load(zones_file: Path | None, rules_paths: list[Path] | None,
+          as_of: list[Path] | None = None) -> tuple[RuleSet, ZoneSet]:
+    return _rules(rules_paths, as_of), load_zones(zones_file)
 
 
 def _emit_json(data: Any) -> None:
@@ -148,6 +156,7 @@ def check(
     lang: LangOpt = Lang.zh,
     zones_file: ZonesOpt = None,
     rules_paths: RulesOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Is ACTIVITY at PLACE on DATE prohibited? Why, under which rule, what fine, whom to call.
 
@@ -160,7 +169,7 @@ def check(
     today = local_today()
     first, last = _dates(on, start, end, today)
     point_lat, point_lon, warnings = _place(place, lat, lon)
-    rules, zones = _load(zones_file, rules_paths)
+    rules, zones = _load(zones_file, rules_paths, as_of)
     request = Request(point_lat, point_lon, first, activity, parse_datum(datum),
                       actor.value if actor else None, accuracy)
     code_lang = lang.value
@@ -246,6 +255,7 @@ def batch(
     lang: LangOpt = Lang.zh,
     zones_file: ZonesOpt = None,
     rules_paths: RulesOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Validate a whole file of requests: one output row per input row, in order.
 
@@ -267,7 +277,7 @@ def batch(
         raise InputError("-o must not overwrite the input file", "-o 不能覆盖输入文件")
     options = Options(source, output, in_format, out_format, activity, datum,
                       _mapping(mapping or []), lang.value, chunk_rows, workers)
-    rules, zone_set = _load(zones_file, rules_paths)
+    rules, zone_set = _load(zones_file, rules_paths, as_of)
     with _progress() as advance:
         summary = run_batch(options, rules, zone_set, local_today(), advance)
     render.batch_summary(err, summary, lang.value)
@@ -313,7 +323,7 @@ def activities(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
 
       firecheck activities --json --lang en
     """
-    rules = load_rules(rules_paths or ())
+    rules = _rules(rules_paths)
     if as_json:
         _emit_json({"rules_version": rules.version, "activities": activity_rows(rules)})
     else:
@@ -347,6 +357,7 @@ def periods(
     as_json: JsonOpt = False,
     lang: LangOpt = Lang.zh,
     rules_paths: RulesOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """The fire bans, fire-prevention periods and straw ban in force in YEAR.
 
@@ -359,7 +370,7 @@ def periods(
     year = year or local_today().year
     if not 1900 <= year <= 2200:
         raise InputError(f"year {year} is out of range (1900–2200)", f"年份 {year} 超出范围（1900–2200）")
-    rules = load_rules(rules_paths or ())
+    rules = _rules(rules_paths, as_of)
     rows = period_rows(rules, year)
     if as_json:
         _emit_json({"year": year, "rules_version": rules.version, "periods": rows})
@@ -379,7 +390,7 @@ def hotlines(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
 
       firecheck hotlines --json
     """
-    rules = load_rules(rules_paths or ())
+    rules = _rules(rules_paths)
     if as_json:
         _emit_json({"hotlines": [hotline_dict(h) for h in rules.hotlines.values()]})
     else:
@@ -389,16 +400,23 @@ def hotlines(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
 @app.command(name="rules")
 @guarded
 def rules_cmd(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
-              rules_paths: RulesOpt = None, zones_file: ZonesOpt = None) -> None:
+              rules_paths: RulesOpt = None, as_of: AsOfOpt = None,
+              zones_file: ZonesOpt = None,
+              export: Annotated[Path | None, typer.Option(
+                  "--export", help="Copy the loaded rules files into this directory, to "
+                  "replay today's decisions later with --as-of-rules.",
+                  show_default=False)] = None) -> None:
     """What is loaded: source documents, rules, versions (content hashes).
 
     Examples:
 
       firecheck rules
 
-      firecheck rules --rules my-2026-notice.toml --json
+      firecheck rules --export rules-2026-11-29/
     """
-    rules, zone_set = _load(zones_file, rules_paths)
+    rules, zone_set = _load(zones_file, rules_paths, as_of)
+    if export is not None:
+        export_rules(rules, export)
     if as_json:
         _emit_json({
             "versions": versions(rules.version, zone_set.version),
@@ -429,23 +447,29 @@ def _root(
     """
 
 
-def main() -> None:
-    """Console entry point: no traceback for anything but ``--debug`` / FIRECHECK_DEBUG=1."""
-    debug = "--debug" in sys.argv or os.environ.get("FIRECHECK_DEBUG") == "1"
-    if "--debug" in sys.argv:
-        sys.argv.remove("--debug")
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code: no traceback for anything but
+    ``--debug`` (or FIRECHECK_DEBUG=1); an unexpected error is a short report and 70."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("FIRECHECK_DEBUG") == "1"
+    args = [a for a in args if a != "--debug"]
     try:
-        app()
-        code = 0
+        app(args=args, prog_name="firecheck")
     except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     except Exception as exc:  # an internal error: short report, distinct exit code
         if debug:
             traceback.print_exc()
         else:
             err.print(f"firecheck: internal error ({type(exc).__name__}: {exc}). "
                       "Please report it; rerun with --debug for details.")
-        code = EXIT_INTERNAL
+        return EXIT_INTERNAL
+    return 0
+
+
+def main() -> None:
+    """Console entry point."""
+    code = run()
     # Every file is closed and renamed by now: skip the interpreter's teardown, which only
     # frees native memory (~0.15 s after a large batch).
     sys.stdout.flush()

@@ -129,8 +129,8 @@ def _hotline_table(lines: list[Hotline], lang: str) -> Table:
 
 def activities(console: Console, rules: RuleSet, lang: str) -> None:
     table = Table(title=_t(lang, "活动", "Activities"))
-    for head in ("id", _t(lang, "名称", "Name"), _t(lang, "别名", "Aliases"),
-                 _t(lang, "出处", "Source")):
+    table.add_column("id", no_wrap=True)
+    for head in (_t(lang, "名称", "Name"), _t(lang, "别名", "Aliases"), _t(lang, "出处", "Source")):
         table.add_column(head, overflow="fold")
     for a in rules.activities:
         doc = rules.documents[a.document]
@@ -196,8 +196,8 @@ def rules_summary(console: Console, rules: RuleSet, lang: str) -> None:
                       pick(CERTAINTY_LABEL[doc.status], lang), doc.file)
     console.print(table)
     table = Table(title=_t(lang, "规则", "Rules"))
-    for head in ("id", _t(lang, "内容", "Rule"), _t(lang, "期间", "Periods"),
-                 _t(lang, "条款", "Clause")):
+    table.add_column("id", no_wrap=True)
+    for head in (_t(lang, "内容", "Rule"), _t(lang, "期间", "Periods"), _t(lang, "条款", "Clause")):
         table.add_column(head, overflow="fold")
     for rule in rules.rules:
         when = ", ".join(p.label() for p in rule.periods)

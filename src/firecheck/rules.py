@@ -29,6 +29,7 @@ WHERE: tuple[str, ...] = ("zones_and_buffer", "zones", "county")
 STATUSES = ("verified", "secondary", "unconfirmed")
 LAND_TYPES = ("forest", "grassland", "any")
 MonthDay = tuple[int, int]
+_LEAP_YEAR = [date(2000, 1, 1) + timedelta(days=i) for i in range(366)]
 
 
 @dataclass(frozen=True)
@@ -213,8 +214,13 @@ class RuleSet:
     hotlines: dict[str, Hotline]
     activities: ActivityCatalog
     version: str
-    files: tuple[str, ...]
+    paths: tuple[Path, ...]
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Names of the files the rules came from."""
+        return tuple(p.name for p in self.paths)
 
     def select(self, day: date, activity: str) -> tuple[list[Selected], list[Message]]:
         """Rules covering ``activity`` that are in force on ``day``, one per series.
@@ -302,17 +308,31 @@ def default_rules_dir() -> Path:
     return Path(__file__).with_name("rules")
 
 
-def load_rules(extra: Sequence[Path] = ()) -> RuleSet:
-    """Load the shipped rules plus ``extra`` files or directories of ``*.toml``."""
-    files = sorted(default_rules_dir().glob("*.toml"))
-    for path in extra:
+def load_rules(extra: Sequence[Path] = (), replace: Sequence[Path] | None = None) -> RuleSet:
+    """Load the shipped rules (or exactly the files of ``replace``) plus ``extra``; each
+    path is a ``*.toml`` file or a directory of them."""
+    files: list[Path] = []
+    for path in [*(replace if replace is not None else [default_rules_dir()]), *extra]:
         if path.is_dir():
             files += sorted(path.glob("*.toml"))
         elif path.is_file():
             files.append(path)
         else:
             raise DataError(f"rules path not found: {path}", f"找不到规则文件：{path}")
+    if not files:
+        raise DataError("no rules files were given", "未指定任何规则文件")
     return build_ruleset(files)
+
+
+def export_rules(rules: RuleSet, directory: Path) -> None:
+    """Copy the files a rule set was built from into ``directory`` (for later replay)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in rules.paths:
+        target = directory / path.name
+        if target.exists() and target.read_bytes() != path.read_bytes():
+            raise DataError(f"{target} exists with other content; choose an empty directory",
+                            f"{target} 已存在且内容不同；请选择空目录")
+        target.write_bytes(path.read_bytes())
 
 
 def build_ruleset(files: Sequence[Path]) -> RuleSet:
@@ -333,7 +353,7 @@ def build_ruleset(files: Sequence[Path]) -> RuleSet:
         loader.add_document(name, data)
     for name, data in parsed:
         loader.add_items(name, data)
-    return loader.finish("sha256:" + digest.hexdigest(), tuple(n for n, _ in parsed))
+    return loader.finish("sha256:" + digest.hexdigest(), tuple(files))
 
 
 class _Loader:
@@ -389,7 +409,7 @@ class _Loader:
         for i, item in enumerate(data.get("activities", [])):
             self.activities.append(_activity(_Fields(name, f"activities[{i}]", item)))
 
-    def finish(self, version: str, files: tuple[str, ...]) -> RuleSet:
+    def finish(self, version: str, paths: tuple[Path, ...]) -> RuleSet:
         catalog = ActivityCatalog(self.activities)
         for activity in catalog:
             if activity.document not in self.documents:
@@ -403,7 +423,7 @@ class _Loader:
             _unique(rules, rule.id, rule, name)
         _check_series(list(rules.values()))
         return RuleSet(self.documents, tuple(rules.values()), self.fines, self.hotlines,
-                       catalog, version, files)
+                       catalog, version, paths)
 
     def _rule(self, name: str, item: dict[str, Any], catalog: ActivityCatalog) -> Rule:
         f = _Fields(name, item.pop("_where"), item)
@@ -428,6 +448,11 @@ class _Loader:
         )
         if not rule.periods:
             f.fail("periods", "must not be empty", "不能为空")
+        if [p.start for p in rule.periods] != sorted(p.start for p in rule.periods):
+            f.fail("periods", "must be listed in calendar order", "必须按日历顺序排列")
+        for day in _LEAP_YEAR:
+            if sum(p.contains(day) for p in rule.periods) > 1:
+                f.fail("periods", f"overlap on {day:%m-%d}", f"在 {day:%m-%d} 重叠")
         if len(rule.requirements_zh) != len(rule.requirements_en):
             f.fail("requirements_en", "must match requirements_zh item for item",
                    "必须与 requirements_zh 一一对应")

@@ -33,6 +33,7 @@ from .errors import InputError
 
 FORMATS = ("csv", "jsonl", "geojson")
 _SNIFF_BYTES = 1 << 20
+_MAX_FIELD = 1 << 30  # the csv module's default 128 KiB limit would reject long notes
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Source:
     encoding: str = "utf-8"
     delimiter: str = ","
     bom: bool = False
+    cr_only: bool = False  # classic Mac line ends: only the tolerant reader handles them
     size: int = 0
     cleanup: list[Path] = field(default_factory=list)
 
@@ -103,6 +105,7 @@ def _sniff_csv(source: Source) -> None:
         except UnicodeDecodeError as exc:
             # A multi-byte character cut at the sniff boundary is still UTF-8.
             source.encoding = "utf-8" if exc.start >= len(head) - 3 else "gb18030"
+    source.cr_only = b"\r" in head and b"\n" not in head
     text = head.decode(source.encoding, errors="replace")
     first = text.splitlines()[0] if text.strip() else ""
     counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
@@ -132,6 +135,8 @@ def _csv_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
         return
     done = [0]
     try:
+        if source.cr_only:
+            raise _Fallback
         for chunk in _arrow_csv(source, header, chunk_rows):
             done[0] += chunk.rows
             yield chunk
@@ -177,6 +182,11 @@ def _arrow_csv(source: Source, header: list[str], chunk_rows: int) -> Iterator[C
                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
     line = 2
     for block in _line_blocks(source.path, max(1 << 16, chunk_rows * 48)):
+        if source.encoding == "utf-8":
+            try:  # pyarrow would choke inside its bad-row callback on broken UTF-8
+                block.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _Fallback from exc
         try:
             table = pcsv.read_csv(pa.py_buffer(block), read_options=read, parse_options=parse,
                                   convert_options=convert)
@@ -184,8 +194,18 @@ def _arrow_csv(source: Source, header: list[str], chunk_rows: int) -> Iterator[C
             raise _Fallback from exc
         if state["bad"] or table.num_rows != block.count(b"\n") + (not block.endswith(b"\n")):
             raise _Fallback
+        table = _drop_empty_chunks(table)
         yield Chunk(table, np.arange(line, line + table.num_rows, dtype=np.int64))
         line += table.num_rows
+
+
+def _drop_empty_chunks(table: pa.Table) -> pa.Table:
+    """pyarrow's CSV reader can return an empty first chunk (for a row longer than its
+    parse block) that its CSV writer then renders as garbage bytes: drop such chunks."""
+    if all(len(chunk) for column in table.columns for chunk in column.chunks):
+        return table
+    return pa.table({name: pa.chunked_array([c for c in column.chunks if len(c)], column.type)
+                     for name, column in zip(table.column_names, table.columns, strict=True)})
 
 
 def _line_blocks(path: Path, size: int) -> Iterator[bytes]:
@@ -210,6 +230,7 @@ def _python_csv(source: Source, header: list[str], chunk_rows: int,
     """The tolerant reader, from data row ``skip`` on: short rows are padded, long rows
     cut, NULs dropped, each reported on its row."""
     width = len(header)
+    csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
     with _text(source) as fh:
         rows = csv.reader((line.replace("\0", "") for line in fh), delimiter=source.delimiter)
         next(rows, None)
