@@ -17,6 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from firecheck.zonefile import dump
+
 NOTICE = (
     "固阳县人民政府关于对全县重点森林草原实施防火戒严的通告 (2023-03-13), 二、防火戒严区域; "
     "buffer: 三(一) 防火戒严管制区内及边缘500米内"
@@ -204,14 +206,6 @@ def build(shared: Path) -> dict[str, Any]:
         },
         "features": features,
     }
-
-
-def dump(collection: dict[str, Any]) -> str:
-    """JSON with one feature per line: diffable, and stable byte for byte."""
-    head = {k: v for k, v in collection.items() if k != "features"}
-    lines = [json.dumps(f, ensure_ascii=False) for f in collection["features"]]
-    body = json.dumps(head, ensure_ascii=False, indent=1)[:-2]
-    return body + ',\n "features": [\n' + ",\n".join(lines) + "\n ]\n}\n"
 
 
 def main() -> None:

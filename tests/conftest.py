@@ -9,6 +9,8 @@ for every zone the fire-ban notice lists: an exact one (accuracy 0), an approxim
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,9 @@ import pytest
 from firecheck.projection import to_local, to_wgs84
 from firecheck.rules import RuleSet, load_rules
 from firecheck.zones import ZoneSet, default_zones_path, load_zones
+
+# Large zones files are cached between runs: keep the tests' cache out of the user's home.
+os.environ.setdefault("FIRECHECK_CACHE", tempfile.mkdtemp(prefix="firecheck-test-cache-"))
 
 _FUZZ_CASES = [0]
 

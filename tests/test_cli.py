@@ -123,7 +123,8 @@ def test_swapped_lon_lat_is_corrected_with_a_warning() -> None:
 def test_bad_zones_file_is_a_data_error(tmp_path: Path) -> None:
     bad = tmp_path / "zones.geojson"
     bad.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature"}]}')
-    result = runner.invoke(app, ["check", "41.03,110.05", "-a", "bbq", "--zones", str(bad)])
+    result = runner.invoke(app, ["check", "41.03,110.05", "-a", "bbq", "--zones", str(bad),
+                                 "--lang", "en"])
     assert result.exit_code == 3 and "feature 0" in result.stderr
 
 

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -42,7 +43,7 @@ from .zones import Measure, ZoneSet
 RELATIONS = ("certain", "near", "beyond")
 _FINE_NOTES = {"land_type_unknown", "one_fine_per_act"}  # said by the fine range itself
 SCOPES = ("inside", "near_boundary", "outside")
-_CODE_BITS = 20  # bits per packed zone-relation code
+_CODE_BITS = 8  # bits per packed (designation, relation) code
 
 
 @dataclass
@@ -77,12 +78,12 @@ class Requests:
 
 @dataclass(frozen=True)
 class Answer:
-    """What a group of equal requests gets (the batch output columns but distance)."""
+    """What a group of equal requests gets (the batch columns that do not depend on which
+    individual zones are near)."""
 
     status: str
     reasons: str
-    zone_ids: str
-    hit_zones: frozenset[int]  # indices into ZoneSet.mapped, for distance_m
+    hit_kinds: frozenset[tuple[int, int]]  # (designation index, 0 zone buffer | 1 inside)
     fine_individual: str
     fine_unit: str
     hotline: str
@@ -91,10 +92,12 @@ class Answer:
 
 @dataclass
 class Outcome:
-    """Per-row results: a group index into ``answers`` (-1 for error rows) and distances."""
+    """Per-row results: a group index into ``answers`` (-1 for error rows), the zones each
+    row's answer names, and the distance to the nearest of them."""
 
     group: np.ndarray
     answers: list[Answer]
+    zone_ids: pa.Array  # ';'-joined ids of the zones named, per row
     distance_m: np.ndarray  # float64, NaN when no zone is involved
     warnings: dict[int, str]  # row -> warning codes of the row itself (e.g. datum)
 
@@ -118,7 +121,12 @@ class BatchEngine:
         mapped = zones.mapped
         self._buffer = np.array([z.buffer_m for z in mapped], dtype=float)
         self._accuracy = np.array([z.accuracy_m or 0.0 for z in mapped], dtype=float)
-        self._packable = len(mapped) * 9 < (1 << _CODE_BITS) - 1
+        self.designations = list(dict.fromkeys(z.designation for z in mapped))
+        self._designation_of = {d: i for i, d in enumerate(self.designations)}
+        self._desig = np.array([self._designation_of[z.designation] for z in mapped],
+                               dtype=np.int64)
+        self._zone_ids = pa.array([z.id for z in mapped], type=pa.string())
+        self._packable = len(self.designations) * 9 < (1 << _CODE_BITS) - 1
 
     # ------------------------------------------------------------------ plans
 
@@ -196,7 +204,7 @@ class BatchEngine:
     def warm(self) -> None:
         """Build this thread's geometry index and transformers before the first chunk."""
         index = self.zones.index()
-        _ = index.county_rings, index.reach_area, index._segments
+        _ = index.county_rings, index._reach_grid, index._segments
         to_local(np.array([110.0]), np.array([41.0]))
 
     # ------------------------------------------------------------------ evaluate
@@ -209,14 +217,17 @@ class BatchEngine:
         is_geometry = np.zeros(n, dtype=bool)
         is_geometry[list(req.geometry)] = True
         points = np.flatnonzero(~req.bad & ~is_geometry)
+        hits = _Hits(n)
         if len(points):
-            self._evaluate_points(req, points, group, distance, row_warnings)
+            self._evaluate_points(req, points, group, distance, row_warnings, hits)
         for row in np.flatnonzero(~req.bad & is_geometry):
-            self._evaluate_geometry(req, int(row), group, distance)
-        return Outcome(group, self._answer_list, distance, row_warnings)
+            self._evaluate_geometry(req, int(row), group, distance, hits)
+        return Outcome(group, self._answer_list, hits.joined(self._zone_ids), distance,
+                       row_warnings)
 
     def _evaluate_points(self, req: Requests, rows: np.ndarray, group: np.ndarray,
-                         distance: np.ndarray, row_warnings: dict[int, str]) -> None:
+                         distance: np.ndarray, row_warnings: dict[int, str],
+                         hits: _Hits) -> None:
         lat, lon = req.lat[rows].astype(float), req.lon[rows].astype(float)
         datum = req.datum[rows]
         for code, name in enumerate(DATUMS):
@@ -235,8 +246,9 @@ class BatchEngine:
         pair_row = np.flatnonzero(measured)[pair_row]
         rel_zone = _relations(pair_edge, self._buffer[pair_zone], self._accuracy[pair_zone])
         rel_zero = _relations(pair_edge, np.zeros_like(pair_edge), self._accuracy[pair_zone])
-        codes = pair_zone * 9 + rel_zone * 3 + rel_zero
-        place_keys = self._place_keys(len(rows), scope, pair_row, codes)
+        pair_desig = self._desig[pair_zone]
+        place_keys = self._place_keys(len(rows), scope, pair_row,
+                                      pair_desig * 9 + rel_zone * 3 + rel_zero)
         if place_keys.dtype == object:
             key_ids, first_row, inverse = _unique_objects(
                 list(zip(plan_sets.tolist(), place_keys.tolist(), strict=True)))
@@ -260,7 +272,25 @@ class BatchEngine:
                                                  _request_of(req, int(rows[rep]))))
             answer_ids[k] = self._answers[key]
         group[rows] = answer_ids[inverse]
-        self._distances(rows, group, pair_row, pair_zone, pair_edge, distance)
+        # Which of each row's zones its answer names (same rule as the engine's _apply).
+        pair_group = group[rows[pair_row]]
+        named_zone, named_zero = self._hit_tables()
+        named = ((named_zone[pair_group, pair_desig] & (rel_zone < 2))
+                 | (named_zero[pair_group, pair_desig] & (rel_zero < 2)))
+        hits.add(rows[pair_row[named]], pair_zone[named])
+        best = np.full(len(rows), np.inf)
+        np.minimum.at(best, pair_row[named], pair_edge[named])
+        distance[rows] = np.where(np.isinf(best), np.nan, best)
+
+    def _hit_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """For each answer and designation: does the answer name that designation's zones
+        by their buffer relation (column 0) or their inside relation (column 1)?"""
+        tables = np.zeros((2, len(self._answer_list), max(len(self.designations), 1)),
+                          dtype=bool)
+        for a, answer in enumerate(self._answer_list):
+            for designation, kind in answer.hit_kinds:
+                tables[kind, a, designation] = True
+        return tables[0], tables[1]
 
     def _scopes(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """0 inside, 1 near the county line, 2 outside (the engine's thresholds); exact
@@ -288,24 +318,32 @@ class BatchEngine:
 
     def _place_keys(self, n: int, scope: np.ndarray, pair_row: np.ndarray,
                     codes: np.ndarray) -> np.ndarray:
-        """One key per row for scope plus every (zone, relation) code: packed int64 when
-        the codes fit (up to 3 zones per row), else tuples."""
-        counts = np.bincount(pair_row, minlength=n)
-        if self._packable and (counts <= 3).all():
+        """One key per row: its scope and the distinct (designation, relation) codes of its
+        zones — packed into an int64 when they fit, else a tuple."""
+        order = np.lexsort((codes, pair_row))
+        rows, codes = pair_row[order], codes[order]
+        fresh = np.ones(len(rows), dtype=bool)
+        fresh[1:] = (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])
+        rows, codes = rows[fresh], codes[fresh]
+        counts = np.bincount(rows, minlength=n)
+        slots = (64 - 2) // _CODE_BITS
+        if self._packable and (counts <= slots).all():
             keys = scope.astype(np.int64)
-            position = np.arange(len(pair_row)) - np.searchsorted(pair_row, pair_row)
-            for p in range(3):
+            position = np.arange(len(rows)) - np.searchsorted(rows, rows)
+            for p in range(slots):
                 mask = position == p
-                keys[pair_row[mask]] += (codes[mask] + 1) << (2 + _CODE_BITS * p)
+                keys[rows[mask]] += (codes[mask] + 1) << (2 + _CODE_BITS * p)
             return keys
         starts = np.concatenate([[0], np.cumsum(counts)])
-        return np.array([(int(scope[i]), tuple(codes[starts[i]:starts[i + 1]].tolist()))
-                         for i in range(n)], dtype=object)
+        keys = np.empty(n, dtype=object)  # a 1-D array of tuples, not a 2-D array
+        for i in range(n):
+            keys[i] = (int(scope[i]), tuple(codes[starts[i]:starts[i + 1]].tolist()))
+        return keys
 
     def _answer(self, plan_set: int, place: Place, request: Request) -> Answer:
         verdicts = [apply_plan(self._plans[p], request, place, self.rules, self.zones)
                     for p in self._plan_set_list[plan_set]]
-        return summarize(verdicts, self.zones)
+        return summarize(verdicts, self._designation_of)
 
     def _remember(self, key: object, answer: Answer) -> None:
         with self._lock:
@@ -313,41 +351,54 @@ class BatchEngine:
                 self._answers[key] = len(self._answer_list)
                 self._answer_list.append(answer)
 
-    def _distances(self, rows: np.ndarray, group: np.ndarray, pair_row: np.ndarray,
-                   pair_zone: np.ndarray, pair_edge: np.ndarray, distance: np.ndarray) -> None:
-        """distance_m: the smallest signed edge distance to a zone the answer names."""
-        if not len(pair_row):
-            return
-        n_zones = len(self.zones.mapped)
-        pair_group = group[rows[pair_row]]
-        wanted = np.array([g * n_zones + z for g in np.unique(pair_group)
-                           for z in self._answer_list[g].hit_zones], dtype=np.int64)
-        keep = np.isin(pair_group * n_zones + pair_zone, wanted)
-        best = np.full(len(rows), np.inf)
-        np.minimum.at(best, pair_row[keep], pair_edge[keep])
-        best[np.isinf(best)] = np.nan
-        distance[rows] = best
-
     def _evaluate_geometry(self, req: Requests, row: int, group: np.ndarray,
-                           distance: np.ndarray) -> None:
+                           distance: np.ndarray, hits: _Hits) -> None:
         """A route or area: located by the engine itself, one row at a time."""
         request = _request_of(req, row)
         place = locate(request, self.zones)
-        index = {id(z): i for i, z in enumerate(self.zones.mapped)}
-        codes = tuple(index[id(m.zone)] * 9
-                      + RELATIONS.index(relation(m.edge_m, m.zone.buffer_m,
-                                                 m.zone.accuracy_m or 0.0)) * 3
-                      + RELATIONS.index(relation(m.edge_m, 0.0, m.zone.accuracy_m or 0.0))
-                      for m in place.measures)
+        codes = tuple(sorted({
+            self._designation_of[m.zone.designation] * 9
+            + RELATIONS.index(relation(m.edge_m, m.zone.buffer_m, m.zone.accuracy_m or 0.0)) * 3
+            + RELATIONS.index(relation(m.edge_m, 0.0, m.zone.accuracy_m or 0.0))
+            for m in place.measures}))
         plan_set = self.plan_set(int(req.first[row]), int(req.last[row]),
                                  int(req.activity[row]))
         key = ("geometry", plan_set, place.scope, codes)
         if key not in self._answers:
             self._remember(key, self._answer(plan_set, place, request))
         group[row] = self._answers[key]
-        hits = self._answer_list[group[row]].hit_zones
-        edges = [m.edge_m for m in place.measures if index[id(m.zone)] in hits]
-        distance[row] = min(edges) if edges else np.nan
+        kinds = self._answer_list[group[row]].hit_kinds
+        index = {id(z): i for i, z in enumerate(self.zones.mapped)}
+        named = [m for m in place.measures
+                 if ((self._designation_of[m.zone.designation], 0) in kinds and relation(
+                     m.edge_m, m.zone.buffer_m, m.zone.accuracy_m or 0.0) != "beyond")
+                 or ((self._designation_of[m.zone.designation], 1) in kinds and relation(
+                     m.edge_m, 0.0, m.zone.accuracy_m or 0.0) != "beyond")]
+        hits.add(np.full(len(named), row), np.array([index[id(m.zone)] for m in named]))
+        distance[row] = min((m.edge_m for m in named), default=np.nan)
+
+
+class _Hits:
+    """Collects (row, zone index) pairs a chunk's answers name, then joins their ids."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.rows: list[np.ndarray] = []
+        self.zones: list[np.ndarray] = []
+
+    def add(self, rows: np.ndarray, zones: np.ndarray) -> None:
+        self.rows.append(np.asarray(rows, dtype=np.int64))
+        self.zones.append(np.asarray(zones, dtype=np.int64))
+
+    def joined(self, zone_ids: pa.Array) -> pa.Array:
+        """';'-joined zone ids per row, in zone order ('' when none)."""
+        rows = np.concatenate(self.rows) if self.rows else np.empty(0, np.int64)
+        zones = np.concatenate(self.zones) if self.zones else np.empty(0, np.int64)
+        order = np.lexsort((zones, rows))
+        rows, zones = rows[order], zones[order]
+        offsets = np.searchsorted(rows, np.arange(self.n + 1)).astype(np.int32)
+        values = zone_ids.take(pa.array(zones)) if len(zones) else pa.array([], pa.string())
+        return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), values), ";")
 
 
 def _relations(edge: np.ndarray, buffer: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
@@ -388,14 +439,14 @@ def _request_of(req: Requests, row: int) -> Request:
                    geometry=geometry)
 
 
-def summarize(verdicts: list[Verdict], zones: ZoneSet) -> Answer:
+def summarize(verdicts: list[Verdict], designation_of: dict[str, int]) -> Answer:
     """Merge the verdicts of a row's days into the batch columns."""
     status = (worst([v.status for v in verdicts])
               if any(v.status != "out_of_scope" for v in verdicts) else "out_of_scope")
     reasons = [r for v in verdicts for r in v.reasons]
-    index = {id(z): i for i, z in enumerate(zones.mapped)}
-    by_id = {z.id: z for z in zones.mapped}
-    hits = [h for r in reasons for h in r.zones if h.position != "unknown"]
+    kinds = frozenset((designation_of[h.designation],
+                       0 if r.rule and r.rule.where == "zones_and_buffer" else 1)
+                      for r in reasons for h in r.zones if h.position != "unknown")
     fines = list(dict.fromkeys(f for v in verdicts for f in v.fines))
     worst_verdict = max(verdicts, key=lambda v: SEVERITY.get(v.status, -1))
     lines = [h.number for h in worst_verdict.hotlines]
@@ -407,8 +458,7 @@ def summarize(verdicts: list[Verdict], zones: ZoneSet) -> Answer:
     return Answer(
         status=status,
         reasons=";".join(dict.fromkeys(r.code for r in reasons)),
-        zone_ids=";".join(dict.fromkeys(h.id for h in hits)),
-        hit_zones=frozenset(index[id(by_id[h.id])] for h in hits if h.id in by_id),
+        hit_kinds=kinds,
         fine_individual=_fine_range(fines, "individual"),
         fine_unit=_fine_range(fines, "unit"),
         hotline=hotline,

@@ -167,7 +167,8 @@ def _output_table(chunk: Chunk, req: Requests, outcome: Outcome, lang: str) -> p
     results = {
         "status": status,
         "reasons": column("reasons"),
-        "zone_ids": column("zone_ids"),
+        "zone_ids": pc.if_else(pa.array(error_rows), pa.scalar(None, pa.string()),
+                               outcome.zone_ids),
         "distance_m": pa.array(distance, mask=np.isnan(distance)),
         "fine_individual_yuan": column("fine_individual"),
         "fine_unit_yuan": column("fine_unit"),

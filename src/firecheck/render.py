@@ -215,3 +215,20 @@ def batch_summary(console: Console, summary: Any, lang: str) -> None:
         if lang == "zh" else f"{summary.rows:,} rows: " + ", ".join(parts))
     console.print(_t(lang, f"用时 {summary.seconds:.2f} 秒，{summary.rate:,.0f} 行/秒",
                      f"{summary.seconds:.2f} s, {summary.rate:,.0f} rows/s"))
+
+
+def problems(console: Console, found: list, lang: str) -> None:
+    """A zones file's problems, errors first; or a line saying there are none."""
+    if not found:
+        console.print(_t(lang, "未发现问题。", "No problems found."))
+        return
+    table = Table(title=_t(lang, "区域文件问题", "Zones file problems"))
+    for head in (_t(lang, "级别", "Level"), _t(lang, "要素", "Feature"), "id",
+                 _t(lang, "问题", "Problem")):
+        table.add_column(head, overflow="fold")
+    for p in sorted(found, key=lambda p: (p.severity != "error", p.index or -1)):
+        level = {"error": _t(lang, "错误", "error"), "warning": _t(lang, "警告", "warning")}
+        table.add_row(Text(level[p.severity], style="bold red" if p.severity == "error"
+                           else "yellow"), "—" if p.index is None else str(p.index),
+                      p.id or "—", p.zh if lang == "zh" else p.en)
+    console.print(table)

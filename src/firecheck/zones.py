@@ -19,18 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.ipc
 import shapely
-from shapely.geometry import shape as geojson_shape
 from shapely.geometry.base import BaseGeometry
 
+from . import zonefile
 from .errors import DataError
-from .projection import to_local
+from .projection import LOCAL_CRS, to_local
 
-COMPLETENESS = ("complete", "partial", "unmapped")
-COUNTY_KIND = "county_boundary"
+COUNTY_KIND = zonefile.COUNTY_KIND
 ENV_VAR = "FIRECHECK_ZONES"
-_REQUIRED = ("id", "designation", "name_zh", "name_en", "kind", "level", "buffer_m",
-             "completeness", "source")
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,24 +82,26 @@ class ZoneSet:
         for zone in zones:
             if zone is not self.county:
                 self.by_designation.setdefault(zone.designation, []).append(zone)
+        self._completeness = {d: _completeness(fs) for d, fs in self.by_designation.items()}
         self._local = threading.local()
+        self._owner_lock = threading.Lock()
+        self._owner_taken = False
 
     def index(self) -> ZoneIndex:
-        """This thread's geometry index (GEOS prepared geometries and trees are not
-        thread-safe, so every thread measures with its own copies)."""
+        """This thread's geometry index. GEOS prepared geometries and trees are not
+        thread-safe: the first thread to ask measures with the loaded geometries, every
+        other thread with its own copies."""
         index = getattr(self._local, "index", None)
         if index is None:
-            index = self._local.index = ZoneIndex(self.county, self.mapped)
+            with self._owner_lock:
+                clone, self._owner_taken = self._owner_taken, True
+            index = self._local.index = ZoneIndex(self.county, self.mapped, clone)
         return index
 
     def completeness(self, designation: str) -> str:
         """'complete' if every feature of the designation is mapped completely, 'unmapped' if
         none is mapped (or it is absent from the file), else 'partial'."""
-        features = self.by_designation.get(designation, [])
-        states = {z.completeness for z in features}
-        if not features or states == {"unmapped"}:
-            return "unmapped"
-        return "complete" if states == {"complete"} else "partial"
+        return self._completeness.get(designation, "unmapped")
 
     def designation_names(self, designation: str) -> tuple[str, str]:
         """(zh, en) display names of a designation; its id when the file lacks it."""
@@ -117,21 +118,22 @@ class ZoneIndex:
     points alike, so batch and single answers measure identically.
     """
 
-    def __init__(self, county: Zone, mapped: tuple[Zone, ...]) -> None:
+    def __init__(self, county: Zone, mapped: tuple[Zone, ...], clone: bool) -> None:
         self.county_accuracy = county.accuracy_m or 0.0
-        self.county_shape = _clone(county.shape)
+        originals = np.array([county.shape, *(z.shape for z in mapped)], dtype=object)
+        copies = shapely.from_wkb(shapely.to_wkb(originals)) if clone else originals
+        self.county_shape = copies[0]
         self.county_edge = self.county_shape.boundary
-        shapes = [_clone(z.shape) for z in mapped]
-        self.areal = np.array([s.geom_type in ("Polygon", "MultiPolygon") for s in shapes],
-                              dtype=bool)
-        self.shapes = np.array(shapes, dtype=object)
-        self.edges = np.array([s.boundary if a else s for s, a in zip(shapes, self.areal,
-                                                                      strict=True)],
-                              dtype=object)
+        self.shapes = copies[1:]
+        self.areal = np.isin(shapely.get_type_id(self.shapes), (3, 6))  # (Multi)Polygon
+        self.edges = np.where(self.areal, shapely.boundary(self.shapes), self.shapes)
         self.limit = np.array([z.buffer_m + (z.accuracy_m or 0.0) for z in mapped], dtype=float)
-        self.reach = float(self.limit.max()) if len(mapped) else 0.0
-        self.tree = shapely.STRtree(self.shapes)
-        shapely.prepare(self.shapes)
+        # Each zone's bounding box grown by its own reach: a place outside it is beyond the
+        # zone, so zones with a wide uncertainty do not widen the search for the others.
+        xmin, ymin, xmax, ymax = shapely.bounds(self.shapes).T
+        self.tree = shapely.STRtree(shapely.box(xmin - self.limit, ymin - self.limit,
+                                                xmax + self.limit, ymax + self.limit))
+        shapely.prepare(copies)
 
     # ------------------------------------------------------------------ county
 
@@ -178,25 +180,24 @@ class ZoneIndex:
     def measure(self, geometry: BaseGeometry, slack_m: float = 0.0) -> list[tuple[int, float]]:
         """(zone index, signed edge metres) of every mapped zone whose buffer, widened by its
         accuracy and ``slack_m``, reaches ``geometry``; sorted by zone index."""
-        hits = self.tree.query(geometry, predicate="dwithin", distance=self.reach + slack_m)
-        out = []
-        for index in sorted(int(i) for i in hits):
-            edge_m = _signed(self.shapes[index], self.edges[index], bool(self.areal[index]),
-                             geometry)
-            if edge_m <= self.limit[index] + slack_m:
-                out.append((index, edge_m))
-        return out
+        hits = np.sort(self.tree.query(geometry, predicate="dwithin", distance=slack_m))
+        distance = shapely.distance(self.edges[hits], geometry)
+        inside = self.areal[hits] & (distance > 0) & shapely.contains(self.shapes[hits],
+                                                                      geometry)
+        edge_m = np.where(inside, -distance, distance)
+        keep = edge_m <= self.limit[hits] + slack_m
+        return list(zip(hits[keep].tolist(), edge_m[keep].tolist(), strict=True))
 
     def measure_points(self, x: np.ndarray,
                        y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`measure` for many points: (point index, zone index, edge_m) of every pair
         within reach, sorted by point then zone; the same distances as the single path."""
         empty = np.empty(0, dtype=np.int64)
-        if self.reach_area is None or len(x) == 0:
+        if not len(self.shapes) or len(x) == 0:
             return empty, empty, np.empty(0)
-        near = np.flatnonzero(shapely.contains_xy(self.reach_area, x, y))
+        near = np.flatnonzero(self._reach_grid.covers(x, y))
         points = shapely.points(x[near], y[near])
-        found, zone_idx = self.tree.query(points, predicate="dwithin", distance=self.reach)
+        found, zone_idx = self.tree.query(points, predicate="intersects")
         distance = shapely.distance(self.edges[zone_idx], points[found])
         inside = self.areal[zone_idx] & shapely.contains_xy(
             self.shapes[zone_idx], x[near][found], y[near][found])
@@ -207,16 +208,44 @@ class ZoneIndex:
         return rows[order], zones_kept[order].astype(np.int64), edge_m[order]
 
     @cached_property
-    def reach_area(self) -> BaseGeometry | None:
-        """Prepared union of every mapped zone widened by its reach and a margin: a point
-        outside it is beyond every zone (for position accuracy 0)."""
-        if not len(self.shapes):
-            return None
-        parts = [shapely.buffer(shape, reach + _chord_margin(reach), quad_segs=16)
-                 for shape, reach in zip(self.shapes, self.limit, strict=True)]
-        area = shapely.union_all(parts)
-        shapely.prepare(area)
-        return area
+    def _reach_grid(self) -> ReachGrid:
+        xmin, ymin, xmax, ymax = shapely.bounds(self.shapes).T
+        return ReachGrid(xmin - self.limit, ymin - self.limit, xmax + self.limit,
+                         ymax + self.limit)
+
+
+class ReachGrid:
+    """A coarse raster of the places some zone's reach box covers: a point in an empty cell
+    is beyond every zone, so only the rest need an exact test."""
+
+    CELL_M = 250.0
+
+    def __init__(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> None:
+        self.ox, self.oy = float(x0.min()), float(y0.min())
+        cols = int((x1.max() - self.ox) // self.CELL_M) + 1
+        rows = int((y1.max() - self.oy) // self.CELL_M) + 1
+        i0, i1 = self._col(x0), self._col(x1)
+        j0, j1 = self._row(y0), self._row(y1)
+        diff = np.zeros((rows + 1, cols + 1), dtype=np.int32)
+        for rr, cc, sign in ((j0, i0, 1), (j0, i1 + 1, -1), (j1 + 1, i0, -1),
+                             (j1 + 1, i1 + 1, 1)):
+            np.add.at(diff, (rr, cc), sign)
+        self.mask = diff.cumsum(axis=0).cumsum(axis=1)[:rows, :cols] > 0
+
+    def _col(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.ox) // self.CELL_M).astype(np.int64)
+
+    def _row(self, y: np.ndarray) -> np.ndarray:
+        return ((y - self.oy) // self.CELL_M).astype(np.int64)
+
+    def covers(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Whether each point lies in a covered cell."""
+        rows, cols = self.mask.shape
+        i, j = self._col(x), self._row(y)
+        inside = (i >= 0) & (i < cols) & (j >= 0) & (j < rows)
+        out = np.zeros(len(x), dtype=bool)
+        out[inside] = self.mask[j[inside], i[inside]]
+        return out
 
 
 def _signed(shape: BaseGeometry, edge: BaseGeometry, areal: bool,
@@ -230,11 +259,11 @@ def _signed(shape: BaseGeometry, edge: BaseGeometry, areal: bool,
     return distance
 
 
-def _clone(geometry: BaseGeometry) -> BaseGeometry:
-    """An independent GEOS copy (prepared state is per object)."""
-    copy = shapely.from_wkb(shapely.to_wkb(geometry))
-    shapely.prepare(copy)
-    return copy
+def _completeness(features: list[Zone]) -> str:
+    states = {z.completeness for z in features}
+    if states == {"unmapped"}:
+        return "unmapped"
+    return "complete" if states == {"complete"} else "partial"
 
 
 def _chord_margin(radius: float) -> float:
@@ -255,92 +284,96 @@ def default_zones_path() -> Path:
 
 
 def load_zones(path: Path | None = None) -> ZoneSet:
-    """Load, validate and project a zones GeoJSON file."""
+    """Load, check and project a zones GeoJSON file; refuse it if it has errors."""
     path = path or default_zones_path()
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read zones file {path}: {exc.strerror}",
                         f"无法读取区域文件 {path}：{exc.strerror}") from exc
+    version = "sha256:" + hashlib.sha256(raw).hexdigest()
+    cache = _cache_path(version) if len(raw) >= CACHE_MIN_BYTES else None
+    if cache is not None and (cached := _read_cache(cache)) is not None:
+        return ZoneSet(cached, version, str(path))
+    data = parse_json(raw, path)
+    problems, shapes = zonefile.check(data)
+    if bad := zonefile.errors(problems):
+        more = f" (+{len(bad) - 5} more; run 'firecheck zones validate')" if len(bad) > 5 else ""
+        raise DataError(f"{path.name}: " + "; ".join(p.text("en") for p in bad[:5]) + more,
+                        f"{path.name}：" + "；".join(p.text("zh") for p in bad[:5]) + more)
+    mapped = [s for s in shapes if s is not None]
+    projected = iter(shapely.transform(np.array(mapped, dtype=object), _to_plane)
+                     if mapped else [])
+    zones = []
+    for feature, shape in zip(data["features"], shapes, strict=True):
+        props = feature["properties"]
+        local = next(projected) if shape is not None else None
+        accuracy = props.get("accuracy_m")
+        zones.append(Zone(
+            id=str(props["id"]), designation=str(props["designation"]),
+            name_zh=str(props["name_zh"]), name_en=str(props["name_en"]),
+            kind=str(props["kind"]), level=str(props["level"]),
+            buffer_m=float(props["buffer_m"]),
+            accuracy_m=None if accuracy is None else float(accuracy),
+            completeness=props["completeness"], geometry_source=props.get("geometry_source"),
+            source=str(props["source"]), shape=local,
+        ))
+    if cache is not None:
+        _write_cache(cache, zones)
+    return ZoneSet(zones, version, str(path))
+
+
+# A large zones file (thousands of official parcels) takes seconds to parse and check; once
+# it has passed, its zones are kept in an Arrow file named by the JSON's hash, with the
+# geometries already projected (as WKB), so the next command loads it in a fraction of that.
+CACHE_MIN_BYTES = 2 << 20
+_CACHE_FORMAT = "1"
+_CACHE_FIELDS = ("id", "designation", "name_zh", "name_en", "kind", "level", "buffer_m",
+                 "accuracy_m", "completeness", "geometry_source", "source")
+
+
+def _cache_path(version: str) -> Path:
+    root = os.environ.get("FIRECHECK_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "firecheck")
+    tag = hashlib.sha256(LOCAL_CRS.srs.encode()).hexdigest()[:8]
+    return Path(root) / f"zones-{version[7:39]}-{tag}-v{_CACHE_FORMAT}.arrow"
+
+
+def _write_cache(path: Path, zones: list[Zone]) -> None:
+    """Best effort: a cache that cannot be written only costs time."""
+    columns: dict[str, Any] = {f: [getattr(z, f) for z in zones] for f in _CACHE_FIELDS}
+    columns["wkb"] = pa.array(shapely.to_wkb(np.array([z.shape for z in zones], dtype=object)),
+                              type=pa.binary())
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.part")
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(
+                sink, pa.table(columns).schema) as writer:
+            writer.write_table(pa.table(columns))
+        os.replace(tmp, path)
+    except OSError:
+        return
+
+
+def _read_cache(path: Path) -> list[Zone] | None:
+    try:
+        with pa.memory_map(str(path)) as source:
+            table = pa.ipc.open_file(source).read_all()
+    except (OSError, pa.ArrowInvalid):
+        return None
+    rows = table.drop(["wkb"]).to_pylist()
+    shapes = shapely.from_wkb(np.array(table["wkb"].to_pylist(), dtype=object))
+    return [Zone(**row, shape=shape) for row, shape in zip(rows, shapes, strict=True)]
+
+
+def parse_json(raw: bytes, path: Path) -> Any:
+    """A JSON document from bytes (UTF-8, BOM allowed) or a DataError naming the file."""
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"{path}: not valid UTF-8 JSON: {exc}",
                         f"{path}：不是有效的 UTF-8 JSON：{exc}") from exc
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise DataError(f"{path}: must be a GeoJSON FeatureCollection",
-                        f"{path}：必须是 GeoJSON FeatureCollection")
-    features = data.get("features")
-    if not isinstance(features, list):
-        raise DataError(f"{path}: 'features' must be a list", f"{path}：'features' 必须是列表")
-    zones: list[Zone] = []
-    seen: set[str] = set()
-    for index, feature in enumerate(features):
-        zone = _zone(path.name, index, feature)
-        if zone.id in seen:
-            raise DataError(f"{path.name}: feature {index}: duplicate id {zone.id!r}",
-                            f"{path.name}：第 {index} 个要素：编号 {zone.id!r} 重复")
-        seen.add(zone.id)
-        zones.append(zone)
-    return ZoneSet(zones, "sha256:" + hashlib.sha256(raw).hexdigest(), str(path))
 
 
-def _zone(file: str, index: int, feature: Any) -> Zone:
-    where = f"{file}: feature {index}"
-    if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
-        raise DataError(f"{where}: not a GeoJSON Feature with properties",
-                        f"{where}：不是带属性的 GeoJSON 要素")
-    props: dict[str, Any] = feature["properties"]
-    if "id" in props:
-        where += f" (id {props['id']!r})"
-    missing = [k for k in _REQUIRED if props.get(k) in (None, "")]
-    if missing:
-        raise DataError(f"{where}: missing properties {missing}", f"{where}：缺少属性 {missing}")
-    completeness = props["completeness"]
-    if completeness not in COMPLETENESS:
-        raise DataError(f"{where}: completeness must be one of {COMPLETENESS}",
-                        f"{where}：completeness 必须是 {COMPLETENESS} 之一")
-    buffer_m = _metres(where, "buffer_m", props["buffer_m"])
-    accuracy = props.get("accuracy_m")
-    accuracy_m = None if accuracy is None else _metres(where, "accuracy_m", accuracy)
-    shape = _project(where, feature.get("geometry"))
-    if (shape is None) != (completeness == "unmapped"):
-        raise DataError(f"{where}: geometry must be null exactly when completeness is 'unmapped'",
-                        f"{where}：仅当 completeness 为 'unmapped' 时几何才应为空")
-    if shape is not None and accuracy_m is None:
-        raise DataError(f"{where}: a mapped zone needs accuracy_m (metres)",
-                        f"{where}：有几何的区域必须给出 accuracy_m（米）")
-    return Zone(
-        id=str(props["id"]), designation=str(props["designation"]),
-        name_zh=str(props["name_zh"]), name_en=str(props["name_en"]), kind=str(props["kind"]),
-        level=str(props["level"]), buffer_m=buffer_m, accuracy_m=accuracy_m,
-        completeness=completeness, geometry_source=props.get("geometry_source"),
-        source=str(props["source"]), shape=shape,
-    )
-
-
-def _metres(where: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100_000:
-        raise DataError(f"{where}: {key} must be a number of metres in 0..100000, not {value!r}",
-                        f"{where}：{key} 必须是 0..100000 之间的米数，而不是 {value!r}")
-    return float(value)
-
-
-def _project(where: str, geometry: Any) -> BaseGeometry | None:
-    """GeoJSON geometry (WGS-84) to a valid shape in local metres, or None."""
-    if geometry is None:
-        return None
-    try:
-        shape = geojson_shape(geometry)
-    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.ShapelyError) as exc:
-        raise DataError(f"{where}: unreadable geometry: {exc}", f"{where}：几何无法读取：{exc}") from exc
-    if shape.is_empty:
-        raise DataError(f"{where}: empty geometry", f"{where}：几何为空")
-    coords = shapely.get_coordinates(shape)
-    if not (np.all(np.abs(coords[:, 0]) <= 180) and np.all(np.abs(coords[:, 1]) <= 90)):
-        raise DataError(f"{where}: coordinates are not WGS-84 lon/lat degrees",
-                        f"{where}：坐标不是 WGS-84 经纬度")
-    if not shape.is_valid:
-        reason = shapely.is_valid_reason(shape)
-        raise DataError(f"{where}: invalid geometry: {reason}", f"{where}：几何无效：{reason}")
-    return shapely.transform(shape, lambda xy: np.column_stack(to_local(xy[:, 0], xy[:, 1])))
+def _to_plane(xy: np.ndarray) -> np.ndarray:
+    return np.column_stack(to_local(xy[:, 0], xy[:, 1]))

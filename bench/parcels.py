@@ -1,0 +1,97 @@
+"""Many-parcel benchmark: a zones file with N official parcels (e.g. 草原奖补区).
+
+    python bench/parcels.py [--parcels 100000] [--checks 200]
+
+Writes N small square parcels spread over the county into a zones file (firecheck schema,
+merged with the shipped zones), then times: loading it, the first single check (which
+builds the spatial index), the average of further single checks, and the time of
+`firecheck check` as a process. Prints; does not gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from firecheck.engine import Request, evaluate
+from firecheck.projection import to_wgs84
+from firecheck.rules import load_rules
+from firecheck.zones import default_zones_path, load_zones
+
+
+def parcels(n: int, seed: int) -> list[dict]:
+    """N squares of 40–200 m inside the county, as GeoJSON features."""
+    rng = np.random.default_rng(seed)
+    county = load_zones().county.shape
+    minx, miny, maxx, maxy = county.bounds
+    xs, ys = [], []
+    while len(xs) < n:
+        x, y = rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)
+        inside = shapely.contains_xy(county, x, y)
+        xs += x[inside].tolist()
+        ys += y[inside].tolist()
+    half = rng.uniform(20, 100, n)
+    features = []
+    for i in range(n):
+        cx, cy, h = xs[i], ys[i], half[i]
+        lon, lat = to_wgs84(np.array([cx - h, cx + h, cx + h, cx - h, cx - h]),
+                            np.array([cy - h, cy - h, cy + h, cy + h, cy - h]))
+        features.append({"type": "Feature", "properties": {
+            "id": f"grassland-subsidy-areas/{i}", "designation": "grassland-subsidy-areas",
+            "name_zh": f"草原奖补地块{i}", "name_en": f"Grassland subsidy parcel {i}",
+            "kind": "grassland_subsidy", "level": "official", "buffer_m": 500,
+            "accuracy_m": 5, "completeness": "complete", "source": "synthetic benchmark"},
+            "geometry": {"type": "Polygon",
+                         "coordinates": [np.round(np.column_stack([lon, lat]), 7).tolist()]}})
+    return features
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parcels", type=int, default=100_000)
+    parser.add_argument("--checks", type=int, default=200)
+    args = parser.parse_args()
+    base = json.loads(default_zones_path().read_text("utf-8"))
+    base["features"] = [f for f in base["features"]
+                        if f["properties"]["designation"] != "grassland-subsidy-areas"]
+    base["features"] += parcels(args.parcels, seed=3)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "parcels.geojson"
+        path.write_text(json.dumps(base, ensure_ascii=False), "utf-8")
+        size = path.stat().st_size / 2**20
+        rules = load_rules()
+        started = time.perf_counter()
+        zones = load_zones(path)
+        loaded = time.perf_counter() - started
+        rng = np.random.default_rng(9)
+        lats, lons = rng.uniform(40.8, 41.4, args.checks), rng.uniform(109.7, 110.6, args.checks)
+        started = time.perf_counter()
+        evaluate(Request(lats[0], lons[0], date(2023, 4, 1), "bbq"), rules, zones)
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        for lat, lon in zip(lats[1:], lons[1:], strict=True):
+            evaluate(Request(lat, lon, date(2023, 4, 1), "bbq"), rules, zones)
+        each = (time.perf_counter() - started) / (args.checks - 1)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "firecheck", "check", f"{lats[0]},{lons[0]}",
+                        "-a", "bbq", "-d", "2023-04-01", "--zones", str(path), "--json"],
+                       stdout=subprocess.DEVNULL, check=False)
+        process = time.perf_counter() - started
+    print(f"parcels: {args.parcels:,} ({size:.0f} MB zones file)")
+    print(f"load zones file:          {loaded:8.2f} s")
+    print(f"first check (+ index):    {first * 1000:8.1f} ms")
+    print(f"further checks, each:     {each * 1000:8.2f} ms")
+    print(f"`firecheck check` process:{process:8.2f} s")
+
+
+if __name__ == "__main__":
+    main()
