@@ -238,3 +238,55 @@ def test_many_parcels_answer_like_few(tmp_path: Path, rules: RuleSet) -> None:
     v = evaluate(Request(float(lat), float(lon), BAN_DAY, "bbq"), rules, zones)
     hits = {h.id for r in v.reasons if r.code == "fire_ban" for h in r.zones}
     assert "grassland-subsidy-areas/145" in hits
+
+
+def test_import_errors_are_clear(tmp_path: Path) -> None:
+    shp = write_shapefile(tmp_path, "noprj", EXACT, None)
+    with pytest.raises(InputError, match=r"no \.prj"):
+        import_files([shp], options(), shipped())
+    assert import_files([shp], options(crs="EPSG:4326"), shipped())["features"][-1]
+    with pytest.raises(InputError, match="unsupported format"):
+        import_files([tmp_path / "noprj.dbf"], options(), shipped())
+    with pytest.raises(InputError, match="file not found"):
+        import_files([tmp_path / "missing.kml"], options(), shipped())
+    bad_kml = tmp_path / "bad.kml"
+    bad_kml.write_text("<kml><Placemark><Point><coordinates>x,y</coordinates></Point>"
+                       "</Placemark></kml>", "utf-8")
+    with pytest.raises(InputError, match="KML coordinates"):
+        import_files([bad_kml], options(), shipped())
+    broken = tmp_path / "broken.kml"
+    broken.write_text("<kml><Placemark>", "utf-8")
+    with pytest.raises(InputError, match="not valid KML"):
+        import_files([broken], options(), shipped())
+    with pytest.raises(InputError, match="unknown CRS"):
+        import_files([shp], options(crs="EPSG:999999"), shipped())
+    with pytest.raises(InputError, match="no designation"):
+        import_files([shp], ImportOptions(accuracy_m=1, crs="EPSG:4326"), shipped())
+
+
+def test_mapping_file_and_far_data(tmp_path: Path) -> None:
+    shp = write_shapefile(tmp_path, "reserve", EXACT, "EPSG:4546")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('designation = "chunkunshan-nr"\nid_field = "BH"\nname_field = "MC"\n'
+                       "scale = 2000\n", "utf-8")
+    opts = ImportOptions.from_mapping_file(mapping, today=date(2026, 11, 29))
+    feature = import_files([shp], opts, shipped())["features"][-1]["properties"]
+    assert feature["id"] == "chunkunshan-nr/CK-01" and feature["accuracy_m"] == 1.0
+    mapping.write_text('colour = "red"\n', "utf-8")
+    with pytest.raises(InputError, match="unknown keys"):
+        ImportOptions.from_mapping_file(mapping)
+    beijing = tmp_path / "beijing.geojson"
+    beijing.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {},
+         "geometry": {"type": "Point", "coordinates": [116.4, 39.9]}}]}), "utf-8")
+    with pytest.raises(InputError, match="far from Guyang"):
+        import_files([beijing], options(), shipped())
+    multi = tmp_path / "multi.kml"
+    coords = " ".join(f"{lon},{lat}" for lon, lat in EXACT.ring_wgs84())
+    multi.write_text(f"<kml><Placemark><name>两块</name><MultiGeometry>"
+                     f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{coords}</coordinates>"
+                     f"</LinearRing></outerBoundaryIs></Polygon>"
+                     f"<LineString><coordinates>{coords}</coordinates></LineString>"
+                     f"</MultiGeometry></Placemark></kml>", "utf-8")
+    with pytest.raises(InputError, match="mixes"):
+        import_files([multi], options(), shipped())
