@@ -1,4 +1,4 @@
-"""Build data/zones.geojson from the reference data in ../shared/data/.
+"""Build data/zones.geojson (and data/places.json) from the reference data in ../shared/data/.
 
 Reproducible: the same inputs give a byte-identical file. Nothing here invents a
 coordinate: geometry comes from the county boundary file and from places.csv rows,
@@ -208,11 +208,26 @@ def build(shared: Path) -> dict[str, Any]:
     }
 
 
+def places(shared: Path) -> list[dict[str, Any]]:
+    """The gazetteer for --place: every row of places.csv, with its accuracy and source."""
+    out = []
+    for row in read_places(shared / "places.csv"):
+        out.append({
+            "name_zh": row["name_zh"], "name_en": row["name_en"], "kind": row["kind"],
+            "lat": float(row["lat"]), "lon": float(row["lon"]), "datum": row["datum"],
+            "accuracy_m": int(row["accuracy_m"]), "source": row["source"],
+        })
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path("../shared/data"))
     parser.add_argument("-o", "--output", type=Path, default=Path("data/zones.geojson"))
+    parser.add_argument("--places", type=Path, default=Path("data/places.json"))
     args = parser.parse_args()
+    args.places.write_text(json.dumps(places(args.shared), ensure_ascii=False, indent=1) + "\n",
+                           encoding="utf-8")
     args.output.write_text(dump(build(args.shared)), encoding="utf-8")
     print(f"wrote {args.output}")
 

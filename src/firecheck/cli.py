@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -26,17 +26,22 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__, render, zonefile
 from .batchrun import Options, run_batch
-from .datum import parse_datum
-from .engine import Request, Span, Verdict, evaluate, evaluate_span, worst
+from .datum import Datum, parse_datum
+from .engine import Request, Span, Verdict, evaluate, evaluate_span, locate, worst
 from .errors import DataError, FirecheckError, InputError
+from .ics import calendar_ics
 from .importer import ImportOptions, import_files
 from .localtime import local_today
 from .messages import Message
+from .nearby import nearest
 from .parse import parse_date, parse_date_span, parse_lat, parse_lon, parse_point
+from .places import Gazetteer
+from .projection import to_local
 from .report import (
     activity_rows,
     document_dict,
     hotline_dict,
+    near_dict,
     period_rows,
     rule_dict,
     spans_dict,
@@ -56,7 +61,7 @@ EXIT_INPUT, EXIT_DATA, EXIT_INTERNAL = 2, 3, 70
 app = typer.Typer(
     name="firecheck",
     help="固阳县防火戒严与秸秆禁烧核查 · Fire-ban and straw-burning-ban checks for Guyang County.",
-    no_args_is_help=True,
+    no_args_is_help=False,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
@@ -84,6 +89,22 @@ RulesOpt = Annotated[list[Path] | None, typer.Option(
 AsOfOpt = Annotated[list[Path] | None, typer.Option(
     "--as-of-rules", help="Use exactly these rules files or directories instead of the shipped "
     "ones (replay an old decision; see 'firecheck rules --export'); repeatable.")]
+
+PlaceArg = Annotated[str | None, typer.Argument(
+    help="Place as 'lat,lon' (decimal or DMS, e.g. 41.03,110.05 or 41°02′N 110°03′E).",
+    show_default=False)]
+PlaceNameOpt = Annotated[str | None, typer.Option(
+    "--place", "-p", help="A place name instead of coordinates (金山镇, Xidoupu, 红泥井, a "
+    "zone name); its own accuracy is used.", show_default=False)]
+LatOpt = Annotated[str | None, typer.Option("--lat", help="Latitude (instead of PLACE).",
+                                            show_default=False)]
+LonOpt = Annotated[str | None, typer.Option("--lon", help="Longitude (instead of PLACE).",
+                                            show_default=False)]
+DatumOpt = Annotated[str, typer.Option(
+    "--datum", help="Datum of the input: wgs84 (GPS), gcj02 (Amap/Tencent/WeChat), "
+    "bd09 (Baidu).")]
+AccuracyOpt = Annotated[float, typer.Option(
+    "--accuracy", help="How far (m) the true position may be from the given one.", min=0.0)]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,9 +147,7 @@ def _emit_json(data: Any) -> None:
 @app.command()
 @guarded
 def check(
-    place: Annotated[str | None, typer.Argument(
-        help="Place as 'lat,lon' (decimal or DMS, e.g. 41.03,110.05 or 41°02′N 110°03′E).",
-        show_default=False)] = None,
+    place: PlaceArg = None,
     activity: Annotated[str, typer.Option(
         "--activity", "-a", help="What is planned: bbq, 烧烤, straw, 秸秆, entry … "
         "(see 'firecheck activities').", show_default=False)] = ...,  # type: ignore[assignment]
@@ -140,19 +159,14 @@ def check(
                                               show_default=False)] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day of a range.",
                                             show_default=False)] = None,
-    lat: Annotated[str | None, typer.Option("--lat", help="Latitude (instead of PLACE).",
-                                            show_default=False)] = None,
-    lon: Annotated[str | None, typer.Option("--lon", help="Longitude (instead of PLACE).",
-                                            show_default=False)] = None,
-    datum: Annotated[str, typer.Option(
-        "--datum", help="Datum of the input: wgs84 (GPS), gcj02 (Amap/Tencent/WeChat), "
-        "bd09 (Baidu).")] = "wgs84",
+    place_name: PlaceNameOpt = None,
+    lat: LatOpt = None,
+    lon: LonOpt = None,
+    datum: DatumOpt = "wgs84",
     actor: Annotated[Actor | None, typer.Option(
         "--actor", help="Show fines for an individual or a unit (default: both).",
         show_default=False)] = None,
-    accuracy: Annotated[float, typer.Option(
-        "--accuracy", help="How far (m) the true position may be from the given one.",
-        min=0.0)] = 0.0,
+    accuracy: AccuracyOpt = 0.0,
     as_json: JsonOpt = False,
     lang: LangOpt = Lang.zh,
     zones_file: ZonesOpt = None,
@@ -169,10 +183,11 @@ def check(
     """
     today = local_today()
     first, last = _dates(on, start, end, today)
-    point_lat, point_lon, warnings = _place(place, lat, lon)
     rules, zones = _load(zones_file, rules_paths, as_of)
-    request = Request(point_lat, point_lon, first, activity, parse_datum(datum),
-                      actor.value if actor else None, accuracy)
+    where = _where(place, place_name, lat, lon, datum, accuracy, zones)
+    request = Request(where.lat, where.lon, first, activity, where.datum,
+                      actor.value if actor else None, where.accuracy_m)
+    warnings = where.warnings
     code_lang = lang.value
     if first == last:
         result = evaluate(request, rules, zones)
@@ -212,18 +227,76 @@ def _dates(on: str | None, start: str | None, end: str | None, today: date) -> t
     return parse_date_span(on, today)
 
 
-def _place(place: str | None, lat: str | None,
-           lon: str | None) -> tuple[float, float, tuple[Message, ...]]:
-    if place is not None and (lat is not None or lon is not None):
-        raise InputError("give the place either as 'lat,lon' or with --lat/--lon, not both",
-                         "位置请用 'lat,lon' 或 --lat/--lon 之一给出，不要同时给出")
+@dataclass(frozen=True)
+class _Where:
+    lat: float
+    lon: float
+    datum: Datum
+    accuracy_m: float
+    warnings: tuple[Message, ...]
+
+
+def _where(place: str | None, place_name: str | None, lat: str | None, lon: str | None,
+           datum: str, accuracy: float, zones: ZoneSet) -> _Where:
+    """The place of a query from exactly one of: 'lat,lon', --lat/--lon, --place."""
+    given = [place is not None, lat is not None or lon is not None, place_name is not None]
+    if sum(given) > 1:
+        raise InputError("give the place once: 'lat,lon', --lat/--lon or --place",
+                         "位置只能给一种：'lat,lon'、--lat/--lon 或 --place")
+    if place_name is not None:
+        found = Gazetteer.load(zones).find(place_name)
+        note = Message("place_name",
+                       f"{found.name_en} ({found.name_zh}): {found.lat:.5f}, {found.lon:.5f}, "
+                       f"±{found.accuracy_m:.0f} m ({found.source}).",
+                       f"{found.name_zh}：{found.lat:.5f}, {found.lon:.5f}，精度 ±"
+                       f"{found.accuracy_m:.0f} 米（{found.source}）。")
+        return _Where(found.lat, found.lon, "wgs84", max(accuracy, found.accuracy_m), (note,))
     if place is not None:
         parsed = parse_point(place)
-        return parsed.lat, parsed.lon, parsed.warnings
+        return _Where(parsed.lat, parsed.lon, parse_datum(datum), accuracy, parsed.warnings)
     if lat is None or lon is None:
-        raise InputError("a place is needed: 'lat,lon' or both --lat and --lon",
-                         "需要位置：'lat,lon'，或同时给出 --lat 和 --lon")
-    return parse_lat(lat), parse_lon(lon), ()
+        raise InputError("a place is needed: 'lat,lon', both --lat and --lon, or --place",
+                         "需要位置：'lat,lon'、同时给出 --lat 和 --lon，或 --place 地名")
+    return _Where(parse_lat(lat), parse_lon(lon), parse_datum(datum), accuracy, ())
+
+
+@app.command()
+@guarded
+def near(
+    place: PlaceArg = None,
+    place_name: PlaceNameOpt = None,
+    lat: LatOpt = None,
+    lon: LonOpt = None,
+    datum: DatumOpt = "wgs84",
+    accuracy: AccuracyOpt = 0.0,
+    count: Annotated[int, typer.Option("--count", "-n", min=1, max=100,
+                                       help="How many zones to list.")] = 5,
+    as_json: JsonOpt = False,
+    lang: LangOpt = Lang.zh,
+    zones_file: ZonesOpt = None,
+) -> None:
+    """How far is the place from the nearest zones and their 500 m lines, and which way?
+
+    Examples:
+
+      firecheck near 41.03,110.05
+
+      firecheck near --place 红泥井 --lang en
+    """
+    zones = load_zones(zones_file)
+    where = _where(place, place_name, lat, lon, datum, accuracy, zones)
+    request = Request(where.lat, where.lon, local_today(), "", where.datum,
+                      accuracy_m=where.accuracy_m)
+    located = locate(request, zones)
+    x, y = to_local(located.lon, located.lat)
+    found = nearest(zones, float(x), float(y), where.accuracy_m, count)
+    unmapped = [d for d in dict.fromkeys(z.designation for z in zones.zones
+                                         if z is not zones.county)
+                if zones.completeness(d) != "complete"]
+    if as_json:
+        _emit_json(near_dict(located, found, unmapped, zones, where.warnings))
+    else:
+        render.nearby(out, located, found, unmapped, zones, where.warnings, lang.value)
 
 
 @app.command()
@@ -524,6 +597,40 @@ def periods(
 
 @app.command()
 @guarded
+def calendar(
+    year: Annotated[int | None, typer.Argument(help="Year (default: this year).",
+                                               show_default=False)] = None,
+    ics: Annotated[Path | None, typer.Option(
+        "--ics", help="Also write the periods as an iCalendar file for a phone.",
+        show_default=False)] = None,
+    lang: LangOpt = Lang.zh,
+    rules_paths: RulesOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """A month-by-month view of the year's fire bans, fire-prevention periods and straw ban.
+
+    Examples:
+
+      firecheck calendar 2023
+
+      firecheck calendar 2026 --ics guyang-2026.ics --lang en
+    """
+    year = year or local_today().year
+    if not 1900 <= year <= 2200:
+        raise InputError(f"year {year} is out of range (1900–2200)", f"年份 {year} 超出范围（1900–2200）")
+    rows = period_rows(_rules(rules_paths, as_of), year)
+    render.calendar(out, rows, year, lang.value)
+    if ics is not None:
+        try:
+            ics.write_bytes(calendar_ics(rows, year))
+        except OSError as exc:
+            raise InputError(f"cannot write {ics}: {exc.strerror}",
+                             f"无法写入 {ics}：{exc.strerror}") from exc
+        err.print(_t(lang.value, f"已写出 {ics}", f"wrote {ics}"))
+
+
+@app.command()
+@guarded
 def hotlines(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
              rules_paths: RulesOpt = None) -> None:
     """Reporting hotlines published by the notices (dialable numbers).
@@ -579,8 +686,22 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
+GUIDE = """[bold]firecheck[/] — 固阳县防火戒严与秸秆禁烧核查 · Guyang fire-ban and straw-ban checks
+
+  firecheck check 41.03,110.05 -a 烧烤 -d 2023-04-01   能否烧烤 · may I barbecue here?
+  firecheck check -p 金山镇 -a 秸秆 --lang en            by place name, in English
+  firecheck near 41.03,110.05                          最近的区域 · nearest zones
+  firecheck calendar 2026 --ics guyang.ics             全年日历 · the year's periods
+  firecheck batch permits.csv -o checked.csv           批量核查 · a whole file
+  firecheck hotlines                                   举报电话 · whom to call
+
+  firecheck COMMAND --help · 各命令的全部选项与示例 · every option, with examples
+"""
+
+
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option(
         "--version", callback=_print_version, is_eager=True,
         help="Print the version and exit.")] = False,
@@ -589,6 +710,8 @@ def _root(
 
     Add --debug to any command to see a traceback for an internal error.
     """
+    if ctx.invoked_subcommand is None:
+        out.print(GUIDE, soft_wrap=True)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -232,3 +232,89 @@ def problems(console: Console, found: list, lang: str) -> None:
                            else "yellow"), "—" if p.index is None else str(p.index),
                       p.id or "—", p.zh if lang == "zh" else p.en)
     console.print(table)
+
+
+def _km(metres: float, lang: str) -> str:
+    if abs(metres) >= 1000:
+        return f"{metres / 1000:.1f} {_t(lang, '公里', 'km')}"
+    return f"{metres:.0f} {_t(lang, '米', 'm')}"
+
+
+def nearby(console: Console, place: Any, found: list, unmapped: list[str], zones: ZoneSet,
+           warnings: tuple, lang: str) -> None:
+    """The nearest zones: distance to the edge and to the ban line, direction, accuracy."""
+    console.print(f"{_t(lang, '位置', 'Place')}: {place.lat:.6f}, {place.lon:.6f} (WGS-84)"
+                  + (f" ±{place.accuracy_m:.0f} m" if place.accuracy_m else ""))
+    table = Table(title=_t(lang, "最近的区域", "Nearest zones"))
+    for head in (_t(lang, "区域", "Zone"), _t(lang, "到边界", "To edge"),
+                 _t(lang, "到 500 米线", "To the ban line"), _t(lang, "方向", "Direction"),
+                 _t(lang, "精度", "Accuracy"), _t(lang, "在戒严范围内？", "In the ban area?")):
+        table.add_column(head, overflow="fold")
+    answer = {"certain": _t(lang, "是", "yes"), "near": _t(lang, "无法确定", "uncertain"),
+              "beyond": _t(lang, "否", "no")}
+    for n in found:
+        edge = (_t(lang, f"在区内（距边界 {_km(-n.edge_m, lang)}）",
+                   f"inside ({_km(-n.edge_m, lang)} from the edge)") if n.inside
+                else _km(n.edge_m, lang))
+        line = (_t(lang, f"线内 {_km(-n.buffer_line_m, lang)}", f"{_km(-n.buffer_line_m, lang)} "
+                   "inside it") if n.buffer_line_m <= 0 else _km(n.buffer_line_m, lang))
+        table.add_row(n.zone.name(lang), edge, line, n.direction(lang) or "—",
+                      f"±{n.accuracy_m:.0f} m", answer[n.within])
+    console.print(table)
+    if unmapped:
+        names = [zones.designation_names(d)[0 if lang == "zh" else 1] for d in unmapped]
+        console.print(_t(lang, "无（完整）边界数据、可能覆盖此处的区域：", "Zones without (complete) "
+                         "boundaries that may cover this place: ") + ("、" if lang == "zh"
+                                                                 else "; ").join(names),
+                      style="yellow")
+    for message in warnings:
+        console.print(f" • {message.text(lang)}", style="dim")
+
+
+CALENDAR_STYLE = {"fire_ban": ("bold white on red", "戒", "B"),
+                  "lockdown_period": ("bold white on magenta", "管", "L"),
+                  "fire_period": ("black on yellow", "防", "F"),
+                  "straw_ban": ("white on grey37", "禁", "S")}
+
+
+def calendar(console: Console, rows: list[dict], year: int, lang: str) -> None:
+    """Twelve months of days, each marked with the strongest period in force: fire ban,
+    lockdown, fire-prevention period, or only the straw ban."""
+    from datetime import date, timedelta
+
+    order = list(CALENDAR_STYLE)
+    marks: dict[date, str] = {}
+    for row in rows:
+        if row["kind"] not in CALENDAR_STYLE:
+            continue
+        for first, last in row["dates"]:
+            day, end = date.fromisoformat(first), date.fromisoformat(last)
+            while day <= end:
+                if day.year == year and (day not in marks or order.index(row["kind"])
+                                         < order.index(marks[day])):
+                    marks[day] = row["kind"]
+                day += timedelta(days=1)
+    console.print(Text(_t(lang, f"{year} 年", f"{year}"), style="bold"))
+    for month in range(1, 13):
+        line = Text(f"{month:>2}{_t(lang, '月', ' ')} ")
+        day = date(year, month, 1)
+        while day.month == month:
+            kind = marks.get(day)
+            line.append(f"{day.day:>2}", style=CALENDAR_STYLE[kind][0] if kind else "")
+            line.append(" ")
+            day += timedelta(days=1)
+        console.print(line)
+    legend = Text(_t(lang, "图例：", "Key: "))
+    names = {"fire_ban": ("防火戒严（戒严区及 500 米内禁火）", "fire ban (zones and 500 m)"),
+             "lockdown_period": ("自治区戒严管制期", "regional lockdown period"),
+             "fire_period": ("森林草原防火期（林区草原用火须批准）", "fire-prevention period"),
+             "straw_ban": ("仅秸秆禁烧（全年）", "straw-burning ban only (all year)")}
+    for kind in order:
+        legend.append(" 01 ", style=CALENDAR_STYLE[kind][0])
+        legend.append(f" {pick(names[kind], lang)}  ")
+    console.print(legend)
+    assumed = sorted({r["assumed_from_year"] for r in rows if r["assumed_from_year"]})
+    if assumed:
+        console.print(_t(lang, f"注：{year} 年无通告，戒严日期沿用 {assumed[0]} 年通告，假定逐年相同。",
+                         f"Note: no {year} notice is loaded; ban dates of the {assumed[0]} "
+                         "notice are assumed to recur."), style="yellow")

@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 from . import __version__
-from .engine import Reason, Span, Verdict, ZoneHit, worst
+from .engine import Place, Reason, Span, Verdict, ZoneHit, worst
 from .explain import explain
+from .nearby import Nearby
 from .rules import Document, Fine, Hotline, Rule, RuleSet
 from .zones import Zone, ZoneSet
 
@@ -182,3 +183,27 @@ def activity_rows(rules: RuleSet) -> list[dict[str, Any]]:
     return [{"id": a.id, "category": a.category, "name_zh": a.name_zh, "name_en": a.name_en,
              "aliases": list(a.aliases), "document": a.document, "clause": a.clause}
             for a in rules.activities]
+
+
+def near_dict(place: Place, found: list[Nearby], unmapped: list[str], zones: ZoneSet,
+              warnings: tuple) -> dict[str, Any]:
+    """The `near` answer as JSON-ready data."""
+    return {
+        "place": {"lat": round(place.lat, 7), "lon": round(place.lon, 7), "datum": "wgs84",
+                  "accuracy_m": place.accuracy_m, "county_scope": place.scope},
+        "zones": [{
+            "id": n.zone.id, "designation": n.zone.designation, "name_zh": n.zone.name_zh,
+            "name_en": n.zone.name_en, "inside": n.inside,
+            "edge_distance_m": _metres(n.edge_m),
+            "buffer_line_distance_m": _metres(n.buffer_line_m), "buffer_m": n.zone.buffer_m,
+            "direction_zh": n.direction("zh"), "direction_en": n.direction("en"),
+            "bearing_deg": None if n.bearing_deg is None else round(n.bearing_deg, 1),
+            "accuracy_m": n.accuracy_m, "within_buffer": n.within,
+            "completeness": n.zone.completeness,
+        } for n in found],
+        "unmapped_designations": [{"designation": d, "name_zh": zones.designation_names(d)[0],
+                                   "name_en": zones.designation_names(d)[1],
+                                   "completeness": zones.completeness(d)} for d in unmapped],
+        "warnings": [m.to_dict() for m in warnings],
+        "versions": {"zones": zones.version},
+    }
