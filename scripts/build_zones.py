@@ -208,6 +208,18 @@ def build(shared: Path) -> dict[str, Any]:
     }
 
 
+def neighbours(shared: Path) -> dict[str, Any]:
+    """The neighbouring counties, for context on maps (names, codes and source kept)."""
+    data = json.loads((shared / "guyang_neighbours_wgs84.geojson").read_text(encoding="utf-8"))
+    keep = ("name", "name_en", "adcode", "source", "licence", "datum")
+    return {"type": "FeatureCollection",
+            "firecheck": {"note": "context only; PROVENANCE.md §1 (Amap geometry, GCJ-02 "
+                                  "converted to WGS-84)"},
+            "features": [{"type": "Feature",
+                          "properties": {k: f["properties"].get(k) for k in keep},
+                          "geometry": f["geometry"]} for f in data["features"]]}
+
+
 def places(shared: Path) -> list[dict[str, Any]]:
     """The gazetteer for --place: every row of places.csv, with its accuracy and source."""
     out = []
@@ -225,7 +237,9 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=Path("../shared/data"))
     parser.add_argument("-o", "--output", type=Path, default=Path("data/zones.geojson"))
     parser.add_argument("--places", type=Path, default=Path("data/places.json"))
+    parser.add_argument("--neighbours", type=Path, default=Path("data/neighbours.geojson"))
     args = parser.parse_args()
+    args.neighbours.write_text(dump(neighbours(args.shared)), encoding="utf-8")
     args.places.write_text(json.dumps(places(args.shared), ensure_ascii=False, indent=1) + "\n",
                            encoding="utf-8")
     args.output.write_text(dump(build(args.shared)), encoding="utf-8")

@@ -35,6 +35,8 @@ def _build_module():
 def test_zones_file_is_reproducible_from_shared_data() -> None:
     build = _build_module()
     assert dump(build.build(SHARED)) == (ROOT / "data/zones.geojson").read_text("utf-8")
+    assert dump(build.neighbours(SHARED)) == (ROOT / "data/neighbours.geojson").read_text("utf-8")
+    assert build.places(SHARED) == json.loads((ROOT / "data/places.json").read_text("utf-8"))
 
 
 @needs_shared

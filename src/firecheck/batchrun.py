@@ -15,6 +15,8 @@ import pyarrow.compute as pc
 import shapely
 
 from .batch import BatchEngine, Outcome, Requests
+from .datum import DATUMS, to_wgs84
+from .projection import to_local
 from .rules import RuleSet
 from .table_input import Layout, Normalizer
 from .table_io import Chunk, Writer, csv_header, open_source, read_chunks
@@ -38,15 +40,58 @@ class Options:
     lang: str = "zh"
     chunk_rows: int = 50_000
     workers: int = 2
+    map_sample: bool = False
 
 
 @dataclass
 class Summary:
-    """Counts per status, errors, rows, time."""
+    """Counts per status, errors, rows, time; and a thinned sample of located rows (local
+    x, y and status) for a map."""
 
     counts: Counter = field(default_factory=Counter)
     rows: int = 0
     seconds: float = 0.0
+    sample: MapSample | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class MapSample:
+    """Every ``stride``-th located row, thinned by halves to stay under ``cap`` rows."""
+
+    cap: int = 200_000
+    stride: int = 1
+    x: list[np.ndarray] = field(default_factory=list)
+    y: list[np.ndarray] = field(default_factory=list)
+    status: list[np.ndarray] = field(default_factory=list)
+    seen: int = 0
+
+    def add(self, req: Requests, status: np.ndarray) -> None:
+        rows = np.arange(self.seen, self.seen + len(req.lat))
+        self.seen += len(req.lat)
+        keep = (rows % self.stride == 0) & ~req.bad
+        keep[list(req.geometry)] = False
+        lat, lon = req.lat[keep], req.lon[keep]
+        datum = req.datum[keep]
+        for code, name in enumerate(DATUMS):
+            if name != "wgs84" and (mask := datum == code).any():
+                lat[mask], lon[mask] = to_wgs84(lat[mask], lon[mask], name)
+        x, y = to_local(lon, lat)
+        self.x.append(x)
+        self.y.append(y)
+        self.status.append(status[keep])
+        while sum(len(a) for a in self.x) > self.cap:
+            self.stride *= 2
+            self.x = [a[::2] for a in self.x]
+            self.y = [a[::2] for a in self.y]
+            self.status = [a[::2] for a in self.status]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return (np.concatenate(self.x or [np.empty(0)]), np.concatenate(self.y or [np.empty(0)]),
+                np.concatenate(self.status or [np.empty(0, dtype=object)]))
 
     @property
     def rate(self) -> float:
@@ -65,7 +110,7 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
     source = open_source(options.source, options.input_format)
     out_format = options.output_format or _output_format(options.target, source.format)
     writer: Writer | None = None
-    summary = Summary()
+    summary = Summary(sample=MapSample() if options.map_sample else None)
     engine = BatchEngine(rules, zones)
     try:
         writer = Writer(options.target, out_format, bom=source.encoding != "utf-8" or source.bom)
@@ -90,6 +135,8 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
             writes.append(write_pool.submit(writer.write, table.schema, data))
             while len(writes) > 2:  # bound the bytes waiting for the disk
                 writes.pop(0).result()
+            if summary.sample is not None:
+                summary.sample.add(requests, np.array(table["status"].to_pylist(), dtype=object))
             counts = pc.value_counts(table["status"]).to_pylist()
             summary.counts.update({c["values"]: c["counts"] for c in counts})
             summary.rows += chunk.rows

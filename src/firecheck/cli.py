@@ -29,6 +29,7 @@ from .batchrun import Options, run_batch
 from .datum import Datum, parse_datum
 from .engine import Request, Span, Verdict, evaluate, evaluate_span, locate, worst
 from .errors import DataError, FirecheckError, InputError
+from .explain import status_label
 from .ics import calendar_ics
 from .importer import ImportOptions, import_files
 from .localtime import local_today
@@ -167,6 +168,9 @@ def check(
         "--actor", help="Show fines for an individual or a unit (default: both).",
         show_default=False)] = None,
     accuracy: AccuracyOpt = 0.0,
+    map_file: Annotated[Path | None, typer.Option(
+        "--map", help="Also draw the place, the zones and the verdict to an .svg or .png.",
+        show_default=False)] = None,
     as_json: JsonOpt = False,
     lang: LangOpt = Lang.zh,
     zones_file: ZonesOpt = None,
@@ -196,14 +200,72 @@ def check(
             _emit_json(verdict_dict(result))
         else:
             render.verdict(out, result, code_lang)
+        if map_file is not None:
+            _verdict_map(map_file, zones, result, result.status, code_lang)
         raise typer.Exit(EXIT_CODES[result.status])
     spans = evaluate_span(request, last, rules, zones)
     spans = [Span(s.start, s.end, _with_warnings(s.verdict, warnings)) for s in spans]
+    status = worst([s.verdict.status for s in spans])
     if as_json:
         _emit_json(spans_dict(spans))
     else:
         render.spans(out, spans, code_lang)
-    raise typer.Exit(EXIT_CODES[worst([s.verdict.status for s in spans])])
+    if map_file is not None:
+        _verdict_map(map_file, zones, spans[0].verdict, status, code_lang)
+    raise typer.Exit(EXIT_CODES[status])
+
+
+def _verdict_map(path: Path, zones: ZoneSet, verdict: Verdict, status: str, lang: str) -> None:
+    from .maps import Marker, label_lang
+    from .maps import render as draw
+
+    used = label_lang(lang)
+    caption = (f"{status_label(status, used)} · {verdict.activity.name(used)} · "
+               f"{verdict.request.day}")
+    place = verdict.place
+    draw(path, zones, lang, Marker(place.lat, place.lon, place.accuracy_m, status, caption),
+         title=caption)
+    err.print(_t(lang, f"已写出地图 {path}", f"wrote map {path}"))
+
+
+@app.command(name="map")
+@guarded
+def map_cmd(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .svg or .png to write.",
+                                         show_default=False)],
+    place: PlaceArg = None,
+    place_name: PlaceNameOpt = None,
+    lat: LatOpt = None,
+    lon: LonOpt = None,
+    datum: DatumOpt = "wgs84",
+    radius: Annotated[float, typer.Option("--radius", min=0.5, max=200.0,
+                                          help="Kilometres shown around a place.")] = 8.0,
+    lang: LangOpt = Lang.zh,
+    zones_file: ZonesOpt = None,
+) -> None:
+    """Draw the county, its neighbours and every zone with its 500 m line (around a place, if
+    given) to an offline .svg or .png.
+
+    Examples:
+
+      firecheck map -o guyang.png
+
+      firecheck map 41.1145,110.052 --radius 15 -o kangtugou.svg --lang en
+    """
+    from .maps import Marker
+    from .maps import render as draw
+
+    zones = load_zones(zones_file)
+    marker = None
+    if place is not None or place_name is not None or lat is not None or lon is not None:
+        where = _where(place, place_name, lat, lon, datum, 0.0, zones)
+        located = locate(Request(where.lat, where.lon, local_today(), "", where.datum,
+                                 accuracy_m=where.accuracy_m), zones)
+        marker = Marker(located.lat, located.lon, located.accuracy_m, "out_of_scope"
+                        if located.scope == "outside" else "uncertain",
+                        f"{located.lat:.5f}, {located.lon:.5f}")
+    draw(output, zones, lang.value, marker, radius_m=radius * 1000)
+    err.print(_t(lang.value, f"已写出地图 {output}", f"wrote map {output}"))
 
 
 def _with_warnings(result: Verdict, warnings: tuple[Message, ...]) -> Verdict:
@@ -326,6 +388,9 @@ def batch(
                                             help="Rows per chunk (memory vs speed).")] = 50_000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=16,
                                          help="Chunks evaluated in parallel.")] = 2,
+    map_file: Annotated[Path | None, typer.Option(
+        "--map", help="Also draw the rows, coloured by status, to an .svg or .png.",
+        show_default=False)] = None,
     lang: LangOpt = Lang.zh,
     zones_file: ZonesOpt = None,
     rules_paths: RulesOpt = None,
@@ -350,11 +415,18 @@ def batch(
     if output != "-" and source != "-" and Path(output).resolve() == Path(source).resolve():
         raise InputError("-o must not overwrite the input file", "-o 不能覆盖输入文件")
     options = Options(source, output, in_format, out_format, activity, datum,
-                      _mapping(mapping or []), lang.value, chunk_rows, workers)
+                      _mapping(mapping or []), lang.value, chunk_rows, workers,
+                      map_sample=map_file is not None)
     rules, zone_set = _load(zones_file, rules_paths, as_of)
     with _progress() as advance:
         summary = run_batch(options, rules, zone_set, local_today(), advance)
     render.batch_summary(err, summary, lang.value)
+    if map_file is not None and summary.sample is not None:
+        from .maps import render as draw
+
+        draw(map_file, zone_set, lang.value, points=summary.sample.arrays(),
+             title=_t(lang.value, f"批量核查：{summary.rows:,} 行", f"Batch: {summary.rows:,} rows"))
+        err.print(_t(lang.value, f"已写出地图 {map_file}", f"wrote map {map_file}"))
     if wanted & set(summary.counts):
         raise typer.Exit(EXIT_FAIL_ON)
 
