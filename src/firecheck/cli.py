@@ -1,37 +1,52 @@
 """The ``firecheck`` command: parses arguments, calls the engine, renders the answer.
 
-Exit codes: 0 allowed · 10 prohibited · 11 permit required · 12 uncertain · 13 out of
-scope · 2 usage or input error · 3 bad rules/zones data · 70 internal error; ``batch``
-exits 1 when a row matches ``--fail-on``.
+The commands live here and in :mod:`firecheck.cli_batch` and :mod:`firecheck.cli_zones`;
+what they share (options, exit codes, error handling) is in :mod:`firecheck.cli_common`.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__, render, zonefile
-from .batchrun import Options, run_batch
+from . import __version__, cli_batch, cli_zones, render
+from .cli_common import (
+    EXIT_CODES,
+    EXIT_INTERNAL,
+    AccuracyOpt,
+    Actor,
+    AsOfOpt,
+    DatumOpt,
+    JsonOpt,
+    Lang,
+    LangOpt,
+    LatOpt,
+    LonOpt,
+    PlaceArg,
+    PlaceNameOpt,
+    RulesOpt,
+    ZonesOpt,
+    _emit_json,
+    _load,
+    _rules,
+    _t,
+    app,
+    err,
+    guarded,
+    out,
+)
 from .datum import Datum, parse_datum
 from .engine import Request, Span, Verdict, evaluate, evaluate_span, locate, worst
-from .errors import DataError, FirecheckError, InputError
+from .errors import InputError
 from .explain import status_label
 from .ics import calendar_ics
-from .importer import ImportOptions, import_files
 from .localtime import local_today
 from .messages import Message
 from .nearby import nearest
@@ -48,101 +63,11 @@ from .report import (
     spans_dict,
     verdict_dict,
     versions,
-    zone_dict,
 )
-from .rules import RuleSet, export_rules, load_rules
-from .table_io import FORMATS
-from .zones import ZoneSet, default_zones_path, load_zones, parse_json
+from .rules import export_rules
+from .zones import ZoneSet, load_zones
 
-EXIT_FAIL_ON = 1
-EXIT_CODES = {"allowed": 0, "prohibited": 10, "permit_required": 11, "uncertain": 12,
-              "out_of_scope": 13}
-EXIT_INPUT, EXIT_DATA, EXIT_INTERNAL = 2, 3, 70
-
-app = typer.Typer(
-    name="firecheck",
-    help="固阳县防火戒严与秸秆禁烧核查 · Fire-ban and straw-burning-ban checks for Guyang County.",
-    no_args_is_help=False,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-)
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
-
-
-class Lang(StrEnum):
-    zh = "zh"
-    en = "en"
-
-
-class Actor(StrEnum):
-    individual = "individual"
-    unit = "unit"
-
-
-LangOpt = Annotated[Lang, typer.Option("--lang", "-l", envvar="FIRECHECK_LANG",
-                                       help="Output language: zh (中文) or en.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the stable JSON form to stdout.")]
-ZonesOpt = Annotated[Path | None, typer.Option(
-    "--zones", envvar="FIRECHECK_ZONES", help="Zones GeoJSON to use instead of the shipped one.")]
-RulesOpt = Annotated[list[Path] | None, typer.Option(
-    "--rules", help="Extra rules file or directory (e.g. a new year's notice); repeatable.")]
-AsOfOpt = Annotated[list[Path] | None, typer.Option(
-    "--as-of-rules", help="Use exactly these rules files or directories instead of the shipped "
-    "ones (replay an old decision; see 'firecheck rules --export'); repeatable.")]
-
-PlaceArg = Annotated[str | None, typer.Argument(
-    help="Place as 'lat,lon' (decimal or DMS, e.g. 41.03,110.05 or 41°02′N 110°03′E).",
-    show_default=False)]
-PlaceNameOpt = Annotated[str | None, typer.Option(
-    "--place", "-p", help="A place name instead of coordinates (金山镇, Xidoupu, 红泥井, a "
-    "zone name); its own accuracy is used.", show_default=False)]
-LatOpt = Annotated[str | None, typer.Option("--lat", help="Latitude (instead of PLACE).",
-                                            show_default=False)]
-LonOpt = Annotated[str | None, typer.Option("--lon", help="Longitude (instead of PLACE).",
-                                            show_default=False)]
-DatumOpt = Annotated[str, typer.Option(
-    "--datum", help="Datum of the input: wgs84 (GPS), gcj02 (Amap/Tencent/WeChat), "
-    "bd09 (Baidu).")]
-AccuracyOpt = Annotated[float, typer.Option(
-    "--accuracy", help="How far (m) the true position may be from the given one.", min=0.0)]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def guarded(command: F) -> F:
-    """Turn user and data errors into a message and a documented exit code."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        lang = getattr(kwargs.get("lang"), "value", "zh")
-        try:
-            return command(*args, **kwargs)
-        except FirecheckError as exc:
-            kind = _t(lang, "数据错误", "data error") if isinstance(exc, DataError) else _t(
-                lang, "输入错误", "input error")
-            err.print(f"[bold red]firecheck: {kind}:[/] {exc.text(lang)}", markup=True,
-                      highlight=False)
-            raise typer.Exit(EXIT_DATA if isinstance(exc, DataError) else EXIT_INPUT) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
-
-
-def _rules(rules_paths: list[Path] | None, as_of: list[Path] | None = None) -> RuleSet:
-    return load_rules(rules_paths or (), replace=as_of or None)
-
-
-def _load(zones_file: Path | None, rules_paths: list[Path] | None,
-          as_of: list[Path] | None = None) -> tuple[RuleSet, ZoneSet]:
-    return _rules(rules_paths, as_of), load_zones(zones_file)
-
-
-def _emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+__all__ = ["EXIT_CODES", "app", "main", "run"]
 
 
 @app.command()
@@ -243,8 +168,9 @@ def map_cmd(
     lang: LangOpt = Lang.zh,
     zones_file: ZonesOpt = None,
 ) -> None:
-    """Draw the county, its neighbours and every zone with its 500 m line (around a place, if
-    given) to an offline .svg or .png.
+    """Draw the county and its zones with their 500 m lines (around a place, if given).
+
+    The map is an offline .svg or .png: no tiles, nothing fetched.
 
     Examples:
 
@@ -361,100 +287,7 @@ def near(
         render.nearby(out, located, found, unmapped, zones, where.warnings, lang.value)
 
 
-@app.command()
-@guarded
-def batch(
-    source: Annotated[str, typer.Argument(
-        help="CSV (UTF-8/BOM/GB18030), JSON Lines or GeoJSON file of requests; '-' for stdin.",
-        show_default=False)],
-    output: Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")] = "-",
-    out_format: Annotated[str | None, typer.Option(
-        "--format", help="Output format: csv, jsonl or geojson (default: from -o, else the "
-        "input's).", show_default=False)] = None,
-    in_format: Annotated[str | None, typer.Option(
-        "--input-format", help="Input format if the extension does not say: csv, jsonl, geojson.",
-        show_default=False)] = None,
-    activity: Annotated[str | None, typer.Option(
-        "--activity", "-a", help="Activity for rows without one (e.g. straw for FIRMS "
-        "fire detections).", show_default=False)] = None,
-    datum: Annotated[str, typer.Option("--datum", help="Datum for rows without one.")] = "wgs84",
-    mapping: Annotated[list[str] | None, typer.Option(
-        "--map", help="COLUMN=FIELD for a header firecheck does not know (fields: id, lat, lon, "
-        "date, start, end, activity, datum, actor); repeatable.", show_default=False)] = None,
-    fail_on: Annotated[str, typer.Option(
-        "--fail-on", help="Exit 1 if any row has one of these statuses, e.g. "
-        "prohibited,uncertain,error.")] = "",
-    chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1000,
-                                            help="Rows per chunk (memory vs speed).")] = 50_000,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=16,
-                                         help="Chunks evaluated in parallel.")] = 2,
-    map_file: Annotated[Path | None, typer.Option(
-        "--map", help="Also draw the rows, coloured by status, to an .svg or .png.",
-        show_default=False)] = None,
-    lang: LangOpt = Lang.zh,
-    zones_file: ZonesOpt = None,
-    rules_paths: RulesOpt = None,
-    as_of: AsOfOpt = None,
-) -> None:
-    """Validate a whole file of requests: one output row per input row, in order.
-
-    Examples:
-
-      firecheck batch permits.csv -o checked.csv --fail-on prohibited,error
-
-      firecheck batch fire_nrt_J1V-C2.csv -a straw -o detections.geojson --lang en
-    """
-    for name, fmt in (("--format", out_format), ("--input-format", in_format)):
-        if fmt is not None and fmt not in FORMATS:
-            raise InputError(f"{name} must be one of {', '.join(FORMATS)}, not {fmt!r}",
-                             f"{name} 必须是 {', '.join(FORMATS)} 之一")
-    wanted = {s.strip() for s in fail_on.split(",") if s.strip()}
-    if unknown := wanted - set(EXIT_CODES) - {"error"}:
-        raise InputError(f"--fail-on: unknown status {sorted(unknown)}; use "
-                         f"{', '.join([*EXIT_CODES, 'error'])}", f"--fail-on：未知状态 {sorted(unknown)}")
-    if output != "-" and source != "-" and Path(output).resolve() == Path(source).resolve():
-        raise InputError("-o must not overwrite the input file", "-o 不能覆盖输入文件")
-    options = Options(source, output, in_format, out_format, activity, datum,
-                      _mapping(mapping or []), lang.value, chunk_rows, workers,
-                      map_sample=map_file is not None)
-    rules, zone_set = _load(zones_file, rules_paths, as_of)
-    with _progress() as advance:
-        summary = run_batch(options, rules, zone_set, local_today(), advance)
-    render.batch_summary(err, summary, lang.value)
-    if map_file is not None and summary.sample is not None:
-        from .maps import render as draw
-
-        draw(map_file, zone_set, lang.value, points=summary.sample.arrays(),
-             title=_t(lang.value, f"批量核查：{summary.rows:,} 行", f"Batch: {summary.rows:,} rows"))
-        err.print(_t(lang.value, f"已写出地图 {map_file}", f"wrote map {map_file}"))
-    if wanted & set(summary.counts):
-        raise typer.Exit(EXIT_FAIL_ON)
-
-
-def _mapping(items: list[str]) -> dict[str, str]:
-    pairs = {}
-    for item in items:
-        column, sep, fld = item.partition("=")
-        if not sep or not column.strip() or not fld.strip():
-            raise InputError(f"--map needs COLUMN=FIELD, not {item!r}", f"--map 格式应为 列名=字段：{item!r}")
-        pairs[column.strip()] = fld.strip()
-    return pairs
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
-    if not err.is_terminal:
-        yield None
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("firecheck batch", total=None, rows=0)
-
-        def advance(rows: int, size: int) -> None:
-            bar.update(task, rows=rows)
-
-        yield advance
+app.command()(cli_batch.batch)
 
 
 @app.command()
@@ -476,166 +309,7 @@ def activities(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
         render.activities(out, rules, lang.value)
 
 
-zones_app = typer.Typer(help="The zones file: show it, validate a file, import official data.",
-                        no_args_is_help=False)
-app.add_typer(zones_app, name="zones")
-
-
-@zones_app.callback(invoke_without_command=True)
-@guarded
-def zones(ctx: typer.Context, as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
-          zones_file: ZonesOpt = None) -> None:
-    """Show the loaded zones file: its hash, and each zone's geometry, accuracy and source.
-
-    Examples:
-
-      firecheck zones
-
-      firecheck zones --zones official.geojson --json
-    """
-    if ctx.invoked_subcommand is not None:
-        return
-    data = load_zones(zones_file)
-    if as_json:
-        _emit_json({"file": data.path, "version": data.version,
-                    "zones": [zone_dict(z, data) for z in data.zones]})
-    else:
-        render.zones(out, data, lang.value)
-
-
-@zones_app.command("validate")
-@guarded
-def zones_validate(
-    file: Annotated[Path, typer.Argument(help="A zones GeoJSON file.", show_default=False)],
-    fix: Annotated[bool, typer.Option("--fix", help="Repair invalid geometries (make_valid) "
-                                      "and write the result with -o.")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where --fix writes.",
-                                                show_default=False)] = None,
-    as_json: JsonOpt = False,
-    lang: LangOpt = Lang.zh,
-) -> None:
-    """Every problem of a zones file, with feature index, id and reason. Exit 3 on errors.
-
-    Examples:
-
-      firecheck zones validate official.geojson
-
-      firecheck zones validate official.geojson --fix -o official-fixed.geojson
-    """
-    if fix and output is None:
-        raise InputError("--fix needs -o FILE for the repaired zones", "--fix 需要用 -o 指定输出文件")
-    data = parse_json(_read(file), file)
-    problems, _ = zonefile.check(data, fix=fix)
-    problems += _unknown_designations(data, _rules(None))
-    bad = zonefile.errors(problems)
-    if as_json:
-        _emit_json({"file": str(file), "errors": len(bad), "warnings": len(problems) - len(bad),
-                    "problems": [asdict(p) for p in problems]})
-    else:
-        render.problems(out, problems, lang.value)
-    if fix and output is not None and not bad:
-        zonefile.write(data, output)
-    if bad:
-        raise typer.Exit(EXIT_DATA)
-
-
-@zones_app.command("import")
-@guarded
-def zones_import(
-    files: Annotated[list[Path], typer.Argument(help="GeoJSON, Shapefile (.shp with .dbf/.prj) "
-                                                "or KML files.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The zones file to write.",
-                                         show_default=False)],
-    designation: Annotated[str | None, typer.Option(
-        "--designation", help="Zone of the notice the features belong to, e.g. "
-        "grassland-subsidy-areas (see 'firecheck zones').", show_default=False)] = None,
-    designation_field: Annotated[str | None, typer.Option(
-        "--designation-field", help="Attribute holding each feature's designation.",
-        show_default=False)] = None,
-    id_field: Annotated[str | None, typer.Option("--id-field", help="Attribute for the id.",
-                                                 show_default=False)] = None,
-    name_field: Annotated[str | None, typer.Option(
-        "--name-field", help="Attribute for the Chinese name.", show_default=False)] = None,
-    name_en_field: Annotated[str | None, typer.Option(
-        "--name-en-field", help="Attribute for the English name.", show_default=False)] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="Zone kind (default: the "
-                                             "designation).", show_default=False)] = None,
-    crs: Annotated[str | None, typer.Option(
-        "--crs", help="Source CRS when the file does not say, e.g. EPSG:4490, EPSG:4546.",
-        show_default=False)] = None,
-    encoding: Annotated[str | None, typer.Option(
-        "--encoding", help="Shapefile .dbf encoding (default: .cpg, else UTF-8 then GBK).",
-        show_default=False)] = None,
-    accuracy: Annotated[float | None, typer.Option(
-        "--accuracy", min=0.0, help="How far (m) the drawn lines may be from the true ones.",
-        show_default=False)] = None,
-    scale: Annotated[int | None, typer.Option(
-        "--scale", min=1, help="Survey scale 1:N (accuracy = 0.5 mm at that scale).",
-        show_default=False)] = None,
-    buffer: Annotated[float, typer.Option("--buffer", min=0.0,
-                                          help="Buffer (m) of the fire ban.")] = 500.0,
-    mapping_file: Annotated[Path | None, typer.Option(
-        "--mapping", help="TOML/JSON file with any of these options.", show_default=False)] = None,
-    county_only: Annotated[bool, typer.Option(
-        "--county-only", help="Start from the base's county line only, not all its "
-        "zones.")] = False,
-    zones_file: ZonesOpt = None,
-    lang: LangOpt = Lang.zh,
-) -> None:
-    """Import official zone boundaries and write a checked zones file.
-
-    Examples:
-
-      firecheck zones import 草原奖补区.shp --designation grassland-subsidy-areas
-      --scale 10000 -o zones.geojson
-
-      firecheck zones import reserve.geojson --crs EPSG:4490 --designation chunkunshan-nr
-      --accuracy 5 -o zones.geojson
-    """
-    values = {"designation": designation, "designation_field": designation_field,
-              "id_field": id_field, "name_field": name_field, "name_en_field": name_en_field,
-              "kind": kind, "crs": crs, "encoding": encoding, "accuracy_m": accuracy,
-              "scale": scale, "buffer_m": buffer, "today": local_today()}
-    options = (ImportOptions.from_mapping_file(mapping_file, **values) if mapping_file
-               else ImportOptions(**{k: v for k, v in values.items() if v is not None}))
-    base_path = zones_file or default_zones_path()
-    base = parse_json(_read(base_path), base_path)
-    if county_only:
-        base["features"] = [f for f in base["features"]
-                            if (f.get("properties") or {}).get("kind") == zonefile.COUNTY_KIND]
-    result = import_files(files, options, base)
-    problems, _ = zonefile.check(result)
-    problems += _unknown_designations(result, _rules(None))
-    if bad := zonefile.errors(problems):
-        render.problems(err, problems, lang.value)
-        raise DataError(f"the imported zones have {len(bad)} error(s); nothing was written",
-                        f"导入的区域有 {len(bad)} 处错误，未写出文件")
-    zonefile.write(result, output)
-    render.problems(err, problems, lang.value)
-    imported = result["firecheck"]["imports"][-len(files):]
-    err.print(_t(lang.value, f"已写出 {output}：", f"wrote {output}: ") + ", ".join(
-        f"{i['file']} ({i['features']}, {i['crs']}, ±{i['accuracy_m']:g} m)" for i in imported))
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}", f"无法读取 {path}：{exc.strerror}") \
-            from exc
-
-
-def _unknown_designations(data: dict, rules: RuleSet) -> list[zonefile.Problem]:
-    """Warnings for features whose designation no rule refers to (they decide nothing)."""
-    known = {z for rule in rules.rules for z in rule.zones} | {"county"}
-    return [zonefile.Problem(i, str(props.get("id")), "warning", "unknown_designation",
-                             f"designation {props.get('designation')!r} is not a zone any rule "
-                             "lists; it will not decide anything",
-                             f"所属区域 {props.get('designation')!r} 不在任何规则的区域清单中，不会影响结论")
-            for i, f in enumerate(data.get("features", []) if isinstance(data, dict) else [])
-            if isinstance(f, dict) and isinstance(props := f.get("properties"), dict)
-            and props.get("designation") not in known
-            and props.get("kind") != zonefile.COUNTY_KIND]
+app.add_typer(cli_zones.zones_app, name="zones")
 
 
 @app.command()
@@ -656,15 +330,21 @@ def periods(
 
       firecheck periods 2026 --lang en
     """
-    year = year or local_today().year
-    if not 1900 <= year <= 2200:
-        raise InputError(f"year {year} is out of range (1900–2200)", f"年份 {year} 超出范围（1900–2200）")
+    year = _year(year)
     rules = _rules(rules_paths, as_of)
     rows = period_rows(rules, year)
     if as_json:
         _emit_json({"year": year, "rules_version": rules.version, "periods": rows})
     else:
         render.periods(out, rows, year, lang.value)
+
+
+def _year(year: int | None) -> int:
+    """The year asked for (default: this year), within the range the rules can speak of."""
+    year = year or local_today().year
+    if not 1900 <= year <= 2200:
+        raise InputError(f"year {year} is out of range (1900–2200)", f"年份 {year} 超出范围（1900–2200）")
+    return year
 
 
 @app.command()
@@ -687,9 +367,7 @@ def calendar(
 
       firecheck calendar 2026 --ics guyang-2026.ics --lang en
     """
-    year = year or local_today().year
-    if not 1900 <= year <= 2200:
-        raise InputError(f"year {year} is out of range (1900–2200)", f"年份 {year} 超出范围（1900–2200）")
+    year = _year(year)
     rows = period_rows(_rules(rules_paths, as_of), year)
     render.calendar(out, rows, year, lang.value)
     if ics is not None:

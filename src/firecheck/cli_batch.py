@@ -1,0 +1,125 @@
+"""``firecheck batch``: a whole file of requests, one output row per input row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import render
+from .batchrun import Options, run_batch
+from .cli_common import (
+    EXIT_CODES,
+    EXIT_FAIL_ON,
+    AsOfOpt,
+    Lang,
+    LangOpt,
+    RulesOpt,
+    ZonesOpt,
+    _load,
+    _t,
+    err,
+    guarded,
+)
+from .errors import InputError
+from .localtime import local_today
+from .table_io import FORMATS
+
+
+@guarded
+def batch(
+    source: Annotated[str, typer.Argument(
+        help="CSV (UTF-8/BOM/GB18030), JSON Lines or GeoJSON file of requests; '-' for stdin.",
+        show_default=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")] = "-",
+    out_format: Annotated[str | None, typer.Option(
+        "--format", help="Output format: csv, jsonl or geojson (default: from -o, else the "
+        "input's).", show_default=False)] = None,
+    in_format: Annotated[str | None, typer.Option(
+        "--input-format", help="Input format if the extension does not say: csv, jsonl, geojson.",
+        show_default=False)] = None,
+    activity: Annotated[str | None, typer.Option(
+        "--activity", "-a", help="Activity for rows without one (e.g. straw for FIRMS "
+        "fire detections).", show_default=False)] = None,
+    datum: Annotated[str, typer.Option("--datum", help="Datum for rows without one.")] = "wgs84",
+    mapping: Annotated[list[str] | None, typer.Option(
+        "--map", help="COLUMN=FIELD for a header firecheck does not know (fields: id, lat, lon, "
+        "date, start, end, activity, datum, actor); repeatable.", show_default=False)] = None,
+    fail_on: Annotated[str, typer.Option(
+        "--fail-on", help="Exit 1 if any row has one of these statuses, e.g. "
+        "prohibited,uncertain,error.")] = "",
+    chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1000,
+                                            help="Rows per chunk (memory vs speed).")] = 50_000,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=16,
+                                         help="Chunks evaluated in parallel.")] = 2,
+    map_file: Annotated[Path | None, typer.Option(
+        "--map", help="Also draw the rows, coloured by status, to an .svg or .png.",
+        show_default=False)] = None,
+    lang: LangOpt = Lang.zh,
+    zones_file: ZonesOpt = None,
+    rules_paths: RulesOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Validate a whole file of requests: one output row per input row, in order.
+
+    Examples:
+
+      firecheck batch permits.csv -o checked.csv --fail-on prohibited,error
+
+      firecheck batch fire_nrt_J1V-C2.csv -a straw -o detections.geojson --lang en
+    """
+    for name, fmt in (("--format", out_format), ("--input-format", in_format)):
+        if fmt is not None and fmt not in FORMATS:
+            raise InputError(f"{name} must be one of {', '.join(FORMATS)}, not {fmt!r}",
+                             f"{name} 必须是 {', '.join(FORMATS)} 之一")
+    wanted = {s.strip() for s in fail_on.split(",") if s.strip()}
+    if unknown := wanted - set(EXIT_CODES) - {"error"}:
+        raise InputError(f"--fail-on: unknown status {sorted(unknown)}; use "
+                         f"{', '.join([*EXIT_CODES, 'error'])}", f"--fail-on：未知状态 {sorted(unknown)}")
+    if output != "-" and source != "-" and Path(output).resolve() == Path(source).resolve():
+        raise InputError("-o must not overwrite the input file", "-o 不能覆盖输入文件")
+    options = Options(source, output, in_format, out_format, activity, datum,
+                      _mapping(mapping or []), lang.value, chunk_rows, workers,
+                      map_sample=map_file is not None)
+    rules, zone_set = _load(zones_file, rules_paths, as_of)
+    with _progress() as advance:
+        summary = run_batch(options, rules, zone_set, local_today(), advance)
+    render.batch_summary(err, summary, lang.value)
+    if map_file is not None and summary.sample is not None:
+        from .maps import render as draw
+
+        draw(map_file, zone_set, lang.value, points=summary.sample.arrays(),
+             title=_t(lang.value, f"批量核查：{summary.rows:,} 行", f"Batch: {summary.rows:,} rows"))
+        err.print(_t(lang.value, f"已写出地图 {map_file}", f"wrote map {map_file}"))
+    if wanted & set(summary.counts):
+        raise typer.Exit(EXIT_FAIL_ON)
+
+
+def _mapping(items: list[str]) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        column, sep, fld = item.partition("=")
+        if not sep or not column.strip() or not fld.strip():
+            raise InputError(f"--map needs COLUMN=FIELD, not {item!r}", f"--map 格式应为 列名=字段：{item!r}")
+        pairs[column.strip()] = fld.strip()
+    return pairs
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not err.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("firecheck batch", total=None, rows=0)
+
+        def advance(rows: int, _size: int) -> None:
+            bar.update(task, rows=rows)
+
+        yield advance

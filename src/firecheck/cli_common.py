@@ -1,0 +1,113 @@
+"""What every firecheck command shares: the app, consoles, options, error handling.
+
+Exit codes: 0 allowed · 10 prohibited · 11 permit required · 12 uncertain · 13 out of
+scope · 2 usage or input error · 3 bad rules/zones data · 70 internal error; ``batch``
+exits 1 when a row matches ``--fail-on``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from .errors import DataError, FirecheckError
+from .rules import RuleSet, load_rules
+from .zones import ZoneSet, load_zones
+
+EXIT_FAIL_ON = 1
+EXIT_CODES = {"allowed": 0, "prohibited": 10, "permit_required": 11, "uncertain": 12,
+              "out_of_scope": 13}
+EXIT_INPUT, EXIT_DATA, EXIT_INTERNAL = 2, 3, 70
+
+app = typer.Typer(
+    name="firecheck",
+    help="固阳县防火戒严与秸秆禁烧核查 · Fire-ban and straw-burning-ban checks for Guyang County.",
+    no_args_is_help=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+class Actor(StrEnum):
+    individual = "individual"
+    unit = "unit"
+
+
+LangOpt = Annotated[Lang, typer.Option("--lang", "-l", envvar="FIRECHECK_LANG",
+                                       help="Output language: zh (中文) or en.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the stable JSON form to stdout.")]
+ZonesOpt = Annotated[Path | None, typer.Option(
+    "--zones", envvar="FIRECHECK_ZONES", help="Zones GeoJSON to use instead of the shipped one.")]
+RulesOpt = Annotated[list[Path] | None, typer.Option(
+    "--rules", help="Extra rules file or directory (e.g. a new year's notice); repeatable.")]
+AsOfOpt = Annotated[list[Path] | None, typer.Option(
+    "--as-of-rules", help="Use exactly these rules files or directories instead of the shipped "
+    "ones (replay an old decision; see 'firecheck rules --export'); repeatable.")]
+
+PlaceArg = Annotated[str | None, typer.Argument(
+    help="Place as 'lat,lon' (decimal or DMS, e.g. 41.03,110.05 or 41°02′N 110°03′E).",
+    show_default=False)]
+PlaceNameOpt = Annotated[str | None, typer.Option(
+    "--place", "-p", help="A place name instead of coordinates (金山镇, Xidoupu, 红泥井, a "
+    "zone name); its own accuracy is used.", show_default=False)]
+LatOpt = Annotated[str | None, typer.Option("--lat", help="Latitude (instead of PLACE).",
+                                            show_default=False)]
+LonOpt = Annotated[str | None, typer.Option("--lon", help="Longitude (instead of PLACE).",
+                                            show_default=False)]
+DatumOpt = Annotated[str, typer.Option(
+    "--datum", help="Datum of the input: wgs84 (GPS), gcj02 (Amap/Tencent/WeChat), "
+    "bd09 (Baidu).")]
+AccuracyOpt = Annotated[float, typer.Option(
+    "--accuracy", help="How far (m) the true position may be from the given one.", min=0.0)]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(command: F) -> F:
+    """Turn user and data errors into a message and a documented exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = getattr(kwargs.get("lang"), "value", "zh")
+        try:
+            return command(*args, **kwargs)
+        except FirecheckError as exc:
+            kind = _t(lang, "数据错误", "data error") if isinstance(exc, DataError) else _t(
+                lang, "输入错误", "input error")
+            err.print(f"[bold red]firecheck: {kind}:[/] {exc.text(lang)}", markup=True,
+                      highlight=False)
+            raise typer.Exit(EXIT_DATA if isinstance(exc, DataError) else EXIT_INPUT) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _rules(rules_paths: list[Path] | None, as_of: list[Path] | None = None) -> RuleSet:
+    return load_rules(rules_paths or (), replace=as_of or None)
+
+
+def _load(zones_file: Path | None, rules_paths: list[Path] | None,
+          as_of: list[Path] | None = None) -> tuple[RuleSet, ZoneSet]:
+    return _rules(rules_paths, as_of), load_zones(zones_file)
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -1,0 +1,190 @@
+"""``firecheck zones``: show the zones file, validate one, import official data."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import render, zonefile
+from .cli_common import (
+    EXIT_DATA,
+    JsonOpt,
+    Lang,
+    LangOpt,
+    ZonesOpt,
+    _emit_json,
+    _rules,
+    _t,
+    err,
+    guarded,
+    out,
+)
+from .errors import DataError, InputError
+from .importer import ImportOptions, import_files
+from .localtime import local_today
+from .report import zone_dict
+from .rules import RuleSet
+from .zones import default_zones_path, load_zones, parse_json
+
+zones_app = typer.Typer(help="The zones file: show it, validate a file, import official data.",
+                        no_args_is_help=False)
+
+
+@zones_app.callback(invoke_without_command=True)
+@guarded
+def zones(ctx: typer.Context, as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
+          zones_file: ZonesOpt = None) -> None:
+    """Show the loaded zones file: its hash, and each zone's geometry, accuracy and source.
+
+    Examples:
+
+      firecheck zones
+
+      firecheck zones --zones official.geojson --json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    data = load_zones(zones_file)
+    if as_json:
+        _emit_json({"file": data.path, "version": data.version,
+                    "zones": [zone_dict(z, data) for z in data.zones]})
+    else:
+        render.zones(out, data, lang.value)
+
+
+@zones_app.command("validate")
+@guarded
+def zones_validate(
+    file: Annotated[Path, typer.Argument(help="A zones GeoJSON file.", show_default=False)],
+    fix: Annotated[bool, typer.Option("--fix", help="Repair invalid geometries (make_valid) "
+                                      "and write the result with -o.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where --fix writes.",
+                                                show_default=False)] = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = Lang.zh,
+) -> None:
+    """Every problem of a zones file, with feature index, id and reason. Exit 3 on errors.
+
+    Examples:
+
+      firecheck zones validate official.geojson
+
+      firecheck zones validate official.geojson --fix -o official-fixed.geojson
+    """
+    if fix and output is None:
+        raise InputError("--fix needs -o FILE for the repaired zones", "--fix 需要用 -o 指定输出文件")
+    data = parse_json(_read(file), file)
+    problems, _ = zonefile.check(data, fix=fix)
+    problems += _unknown_designations(data, _rules(None))
+    bad = zonefile.errors(problems)
+    if as_json:
+        _emit_json({"file": str(file), "errors": len(bad), "warnings": len(problems) - len(bad),
+                    "problems": [asdict(p) for p in problems]})
+    else:
+        render.problems(out, problems, lang.value)
+    if fix and output is not None and not bad:
+        zonefile.write(data, output)
+    if bad:
+        raise typer.Exit(EXIT_DATA)
+
+
+@zones_app.command("import")
+@guarded
+def zones_import(
+    files: Annotated[list[Path], typer.Argument(help="GeoJSON, Shapefile (.shp with .dbf/.prj) "
+                                                "or KML files.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The zones file to write.",
+                                         show_default=False)],
+    designation: Annotated[str | None, typer.Option(
+        "--designation", help="Zone of the notice the features belong to, e.g. "
+        "grassland-subsidy-areas (see 'firecheck zones').", show_default=False)] = None,
+    designation_field: Annotated[str | None, typer.Option(
+        "--designation-field", help="Attribute holding each feature's designation.",
+        show_default=False)] = None,
+    id_field: Annotated[str | None, typer.Option("--id-field", help="Attribute for the id.",
+                                                 show_default=False)] = None,
+    name_field: Annotated[str | None, typer.Option(
+        "--name-field", help="Attribute for the Chinese name.", show_default=False)] = None,
+    name_en_field: Annotated[str | None, typer.Option(
+        "--name-en-field", help="Attribute for the English name.", show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Zone kind (default: the "
+                                             "designation).", show_default=False)] = None,
+    crs: Annotated[str | None, typer.Option(
+        "--crs", help="Source CRS when the file does not say, e.g. EPSG:4490, EPSG:4546.",
+        show_default=False)] = None,
+    encoding: Annotated[str | None, typer.Option(
+        "--encoding", help="Shapefile .dbf encoding (default: .cpg, else UTF-8 then GBK).",
+        show_default=False)] = None,
+    accuracy: Annotated[float | None, typer.Option(
+        "--accuracy", min=0.0, help="How far (m) the drawn lines may be from the true ones.",
+        show_default=False)] = None,
+    scale: Annotated[int | None, typer.Option(
+        "--scale", min=1, help="Survey scale 1:N (accuracy = 0.5 mm at that scale).",
+        show_default=False)] = None,
+    buffer: Annotated[float, typer.Option("--buffer", min=0.0,
+                                          help="Buffer (m) of the fire ban.")] = 500.0,
+    mapping_file: Annotated[Path | None, typer.Option(
+        "--mapping", help="TOML/JSON file with any of these options.", show_default=False)] = None,
+    county_only: Annotated[bool, typer.Option(
+        "--county-only", help="Start from the base's county line only, not all its "
+        "zones.")] = False,
+    zones_file: ZonesOpt = None,
+    lang: LangOpt = Lang.zh,
+) -> None:
+    """Import official zone boundaries and write a checked zones file.
+
+    Examples:
+
+      firecheck zones import 草原奖补区.shp --designation grassland-subsidy-areas
+      --scale 10000 -o zones.geojson
+
+      firecheck zones import reserve.geojson --crs EPSG:4490 --designation chunkunshan-nr
+      --accuracy 5 -o zones.geojson
+    """
+    values = {"designation": designation, "designation_field": designation_field,
+              "id_field": id_field, "name_field": name_field, "name_en_field": name_en_field,
+              "kind": kind, "crs": crs, "encoding": encoding, "accuracy_m": accuracy,
+              "scale": scale, "buffer_m": buffer, "today": local_today()}
+    options = (ImportOptions.from_mapping_file(mapping_file, **values) if mapping_file
+               else ImportOptions(**{k: v for k, v in values.items() if v is not None}))
+    base_path = zones_file or default_zones_path()
+    base = parse_json(_read(base_path), base_path)
+    if county_only:
+        base["features"] = [f for f in base["features"]
+                            if (f.get("properties") or {}).get("kind") == zonefile.COUNTY_KIND]
+    result = import_files(files, options, base)
+    problems, _ = zonefile.check(result)
+    problems += _unknown_designations(result, _rules(None))
+    if bad := zonefile.errors(problems):
+        render.problems(err, problems, lang.value)
+        raise DataError(f"the imported zones have {len(bad)} error(s); nothing was written",
+                        f"导入的区域有 {len(bad)} 处错误，未写出文件")
+    zonefile.write(result, output)
+    render.problems(err, problems, lang.value)
+    imported = result["firecheck"]["imports"][-len(files):]
+    err.print(_t(lang.value, f"已写出 {output}：", f"wrote {output}: ") + ", ".join(
+        f"{i['file']} ({i['features']}, {i['crs']}, ±{i['accuracy_m']:g} m)" for i in imported))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}", f"无法读取 {path}：{exc.strerror}") \
+            from exc
+
+
+def _unknown_designations(data: dict, rules: RuleSet) -> list[zonefile.Problem]:
+    """Warnings for features whose designation no rule refers to (they decide nothing)."""
+    known = {z for rule in rules.rules for z in rule.zones} | {"county"}
+    return [zonefile.Problem(i, str(props.get("id")), "warning", "unknown_designation",
+                             f"designation {props.get('designation')!r} is not a zone any rule "
+                             "lists; it will not decide anything",
+                             f"所属区域 {props.get('designation')!r} 不在任何规则的区域清单中，不会影响结论")
+            for i, f in enumerate(data.get("features", []) if isinstance(data, dict) else [])
+            if isinstance(f, dict) and isinstance(props := f.get("properties"), dict)
+            and props.get("designation") not in known
+            and props.get("kind") != zonefile.COUNTY_KIND]
