@@ -46,12 +46,9 @@ from .datum import Datum, parse_datum
 from .engine import Request, Span, Verdict, evaluate, evaluate_span, locate, worst
 from .errors import InputError
 from .explain import status_label
-from .ics import calendar_ics
 from .localtime import local_today
 from .messages import Message
-from .nearby import nearest
 from .parse import parse_date, parse_date_span, parse_lat, parse_lon, parse_point
-from .places import Gazetteer
 from .projection import to_local
 from .report import (
     activity_rows,
@@ -232,6 +229,8 @@ def _where(place: str | None, place_name: str | None, lat: str | None, lon: str 
         raise InputError("give the place once: 'lat,lon', --lat/--lon or --place",
                          "位置只能给一种：'lat,lon'、--lat/--lon 或 --place")
     if place_name is not None:
+        from .places import Gazetteer  # imported when needed: start-up time matters
+
         found = Gazetteer.load(zones).find(place_name)
         note = Message("place_name",
                        f"{found.name_en} ({found.name_zh}): {found.lat:.5f}, {found.lon:.5f}, "
@@ -271,6 +270,8 @@ def near(
 
       firecheck near --place 红泥井 --lang en
     """
+    from .nearby import nearest
+
     zones = load_zones(zones_file)
     where = _where(place, place_name, lat, lon, datum, accuracy, zones)
     request = Request(where.lat, where.lon, local_today(), "", where.datum,
@@ -371,6 +372,8 @@ def calendar(
     rows = period_rows(_rules(rules_paths, as_of), year)
     render.calendar(out, rows, year, lang.value)
     if ics is not None:
+        from .ics import calendar_ics
+
         try:
             ics.write_bytes(calendar_ics(rows, year))
         except OSError as exc:

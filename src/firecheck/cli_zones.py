@@ -23,7 +23,6 @@ from .cli_common import (
     out,
 )
 from .errors import DataError, InputError
-from .importer import ImportOptions, import_files
 from .localtime import local_today
 from .report import zone_dict
 from .rules import RuleSet
@@ -144,6 +143,8 @@ def zones_import(
       firecheck zones import reserve.geojson --crs EPSG:4490 --designation chunkunshan-nr
       --accuracy 5 -o zones.geojson
     """
+    from .importer import ImportOptions, import_files  # pyshp and XML only when importing
+
     values = {"designation": designation, "designation_field": designation_field,
               "id_field": id_field, "name_field": name_field, "name_en_field": name_en_field,
               "kind": kind, "crs": crs, "encoding": encoding, "accuracy_m": accuracy,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .engine import Place, Reason, Span, Verdict, ZoneHit, worst
@@ -12,6 +12,9 @@ from .explain import explain
 from .nearby import Nearby
 from .rules import Document, Fine, Hotline, Rule, RuleSet
 from .zones import Zone, ZoneSet
+
+if TYPE_CHECKING:
+    from .nearby import Nearby
 
 
 def _day(value: date | None) -> str | None:
