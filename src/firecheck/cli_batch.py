@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import render
 from .batchrun import Options, run_batch
@@ -115,6 +114,7 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
     if not err.is_terminal:
         yield None
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
                   TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("firecheck batch", total=None, rows=0)

@@ -341,13 +341,15 @@ def _cache_path(version: str) -> Path:
 
 def _write_cache(path: Path, zones: list[Zone]) -> None:
     """Best effort: a cache that cannot be written only costs time."""
+    from pyarrow import ipc  # only large zones files need it
+
     columns: dict[str, Any] = {f: [getattr(z, f) for z in zones] for f in _CACHE_FIELDS}
     columns["wkb"] = pa.array(shapely.to_wkb(np.array([z.shape for z in zones], dtype=object)),
                               type=pa.binary())
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.part")
-        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(
+        with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(
                 sink, pa.table(columns).schema) as writer:
             writer.write_table(pa.table(columns))
         os.replace(tmp, path)
@@ -356,9 +358,11 @@ def _write_cache(path: Path, zones: list[Zone]) -> None:
 
 
 def _read_cache(path: Path) -> list[Zone] | None:
+    from pyarrow import ipc
+
     try:
         with pa.memory_map(str(path)) as source:
-            table = pa.ipc.open_file(source).read_all()
+            table = ipc.open_file(source).read_all()
     except (OSError, pa.ArrowInvalid):
         return None
     rows = table.drop(["wkb"]).to_pylist()
