@@ -257,19 +257,13 @@ class BatchEngine:
             combined, inverse, first_row = factorize(plan_sets * len(place_ids) + place_inverse)
             key_ids = [(int(c) // len(place_ids), int(place_ids[c % len(place_ids)]))
                        for c in combined]
-        starts = np.searchsorted(pair_row, np.arange(len(rows)))
-        ends = np.searchsorted(pair_row, np.arange(len(rows)), side="right")
         answer_ids = np.empty(len(key_ids), dtype=np.int64)
-        for k, rep in enumerate(first_row):
-            key = key_ids[k]
-            if key not in self._answers:
-                measures = tuple(
-                    Measure(self.zones.mapped[int(pair_zone[i])], float(pair_edge[i]))
-                    for i in range(starts[rep], ends[rep]))
-                place = Place(float(lat[rep]), float(lon[rep]), 0.0, float("nan"),
-                              SCOPES[int(scope[rep])], measures, ())  # type: ignore[arg-type]
-                self._remember(key, self._answer(int(plan_sets[rep]), place,
-                                                 _request_of(req, int(rows[rep]))))
+        missing = [k for k, key in enumerate(key_ids) if key not in self._answers]
+        if missing:  # computed under the lock: a parallel chunk waits, then finds them
+            with self._lock:
+                self._fill(missing, key_ids, first_row, rows, req, pair_row, pair_zone,
+                           pair_edge, lat, lon, scope, plan_sets)
+        for k, key in enumerate(key_ids):
             answer_ids[k] = self._answers[key]
         group[rows] = answer_ids[inverse]
         # Which of each row's zones its answer names (same rule as the engine's _apply).
@@ -281,6 +275,23 @@ class BatchEngine:
         best = np.full(len(rows), np.inf)
         np.minimum.at(best, pair_row[named], pair_edge[named])
         distance[rows] = np.where(np.isinf(best), np.nan, best)
+
+    def _fill(self, missing: list[int], key_ids: list, first_row: np.ndarray, rows: np.ndarray,
+              req: Requests, pair_row: np.ndarray, pair_zone: np.ndarray,
+              pair_edge: np.ndarray, lat: np.ndarray, lon: np.ndarray, scope: np.ndarray,
+              plan_sets: np.ndarray) -> None:
+        """Answer each key not yet known, from its first row (the engine's apply_plan)."""
+        for k in missing:
+            if key_ids[k] in self._answers:  # another chunk answered it meanwhile
+                continue
+            rep = int(first_row[k])
+            lo, hi = np.searchsorted(pair_row, [rep, rep + 1])
+            measures = tuple(Measure(self.zones.mapped[int(pair_zone[i])], float(pair_edge[i]))
+                             for i in range(lo, hi))
+            place = Place(float(lat[rep]), float(lon[rep]), 0.0, float("nan"),
+                          SCOPES[int(scope[rep])], measures, ())  # type: ignore[arg-type]
+            self._remember(key_ids[k], self._answer(int(plan_sets[rep]), place,
+                                                    _request_of(req, int(rows[rep]))))
 
     def _hit_tables(self) -> tuple[np.ndarray, np.ndarray]:
         """For each answer and designation: does the answer name that designation's zones
