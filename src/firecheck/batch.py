@@ -63,6 +63,15 @@ class Requests:
     geometry: dict[int, BaseGeometry] = field(default_factory=dict)  # row -> lon/lat shape
     notes: dict[int, str] = field(default_factory=dict)  # row -> warning codes
 
+    def wgs84(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """WGS-84 lat, lon of ``rows`` (phone-map datums converted) and which were converted."""
+        lat, lon = self.lat[rows].astype(float), self.lon[rows].astype(float)
+        datum = self.datum[rows]
+        for code, name in enumerate(DATUMS):
+            if name != "wgs84" and (mask := datum == code).any():
+                lat[mask], lon[mask] = to_wgs84(lat[mask], lon[mask], name)
+        return lat, lon, datum != DATUMS.index("wgs84")
+
     def flag_row(self, row: int, message: tuple[str, str]) -> None:
         """Mark one row as bad with ``message`` unless already bad."""
         if not self.bad[row]:
@@ -127,6 +136,9 @@ class BatchEngine:
                                dtype=np.int64)
         self._zone_ids = pa.array([z.id for z in mapped], type=pa.string())
         self._packable = len(self.designations) * 9 < (1 << _CODE_BITS) - 1
+        # For each answer: does it name a designation's zones by their buffer relation
+        # ([., 0, d]) or by their inside relation ([., 1, d])? Filled by _remember.
+        self._named = np.zeros((64, 2, max(len(self.designations), 1)), dtype=bool)
 
     # ------------------------------------------------------------------ plans
 
@@ -228,14 +240,10 @@ class BatchEngine:
     def _evaluate_points(self, req: Requests, rows: np.ndarray, group: np.ndarray,
                          distance: np.ndarray, row_warnings: dict[int, str],
                          hits: _Hits) -> None:
-        lat, lon = req.lat[rows].astype(float), req.lon[rows].astype(float)
-        datum = req.datum[rows]
-        for code, name in enumerate(DATUMS):
-            if name != "wgs84" and (mask := datum == code).any():
-                lat[mask], lon[mask] = to_wgs84(lat[mask], lon[mask], name)
-                for row in rows[mask].tolist():
-                    row_warnings[row] = ";".join(filter(None, (row_warnings.get(row),
-                                                               "datum_converted")))
+        lat, lon, converted = req.wgs84(rows)
+        for row in rows[converted].tolist():
+            row_warnings[row] = ";".join(filter(None, (row_warnings.get(row),
+                                                       "datum_converted")))
         x, y = to_local(lon, lat)
         scope = self._scopes(x, y)
         plan_sets = self._plan_sets_for(req, rows)
@@ -268,9 +276,8 @@ class BatchEngine:
         group[rows] = answer_ids[inverse]
         # Which of each row's zones its answer names (same rule as the engine's _apply).
         pair_group = group[rows[pair_row]]
-        named_zone, named_zero = self._hit_tables()
-        named = ((named_zone[pair_group, pair_desig] & (rel_zone < 2))
-                 | (named_zero[pair_group, pair_desig] & (rel_zero < 2)))
+        named = ((self._named[pair_group, 0, pair_desig] & (rel_zone < 2))
+                 | (self._named[pair_group, 1, pair_desig] & (rel_zero < 2)))
         hits.add(rows[pair_row[named]], pair_zone[named])
         best = np.full(len(rows), np.inf)
         np.minimum.at(best, pair_row[named], pair_edge[named])
@@ -292,16 +299,6 @@ class BatchEngine:
                           SCOPES[int(scope[rep])], measures, ())  # type: ignore[arg-type]
             self._remember(key_ids[k], self._answer(int(plan_sets[rep]), place,
                                                     _request_of(req, int(rows[rep]))))
-
-    def _hit_tables(self) -> tuple[np.ndarray, np.ndarray]:
-        """For each answer and designation: does the answer name that designation's zones
-        by their buffer relation (column 0) or their inside relation (column 1)?"""
-        tables = np.zeros((2, len(self._answer_list), max(len(self.designations), 1)),
-                          dtype=bool)
-        for a, answer in enumerate(self._answer_list):
-            for designation, kind in answer.hit_kinds:
-                tables[kind, a, designation] = True
-        return tables[0], tables[1]
 
     def _scopes(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """0 inside, 1 near the county line, 2 outside (the engine's thresholds); exact
@@ -359,7 +356,12 @@ class BatchEngine:
     def _remember(self, key: object, answer: Answer) -> None:
         with self._lock:
             if key not in self._answers:
-                self._answers[key] = len(self._answer_list)
+                index = len(self._answer_list)
+                if index == len(self._named):  # grow the table by doubling
+                    self._named = np.concatenate([self._named, np.zeros_like(self._named)])
+                for designation, kind in answer.hit_kinds:
+                    self._named[index, kind, designation] = True
+                self._answers[key] = index
                 self._answer_list.append(answer)
 
     def _evaluate_geometry(self, req: Requests, row: int, group: np.ndarray,

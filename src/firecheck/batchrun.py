@@ -15,7 +15,6 @@ import pyarrow.compute as pc
 import shapely
 
 from .batch import BatchEngine, Outcome, Requests
-from .datum import DATUMS, to_wgs84
 from .projection import to_local
 from .rules import RuleSet
 from .table_input import Layout, Normalizer
@@ -74,11 +73,7 @@ class MapSample:
         self.seen += len(req.lat)
         keep = (rows % self.stride == 0) & ~req.bad
         keep[list(req.geometry)] = False
-        lat, lon = req.lat[keep], req.lon[keep]
-        datum = req.datum[keep]
-        for code, name in enumerate(DATUMS):
-            if name != "wgs84" and (mask := datum == code).any():
-                lat[mask], lon[mask] = to_wgs84(lat[mask], lon[mask], name)
+        lat, lon, _ = req.wgs84(np.flatnonzero(keep))
         x, y = to_local(lon, lat)
         self.x.append(x)
         self.y.append(y)

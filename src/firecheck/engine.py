@@ -32,8 +32,6 @@ from .rules import Fine, Hotline, Rule, RuleSet, Selected
 from .zones import Measure, Zone, ZoneSet
 
 Status = Literal["prohibited", "uncertain", "permit_required", "allowed", "out_of_scope"]
-STATUSES: tuple[Status, ...] = ("prohibited", "uncertain", "permit_required", "allowed",
-                                "out_of_scope")
 SEVERITY: dict[str, int] = {"allowed": 0, "permit_required": 1, "uncertain": 2, "prohibited": 3}
 Scope = Literal["inside", "near_boundary", "outside"]
 Actor = Literal["individual", "unit"]
