@@ -116,9 +116,42 @@ def test_batch_agrees_on_the_shipped_data(rules: RuleSet, real_zones: ZoneSet) -
     _assert_same(rules, real_zones, lat, lon, days, acts, ["wgs84"] * n)
 
 
-def test_county_scope_rings_match_exact_distances(real_zones: ZoneSet) -> None:
-    """Points within metres of the county line's ±1000 m thresholds: the prepared rings
-    and the exact distance must classify them alike."""
+def test_batch_agrees_across_day_table_blocks(rules: RuleSet, real_zones: ZoneSet) -> None:
+    """Single days are tabled in blocks of 512 days: days on both sides of a block edge,
+    several years and every activity in one chunk."""
+    edge = (date(2023, 6, 1).toordinal() >> 9) << 9
+    ordinals = [edge - 1, edge, edge + 1, edge - 513, edge + 600, date(2025, 3, 15).toordinal()]
+    n_act = len(rules.activities.by_id)
+    days = [date.fromordinal(o) for o in ordinals for _ in range(n_act)]
+    acts = [a for _ in ordinals for a in range(n_act)]
+    lat, lon = [41.03] * len(days), [110.05] * len(days)
+    _assert_same(rules, real_zones, lat, lon, days, acts, ["wgs84"] * len(days))
+
+
+def test_county_raster_settles_cells_as_the_rings_do(real_zones: ZoneSet) -> None:
+    """Wherever the county raster answers, the prepared rings answer the same (it is a
+    cache of their answers); most points of the county's box are settled by it."""
+    index = real_zones.index()
+    sure_in, near_in, near_out, sure_out = index.county_rings
+    xmin, ymin, xmax, ymax = sure_out.bounds
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.uniform(xmin - 5000, xmax + 5000, 200_000),
+                        index.county_grid.ox + 1000.0 * rng.integers(-2, 120, 2000)])
+    y = np.concatenate([rng.uniform(ymin - 5000, ymax + 5000, 200_000),
+                        index.county_grid.oy + 1000.0 * rng.integers(-2, 120, 2000)])
+    rings = np.where(shapely.contains_xy(sure_in, x, y), 0,
+                     np.where(~shapely.contains_xy(sure_out, x, y), 2,
+                              np.where(shapely.contains_xy(near_out, x, y)
+                                       & ~shapely.contains_xy(near_in, x, y), 1, -1)))
+    raster = index.county_grid.lookup(x, y)
+    settled = raster >= 0
+    assert (raster[settled] == rings[settled]).all()
+    assert settled.mean() > 0.8
+
+
+def test_county_scope_raster_and_rings_match_exact_distances(real_zones: ZoneSet) -> None:
+    """Points within metres of the county line's ±1000 m thresholds: the raster, the
+    prepared rings and the exact distance must classify them alike."""
     index = real_zones.index()
     engine = BatchEngine.__new__(BatchEngine)
     engine.zones = real_zones

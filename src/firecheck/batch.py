@@ -36,6 +36,7 @@ from .engine import (
     relation,
     worst,
 )
+from .grids import UNSETTLED
 from .projection import to_local
 from .rules import RuleSet
 from .zones import Measure, ZoneSet
@@ -44,6 +45,7 @@ RELATIONS = ("certain", "near", "beyond")
 _FINE_NOTES = {"land_type_unknown", "one_fine_per_act"}  # said by the fine range itself
 SCOPES = ("inside", "near_boundary", "outside")
 _CODE_BITS = 8  # bits per packed (designation, relation) code
+_BLOCK_BITS = 9  # single-day plan sets are tabled in blocks of 512 days
 
 
 @dataclass
@@ -124,6 +126,7 @@ class BatchEngine:
         self._plan_sets: dict[tuple[int, ...], int] = {}
         self._plan_set_list: list[tuple[int, ...]] = []
         self._plan_set_of: dict[tuple[int, int, int], int] = {}
+        self._day_tables: dict[int, np.ndarray] = {}
         self._lock = threading.RLock()  # chunks may be evaluated in parallel threads
         self._answers: dict[tuple, int] = {}
         self._answer_list: list[Answer] = []
@@ -203,20 +206,41 @@ class BatchEngine:
                          for ids in self._plan_set_list], dtype=bool)
 
     def _plan_sets_for(self, req: Requests, rows: np.ndarray) -> np.ndarray:
+        """Plan-set id of each row: single days through a dense (activity, day) table,
+        filled once per distinct day and activity; date ranges one by one."""
         first, last, act = req.first[rows], req.last[rows], req.activity[rows]
-        span = last - first
-        key = (first - first.min()) * len(self.activities) + act
-        key = np.where(span == 0, key, -1 - np.arange(len(rows)))  # ranges: one key per row
-        uniques, inverse, rep = factorize(key)
-        ids = np.array([self.plan_set(int(first[r]), int(last[r]), int(act[r])) for r in rep],
-                       dtype=np.int64)
-        del uniques
-        return ids[inverse]
+        ids = np.empty(len(rows), dtype=np.int64)
+        ranged = np.flatnonzero(first != last)
+        ids[ranged] = [self.plan_set(int(first[r]), int(last[r]), int(act[r])) for r in ranged]
+        days = np.flatnonzero(first == last)
+        block = first[days] >> _BLOCK_BITS
+        for b in np.unique(block).tolist():
+            sel = days[block == b]
+            table = self._day_table(b)
+            day, kind = first[sel] & ((1 << _BLOCK_BITS) - 1), act[sel]
+            found = table[kind, day]
+            if (new := found < 0).any():
+                for k, d in set(zip(kind[new].tolist(), day[new].tolist(), strict=True)):
+                    ordinal = (b << _BLOCK_BITS) + d
+                    table[k, d] = self.plan_set(ordinal, ordinal, k)
+                found = table[kind, day]
+            ids[sel] = found
+        return ids
+
+    def _day_table(self, block: int) -> np.ndarray:
+        """Plan-set ids of single days in a block of 2**_BLOCK_BITS days, by activity (-1:
+        not planned yet)."""
+        table = self._day_tables.get(block)
+        if table is None:
+            with self._lock:
+                table = self._day_tables.setdefault(
+                    block, np.full((len(self.activities), 1 << _BLOCK_BITS), -1, dtype=np.int64))
+        return table
 
     def warm(self) -> None:
         """Build this thread's geometry index and transformers before the first chunk."""
         index = self.zones.index()
-        _ = index.county_rings, index._reach_grid, index._segments
+        _ = index.county_grid, index._reach_grid, index._segments
         to_local(np.array([110.0]), np.array([41.0]))
 
     # ------------------------------------------------------------------ evaluate
@@ -301,12 +325,14 @@ class BatchEngine:
                                                     _request_of(req, int(rows[rep]))))
 
     def _scopes(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """0 inside, 1 near the county line, 2 outside (the engine's thresholds); exact
-        distances only for points within a few metres of a threshold."""
+        """0 inside, 1 near the county line, 2 outside (the engine's thresholds): a raster
+        settles most points, prepared rings most others, and exact distances only points
+        within a few metres of a threshold."""
         index = self.zones.index()
         sure_in, sure_near_in, sure_near_out, sure_out = index.county_rings
-        scope = np.full(len(x), 2, dtype=np.int8)
-        rest = np.arange(len(x))
+        scope = index.county_grid.lookup(x, y)
+        rest = np.flatnonzero(scope == UNSETTLED)
+        scope[rest] = 2
         for polygon, value in ((sure_in, 0), (sure_out, -1)):
             hit = shapely.contains_xy(polygon, x[rest], y[rest])
             if value >= 0:

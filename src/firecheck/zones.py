@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import zonefile
 from .errors import DataError
+from .grids import UNSETTLED, Grid, box_cover, quadtree
 from .projection import LOCAL_CRS, to_local
 
 COUNTY_KIND = zonefile.COUNTY_KIND
@@ -175,6 +176,27 @@ class ZoneIndex:
         shapely.prepare(list(rings))
         return rings
 
+    @cached_property
+    def county_grid(self) -> Grid:
+        """:attr:`county_rings` as a raster of 250 m–1 km cells: 0 where a whole cell is
+        inside the first ring, 2 where it is outside the fourth, 1 where it is between the
+        second and third — the ring tests' own answers, for every point of the cell."""
+        sure_in, near_in, near_out, sure_out = self.county_rings
+
+        def classify(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
+                     y1: np.ndarray) -> np.ndarray:
+            boxes = shapely.box(x0, y0, x1, y1)
+            out = np.full(len(boxes), UNSETTLED, dtype=np.int8)
+            out[shapely.contains_properly(sure_in, boxes)] = 0
+            out[shapely.disjoint(sure_out, boxes)] = 2
+            rest = np.flatnonzero(out == UNSETTLED)
+            band = (shapely.contains_properly(near_out, boxes[rest])
+                    & shapely.disjoint(near_in, boxes[rest]))
+            out[rest[band]] = 1
+            return out
+
+        return quadtree(classify, sure_out.bounds, 2, cell_m=1000.0, levels=2)
+
     # ------------------------------------------------------------------ zones
 
     def measure(self, geometry: BaseGeometry, slack_m: float = 0.0) -> list[tuple[int, float]]:
@@ -195,7 +217,7 @@ class ZoneIndex:
         empty = np.empty(0, dtype=np.int64)
         if not len(self.shapes) or len(x) == 0:
             return empty, empty, np.empty(0)
-        near = np.flatnonzero(self._reach_grid.covers(x, y))
+        near = np.flatnonzero(self._reach_grid.lookup(x, y))
         points = shapely.points(x[near], y[near])
         found, zone_idx = self.tree.query(points, predicate="intersects")
         distance = shapely.distance(self.edges[zone_idx], points[found])
@@ -208,44 +230,12 @@ class ZoneIndex:
         return rows[order], zones_kept[order].astype(np.int64), edge_m[order]
 
     @cached_property
-    def _reach_grid(self) -> ReachGrid:
+    def _reach_grid(self) -> Grid:
+        """True in the 250 m cells some zone's reach box touches: a point in another cell
+        is beyond every zone."""
         xmin, ymin, xmax, ymax = shapely.bounds(self.shapes).T
-        return ReachGrid(xmin - self.limit, ymin - self.limit, xmax + self.limit,
+        return box_cover(xmin - self.limit, ymin - self.limit, xmax + self.limit,
                          ymax + self.limit)
-
-
-class ReachGrid:
-    """A coarse raster of the places some zone's reach box covers: a point in an empty cell
-    is beyond every zone, so only the rest need an exact test."""
-
-    CELL_M = 250.0
-
-    def __init__(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> None:
-        self.ox, self.oy = float(x0.min()), float(y0.min())
-        cols = int((x1.max() - self.ox) // self.CELL_M) + 1
-        rows = int((y1.max() - self.oy) // self.CELL_M) + 1
-        i0, i1 = self._col(x0), self._col(x1)
-        j0, j1 = self._row(y0), self._row(y1)
-        diff = np.zeros((rows + 1, cols + 1), dtype=np.int32)
-        for rr, cc, sign in ((j0, i0, 1), (j0, i1 + 1, -1), (j1 + 1, i0, -1),
-                             (j1 + 1, i1 + 1, 1)):
-            np.add.at(diff, (rr, cc), sign)
-        self.mask = diff.cumsum(axis=0).cumsum(axis=1)[:rows, :cols] > 0
-
-    def _col(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.ox) // self.CELL_M).astype(np.int64)
-
-    def _row(self, y: np.ndarray) -> np.ndarray:
-        return ((y - self.oy) // self.CELL_M).astype(np.int64)
-
-    def covers(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Whether each point lies in a covered cell."""
-        rows, cols = self.mask.shape
-        i, j = self._col(x), self._row(y)
-        inside = (i >= 0) & (i < cols) & (j >= 0) & (j < rows)
-        out = np.zeros(len(x), dtype=bool)
-        out[inside] = self.mask[j[inside], i[inside]]
-        return out
 
 
 def _signed(shape: BaseGeometry, edge: BaseGeometry, areal: bool,

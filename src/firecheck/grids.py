@@ -1,0 +1,73 @@
+"""Coarse rasters over local metres that settle most points of a batch with one array
+lookup. A cell holds an answer only when it holds for every point of the cell; points in
+the other cells go on to the exact geometric test, so a raster never changes an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+UNSETTLED = -1  # a cell whose points need the exact test
+
+Classify = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+class Grid:
+    """Square cells of ``cell_m`` metres from (ox, oy); ``values[row, col]``; every place
+    beyond the raster has the value ``outside``."""
+
+    def __init__(self, ox: float, oy: float, cell_m: float, values: np.ndarray,
+                 outside: bool | int) -> None:
+        self.ox, self.oy, self.cell_m = ox, oy, cell_m
+        self.values = values
+        self.outside = outside
+        # A border of `outside` cells, so a clipped index needs no mask.
+        self._padded = np.pad(values, 1, constant_values=outside)
+
+    def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The value of each point's cell."""
+        rows, cols = self.values.shape
+        i = np.clip((x - self.ox) // self.cell_m, -1, cols).astype(np.int64) + 1
+        j = np.clip((y - self.oy) // self.cell_m, -1, rows).astype(np.int64) + 1
+        return self._padded.ravel().take(j * (cols + 2) + i)
+
+
+def box_cover(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+              cell_m: float = 250.0) -> Grid:
+    """True in every cell that some box [x0, x1] × [y0, y1] touches."""
+    ox, oy = float(x0.min()), float(y0.min())
+    cols = int((x1.max() - ox) // cell_m) + 1
+    rows = int((y1.max() - oy) // cell_m) + 1
+    i0, i1 = ((x0 - ox) // cell_m).astype(np.int64), ((x1 - ox) // cell_m).astype(np.int64)
+    j0, j1 = ((y0 - oy) // cell_m).astype(np.int64), ((y1 - oy) // cell_m).astype(np.int64)
+    diff = np.zeros((rows + 1, cols + 1), dtype=np.int32)
+    for rr, cc, sign in ((j0, i0, 1), (j0, i1 + 1, -1), (j1 + 1, i0, -1), (j1 + 1, i1 + 1, 1)):
+        np.add.at(diff, (rr, cc), sign)
+    return Grid(ox, oy, cell_m, diff.cumsum(axis=0).cumsum(axis=1)[:rows, :cols] > 0, False)
+
+
+def quadtree(classify: Classify, bounds: tuple[float, float, float, float], outside: int,
+             cell_m: float, levels: int) -> Grid:
+    """A raster of ``classify(x0, y0, x1, y1)``: per box, a class that holds for all of
+    it, or UNSETTLED. Cells start ``2**levels`` × ``cell_m`` wide and only unsettled ones
+    are split in four, so the tests are spent where classes meet. The raster covers
+    ``bounds``; every place beyond it must be of class ``outside``."""
+    size = cell_m * 2**levels
+    ox, oy = bounds[0], bounds[1]
+    cols = int((bounds[2] - ox) // size) + 1
+    rows = int((bounds[3] - oy) // size) + 1
+    values = np.full((rows, cols), UNSETTLED, dtype=np.int8)
+    j, i = np.divmod(np.arange(rows * cols), cols)
+    for level in range(levels + 1):
+        if level:
+            size /= 2
+            values = values.repeat(2, axis=0).repeat(2, axis=1)
+            j = (2 * j[:, None] + np.array([0, 0, 1, 1])).ravel()
+            i = (2 * i[:, None] + np.array([0, 1, 0, 1])).ravel()
+        x0, y0 = ox + i * size, oy + j * size
+        found = classify(x0, y0, x0 + size, y0 + size).astype(np.int8)
+        values[j, i] = found
+        j, i = j[found == UNSETTLED], i[found == UNSETTLED]
+    return Grid(ox, oy, size, values, outside)
