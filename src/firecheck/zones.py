@@ -178,7 +178,7 @@ class ZoneIndex:
 
     @cached_property
     def county_grid(self) -> Grid:
-        """:attr:`county_rings` as a raster of 250 m–1 km cells: 0 where a whole cell is
+        """:attr:`county_rings` as a raster of 4 km → 1 km cells: 0 where a whole cell is
         inside the first ring, 2 where it is outside the fourth, 1 where it is between the
         second and third — the ring tests' own answers, for every point of the cell."""
         sure_in, near_in, near_out, sure_out = self.county_rings
