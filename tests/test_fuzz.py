@@ -24,6 +24,7 @@ from firecheck.datum import parse_datum
 from firecheck.errors import DataError, InputError
 from firecheck.parse import parse_date, parse_date_span, parse_lat, parse_lon, parse_point
 from firecheck.rules import RuleSet, build_ruleset, default_rules_dir
+from firecheck.table_io import is_utf8
 from firecheck.zones import ZoneSet, load_zones
 
 from conftest import count_fuzz_case
@@ -95,6 +96,19 @@ def test_fuzz_command_line(argv: list[str]) -> None:
     assert result.exit_code in EXIT_CODES, (argv, result.exit_code, result.output)
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         argv, repr(result.exception))
+
+
+@FAST
+@given(data=st.one_of(st.binary(max_size=60), st.text(max_size=30).map(str.encode)))
+def test_fuzz_utf8_check_agrees_with_python(data: bytes) -> None:
+    """The CSV fast path's UTF-8 check (Arrow's) accepts exactly what Python decodes."""
+    count_fuzz_case()
+    try:
+        data.decode("utf-8")
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    assert is_utf8(data) is expected
 
 
 @SLOW
