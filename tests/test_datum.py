@@ -11,7 +11,7 @@ import prcoords
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyproj import Geod
+from pyproj import Geod, Transformer
 
 from firecheck import datum
 from firecheck.datum import (
@@ -24,6 +24,8 @@ from firecheck.datum import (
     wgs84_to_gcj02,
 )
 from firecheck.errors import InputError
+from firecheck.projection import LOCAL_CRS, to_local
+from firecheck.projection import to_wgs84 as local_to_wgs84
 
 CHINA = ((0.8293, 55.8271), (72.004, 137.8347))  # the formula's own "in China" box
 GUYANG = ((40.72, 41.50), (109.61, 110.75))
@@ -413,3 +415,20 @@ def test_to_wgs84_dispatch() -> None:
     assert to_wgs84(41.0, 110.0, "bd09") != to_wgs84(41.0, 110.0, "gcj02")
     with pytest.raises(InputError):
         to_wgs84(41.0, 110.0, "utm")  # type: ignore[arg-type]
+
+
+def test_local_plane_pipelines_are_proj_own_choice() -> None:
+    """The written-out WGS-84 ⇄ local-plane pipelines give exactly what PROJ derives from
+    the CRSs (EPSG:4326, lon/lat order), near the county and far from it."""
+    rng = np.random.default_rng(3)
+    lon = np.concatenate([rng.uniform(109.5, 110.9, 500), rng.uniform(75, 135, 500)])
+    lat = np.concatenate([rng.uniform(40.6, 41.6, 500), rng.uniform(20, 53, 500)])
+    forward = Transformer.from_crs("EPSG:4326", LOCAL_CRS, always_xy=True)
+    inverse = Transformer.from_crs(LOCAL_CRS, "EPSG:4326", always_xy=True)
+    x, y = to_local(lon, lat)
+    ex, ey = forward.transform(lon, lat)
+    assert np.abs(x - ex).max() < 1e-6 and np.abs(y - ey).max() < 1e-6
+    back_lon, back_lat = local_to_wgs84(x, y)
+    elon, elat = inverse.transform(x, y)
+    assert np.abs(back_lon - elon).max() < 1e-12 and np.abs(back_lat - elat).max() < 1e-12
+    assert np.abs(back_lon - lon).max() < 1e-9 and np.abs(back_lat - lat).max() < 1e-9
