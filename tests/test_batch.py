@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import date
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,11 @@ from firecheck.batch import BatchEngine, Requests
 from firecheck.batchrun import Options, run_batch
 from firecheck.cli import app
 from firecheck.datum import DATUMS, gcj02_to_bd09, wgs84_to_gcj02
-from firecheck.engine import Request, evaluate, scope_of
+from firecheck.engine import Request, evaluate, evaluate_span, scope_of
+from firecheck.errors import InputError
 from firecheck.projection import to_wgs84
 from firecheck.rules import RuleSet
+from firecheck.table_io import open_source, read_chunks
 from firecheck.zones import ZoneSet
 
 from conftest import APPROX, EXACT
@@ -126,6 +129,27 @@ def test_batch_agrees_across_day_table_blocks(rules: RuleSet, real_zones: ZoneSe
     acts = [a for _ in ordinals for a in range(n_act)]
     lat, lon = [41.03] * len(days), [110.05] * len(days)
     _assert_same(rules, real_zones, lat, lon, days, acts, ["wgs84"] * len(days))
+
+
+def test_batch_agrees_far_away_and_beyond_the_local_plane(rules: RuleSet,
+                                                          real_zones: ZoneSet) -> None:
+    """Places far from the county, including where PROJ gives inf on the county's plane."""
+    lat = [-7.7, -40.0, 30.0, 41.0, 89.9, -89.9, 0.0]
+    lon = [-160.5, -100.0, 110.0, -69.8, 0.0, 179.9, 20.18]
+    days = [date(2026, 4, 1)] * len(lat)
+    _assert_same(rules, real_zones, lat, lon, days, [0] * len(lat), ["wgs84"] * len(lat))
+
+
+def test_batch_agrees_at_the_ends_of_the_calendar(rules: RuleSet, real_zones: ZoneSet) -> None:
+    """Library callers may pass any date: periods over New Year reach years 0 and 10000."""
+    days = [date.min, date(1, 12, 31), date(9999, 1, 1), date.max]
+    acts = list(range(len(rules.activities.by_id)))
+    _assert_same(rules, real_zones, [41.03] * len(days) * len(acts),
+                 [110.05] * len(days) * len(acts), [d for d in days for _ in acts],
+                 [a for _ in days for a in acts], ["wgs84"] * len(days) * len(acts))
+    spans = evaluate_span(Request(41.03, 110.05, date(9999, 12, 1), "bbq"), date.max, rules,
+                          real_zones)
+    assert spans[-1].end == date.max
 
 
 def test_county_raster_settles_cells_as_the_rings_do(real_zones: ZoneSet) -> None:
@@ -340,6 +364,44 @@ def test_geojson_polygon_touching_the_buffer_is_prohibited(tmp_path: Path, rules
     assert props[2]["status"] == "allowed"
     assert props[3]["status"] == "error"
     assert result[0]["geometry"]["type"] == "Polygon"
+
+
+def _points_collection(n: int) -> str:
+    lat, lon = EXACT.east_of_edge(100)
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                 "properties": {"id": i, "date": "2023-04-01", "activity": "bbq"}}
+                for i in range(n)]
+    return json.dumps({"type": "FeatureCollection", "name": "permits", "features": features})
+
+
+def test_geojson_is_streamed_a_chunk_at_a_time(tmp_path: Path) -> None:
+    """Chunks come out before the parser reaches the end of the document: a collection cut
+    off after five features yields its first chunks of two, then a clear error."""
+    text = _points_collection(8)
+    cut = [i for i in range(len(text)) if text.startswith('{"type": "Feature"', i)][5]
+    path = write(tmp_path, text[:cut], "cut.geojson")
+    chunks = read_chunks(open_source(str(path), None), 2)
+    assert [c.table["id"].to_pylist() for c in islice(chunks, 2)] == [["0", "1"], ["2", "3"]]
+    with pytest.raises(InputError, match="not valid UTF-8 JSON after feature 4"):
+        list(chunks)
+
+
+def test_geojson_with_bom_and_empty_or_wrong_documents(tmp_path: Path, rules: RuleSet,
+                                                       zones: ZoneSet) -> None:
+    bom = write(tmp_path, "\ufeff" + _points_collection(3), "bom.geojson", "utf-8")
+    assert [r["status"] for r in batch(bom, zones, rules, output_format="csv")] == \
+        ["prohibited"] * 3
+    empty = write(tmp_path, '{"type": "FeatureCollection", "features": []}', "empty.geojson")
+    assert sum(c.rows for c in read_chunks(open_source(str(empty), None), 10)) == 0
+    for name, text in (("array.geojson", "[1, 2]"), ("other.geojson", '{"type": "Point"}'),
+                       ("scalar.geojson", '{"features": 3}')):
+        path = write(tmp_path, text, name)
+        with pytest.raises(InputError, match="not a GeoJSON FeatureCollection"):
+            list(read_chunks(open_source(str(path), None), 10))
+    broken = tmp_path / "latin1.geojson"
+    broken.write_bytes(b'{"features": [{"properties": {"name": "\xe9"}}]}')
+    with pytest.raises(InputError, match="not valid UTF-8 JSON after feature 0"):
+        list(read_chunks(open_source(str(broken), None), 10))
 
 
 # ------------------------------------------------------------- command line

@@ -80,6 +80,21 @@ def test_human_output_languages(synthetic_zones_path: Path, lang: str, word: str
     assert code == 10 and word in out and "12119" in out
 
 
+FAR = ("--lat", "-7.7", "--lon", "-160.5")  # PROJ cannot place it on the county's plane (inf)
+
+
+def test_a_place_beyond_the_local_plane_is_out_of_scope_without_a_distance() -> None:
+    code, out, _ = run("check", *FAR, "-a", "bbq", "-d", "2026-04-01", "--json", "--lang", "en")
+    data = json.loads(out)  # strict JSON: no Infinity
+    assert code == 13 and data["status"] == "out_of_scope"
+    assert data["place"]["county_edge_distance_m"] is None
+    assert data["reasons"][0]["explanation_en"].startswith("Far outside")
+    code, out, _ = run("near", *FAR, "--json")
+    assert code == 0 and json.loads(out)["zones"] == []
+    code, out, _ = run("near", "30,110", "--lang", "en")  # far, but on the plane
+    assert code == 0 and "may cover this place" not in out
+
+
 def test_exit_codes_per_status(synthetic_zones_path: Path) -> None:
     cases = {
         "allowed": (place(3000), "2023-07-01"),

@@ -15,6 +15,7 @@ from firecheck.errors import InputError
 from firecheck.localtime import LOCAL_TZ, local_today, to_local_date
 from firecheck.parse import (
     MAX_SPAN_DAYS,
+    YEARS,
     ParsedPoint,
     parse_date,
     parse_date_span,
@@ -512,7 +513,14 @@ def test_lookalike_text_gives_result_or_input_error(text: str) -> None:
     check_every_parser(text)
 
 
-DATES = st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31))
+DATES = st.dates(min_value=date(YEARS[0], 1, 1), max_value=date(YEARS[1], 12, 31))
+
+
+@pytest.mark.parametrize("text", ["1899-12-31", "2201-01-01", "0001-01-01", "9999-12-31",
+                                  "2200-12-31..2201-01-02", "18991231"])
+def test_years_outside_what_the_rules_speak_of_are_refused(text: str) -> None:
+    with pytest.raises(InputError, match=f"outside {YEARS[0]}–{YEARS[1]}"):
+        parse_date_span(text, TODAY)
 
 
 @settings(max_examples=300)
@@ -532,7 +540,8 @@ def test_dates_round_trip(day: date) -> None:
 
 @settings(max_examples=300)
 @given(
-    st.dates(max_value=date.max - timedelta(days=MAX_SPAN_DAYS)),
+    st.dates(min_value=date(YEARS[0], 1, 1),
+             max_value=date(YEARS[1], 12, 31) - timedelta(days=MAX_SPAN_DAYS)),
     st.integers(min_value=0, max_value=MAX_SPAN_DAYS - 1),
 )
 def test_spans_round_trip(start: date, length: int) -> None:
@@ -547,7 +556,8 @@ OFFSETS = st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59).map(
 
 @settings(max_examples=300)
 @given(
-    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31), timezones=OFFSETS),
+    st.datetimes(min_value=datetime(YEARS[0], 1, 2), max_value=datetime(YEARS[1], 12, 30),
+                 timezones=OFFSETS),
     st.sampled_from(["T", " "]),
 )
 def test_aware_datetimes_give_shanghai_date(moment: datetime, sep: str) -> None:
@@ -556,6 +566,6 @@ def test_aware_datetimes_give_shanghai_date(moment: datetime, sep: str) -> None:
 
 
 @settings(max_examples=200)
-@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)))
+@given(st.datetimes(min_value=datetime(YEARS[0], 1, 1), max_value=datetime(YEARS[1], 12, 31)))
 def test_naive_datetimes_are_local(moment: datetime) -> None:
     assert parse_date(moment.isoformat(), TODAY) == moment.date()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import threading
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
@@ -170,21 +170,26 @@ class BatchEngine:
         return day.year, activity, bisect.bisect_right(cuts, ordinal)
 
     def _change_dates(self, year: int, activity: int) -> list[int]:
+        """Ordinals in ``year`` of the first day of every period, validity or fine span of
+        the activity's rules, and of the day after each ends."""
         act = self.activities[activity].id
-        dates: set[date] = set()
+        cuts: set[int] = set()
+
+        def span(first: date | None, last: date | None) -> None:
+            cuts.update([first.toordinal()] if first else [])
+            cuts.update([last.toordinal() + 1] if last else [])
+
         for rule in self.rules.rules:
             if act not in rule.activities:
                 continue
             for period in rule.periods:
                 for first, last in period.occurrences(year):
-                    dates |= {first, last + timedelta(days=1)}
-            dates |= {d for d in (rule.valid_from, rule.valid_to and
-                                  rule.valid_to + timedelta(days=1)) if d}
+                    span(first, last)
+            span(rule.valid_from, rule.valid_to)
             for fid in rule.fines:
-                fine = self.rules.fines[fid]
-                dates |= {d for d in (fine.valid_from, fine.valid_to and
-                                      fine.valid_to + timedelta(days=1)) if d}
-        return sorted(d.toordinal() for d in dates if d.year == year)
+                span(self.rules.fines[fid].valid_from, self.rules.fines[fid].valid_to)
+        lo, hi = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+        return sorted(c for c in cuts if lo <= c <= hi)
 
     def plan_set(self, first: int, last: int, activity: int) -> int:
         """Id of the ordered set of distinct plans over the days first..last."""

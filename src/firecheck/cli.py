@@ -49,7 +49,7 @@ from .errors import InputError
 from .explain import status_label
 from .localtime import local_today
 from .messages import Message
-from .parse import parse_date, parse_date_span, parse_lat, parse_lon, parse_point
+from .parse import YEARS, parse_date, parse_date_span, parse_lat, parse_lon, parse_point
 from .projection import to_local
 from .report import (
     activity_rows,
@@ -282,7 +282,7 @@ def near(
     found = nearest(zones, float(x), float(y), where.accuracy_m, count)
     unmapped = [d for d in dict.fromkeys(z.designation for z in zones.zones
                                          if z is not zones.county)
-                if zones.completeness(d) != "complete"]
+                if zones.completeness(d) != "complete"] if located.scope != "outside" else []
     if as_json:
         _emit_json(near_dict(located, found, unmapped, zones, where.warnings))
     else:
@@ -344,8 +344,9 @@ def periods(
 def _year(year: int | None) -> int:
     """The year asked for (default: this year), within the range the rules can speak of."""
     year = year or local_today().year
-    if not 1900 <= year <= 2200:
-        raise InputError(f"year {year} is out of range (1900–2200)", f"年份 {year} 超出范围（1900–2200）")
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise InputError(f"year {year} is out of range ({YEARS[0]}–{YEARS[1]})",
+                         f"年份 {year} 超出范围（{YEARS[0]}–{YEARS[1]}）")
     return year
 
 

@@ -14,7 +14,7 @@ answer is ``uncertain``. Zones a rule lists but no file maps make an in-county p
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Literal
 
@@ -133,14 +133,13 @@ def evaluate_span(request: Request, end: date, rules: RuleSet, zones: ZoneSet) -
     activity = rules.activities.resolve(request.activity)
     place = locate(request, zones)
     spans: list[Span] = []
-    day = request.day
-    while day <= end:
+    for ordinal in range(request.day.toordinal(), end.toordinal() + 1):
+        day = date.fromordinal(ordinal)
         verdict = judge(replace(request, day=day), activity, place, rules, zones)
         if spans and _same(spans[-1].verdict, verdict):
             spans[-1] = replace(spans[-1], end=day)
         else:
             spans.append(Span(day, day, verdict))
-        day += timedelta(days=1)
     return spans
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from .engine import Reason, Verdict, ZoneHit
 from .rules import Amount, Fine
 
@@ -40,6 +42,10 @@ def explain(reason: Reason, verdict: Verdict, lang: str) -> str:
     zh = lang == "zh"
     edge = verdict.place.county_edge_m
     if reason.code == "outside_county":
+        if not math.isfinite(edge):  # beyond the local plane's reach (PROJ gives inf)
+            if zh:
+                return "远在固阳县界之外：本工具的规则不覆盖此处。"
+            return "Far outside the Guyang county line: these rules do not cover this place."
         if zh:
             return f"位于固阳县界外约 {edge / 1000:.1f} 公里（县界精度约 ±1 公里）：本工具的规则不覆盖此处。"
         return (f"About {edge / 1000:.1f} km outside the Guyang county line (known to about "

@@ -10,6 +10,9 @@ from collections.abc import Callable
 import numpy as np
 
 UNSETTLED = -1  # a cell whose points need the exact test
+# Boxes are tested grown by a micrometre: a point that rounding puts in a cell by (x - ox) //
+# cell_m may lie a few ulps outside the box ox + i * cell_m … tested for it.
+_SLACK_M = 1e-6
 
 Classify = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
@@ -29,8 +32,11 @@ class Grid:
     def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The value of each point's cell."""
         rows, cols = self.values.shape
-        i = np.clip((x - self.ox) // self.cell_m, -1, cols).astype(np.int64) + 1
-        j = np.clip((y - self.oy) // self.cell_m, -1, rows).astype(np.int64) + 1
+        with np.errstate(invalid="ignore"):
+            fi, fj = (x - self.ox) // self.cell_m, (y - self.oy) // self.cell_m
+        off = ~(np.isfinite(fi) & np.isfinite(fj))  # no projected place: beyond the raster
+        i = np.clip(np.where(off, -1, fi), -1, cols).astype(np.int64) + 1
+        j = np.clip(np.where(off, -1, fj), -1, rows).astype(np.int64) + 1
         return self._padded.ravel().take(j * (cols + 2) + i)
 
 
@@ -53,7 +59,8 @@ def quadtree(classify: Classify, bounds: tuple[float, float, float, float], outs
     """A raster of ``classify(x0, y0, x1, y1)``: per box, a class that holds for all of
     it, or UNSETTLED. Cells start ``2**levels`` × ``cell_m`` wide and only unsettled ones
     are split in four, so the tests are spent where classes meet. The raster covers
-    ``bounds``; every place beyond it must be of class ``outside``."""
+    ``bounds``; every place beyond it (or without finite coordinates) must be of class
+    ``outside``."""
     size = cell_m * 2**levels
     ox, oy = bounds[0], bounds[1]
     cols = int((bounds[2] - ox) // size) + 1
@@ -66,8 +73,9 @@ def quadtree(classify: Classify, bounds: tuple[float, float, float, float], outs
             values = values.repeat(2, axis=0).repeat(2, axis=1)
             j = (2 * j[:, None] + np.array([0, 0, 1, 1])).ravel()
             i = (2 * i[:, None] + np.array([0, 1, 0, 1])).ravel()
-        x0, y0 = ox + i * size, oy + j * size
-        found = classify(x0, y0, x0 + size, y0 + size).astype(np.int8)
+        x0, y0 = ox + i * size - _SLACK_M, oy + j * size - _SLACK_M
+        found = classify(x0, y0, x0 + size + 2 * _SLACK_M, y0 + size + 2 * _SLACK_M)
+        found = found.astype(np.int8)
         values[j, i] = found
         j, i = j[found == UNSETTLED], i[found == UNSETTLED]
     return Grid(ox, oy, size, values, outside)

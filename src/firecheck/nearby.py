@@ -47,8 +47,8 @@ def nearest(zones: ZoneSet, x: float, y: float, accuracy_m: float = 0.0,
             count: int = 5) -> list[Nearby]:
     """The ``count`` mapped zones nearest to local point (x, y), nearest first."""
     index = zones.index()
-    if not len(index.shapes):
-        return []
+    if not len(index.shapes) or not (math.isfinite(x) and math.isfinite(y)):
+        return []  # no zones, or a place the local plane cannot hold (PROJ gives inf)
     point = shapely.Point(x, y)
     distance = shapely.distance(index.edges, point)
     inside = index.areal & (distance > 0) & shapely.contains(index.shapes, point)

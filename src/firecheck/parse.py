@@ -19,6 +19,7 @@ from firecheck.localtime import to_local_date
 from firecheck.messages import Message
 
 MAX_SPAN_DAYS = 3660
+YEARS = (1900, 2200)  # the years a request may name: the rules speak of nothing else
 
 _DATE_FORMS_EN = (
     "2023-04-01, 2023/4/1, 2023.4.1, 20230401, 2023年4月1日, 4月1日 (this year), "
@@ -512,7 +513,16 @@ def _out_of_range(src: _Source, piece: str) -> InputError:
 
 
 def _read_date(src: _Source, piece: str, today: date) -> date:
-    """The local date written as ``piece`` (normalised), reporting errors against ``src``."""
+    """The local date written as ``piece`` (normalised), reporting errors against ``src``;
+    only in the years :data:`YEARS`."""
+    day = _read_any_date(src, piece, today)
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise src.error(f"the year {day.year} is outside {YEARS[0]}–{YEARS[1]}.",
+                        f"年份 {day.year} 不在 {YEARS[0]}–{YEARS[1]} 之间。")
+    return day
+
+
+def _read_any_date(src: _Source, piece: str, today: date) -> date:
     if (days := _DAY_OFFSETS.get(piece.casefold())) is not None:
         try:
             return today + timedelta(days=days)

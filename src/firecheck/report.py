@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,8 @@ def _day(value: date | None) -> str | None:
 
 
 def _metres(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+    """Rounded metres; None (JSON null) for none or for no finite distance."""
+    return None if value is None or not math.isfinite(value) else round(value, 1)
 
 
 def document_dict(doc: Document) -> dict[str, Any]:

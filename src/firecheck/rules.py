@@ -88,7 +88,10 @@ class Period:
 
 
 def _md_date(year: int, md: MonthDay) -> date:
-    """Month-day in ``year``; 29 Feb falls back to 28 Feb in common years."""
+    """Month-day in ``year``; 29 Feb falls back to 28 Feb in common years. The years either
+    side of the calendar (0 and 10000, reached by periods over New Year) clip to its ends."""
+    if not date.min.year <= year <= date.max.year:
+        return date.min if year < date.min.year else date.max
     month, day = md
     if (month, day) == (2, 29):
         try:

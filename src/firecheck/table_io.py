@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -306,29 +307,60 @@ def _jsonl_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
 
 
 def _geojson_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
+    """Features streamed from the file (ijson), a chunk at a time: memory stays at one
+    chunk of features whatever the size of the collection."""
+    import ijson  # only GeoJSON input needs it
+
+    start = 0
     try:
-        data = json.loads(source.path.read_bytes().decode("utf-8-sig", errors="replace"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{source.path.name}: not valid JSON: {exc}",
-                         f"{source.path.name}：不是有效的 JSON：{exc}") from exc
-    features = data.get("features") if isinstance(data, dict) else None
-    if not isinstance(features, list):
-        raise InputError(f"{source.path.name}: not a GeoJSON FeatureCollection",
-                         f"{source.path.name}：不是 GeoJSON FeatureCollection")
-    for start in range(0, len(features), chunk_rows):
-        records: list[dict[str, Any]] = []
-        geoms: dict[int, Any] = {}
-        errors: dict[int, tuple[str, str]] = {}
-        for i, feature in enumerate(features[start:start + chunk_rows]):
-            props = feature.get("properties") if isinstance(feature, dict) else None
-            records.append(props if isinstance(props, dict) else {})
-            geom, error = _feature_geometry(feature)
-            if geom is not None:
-                geoms[i] = geom
-            if error:
-                errors[i] = error
-        lines = list(range(start + 1, start + 1 + len(records)))
-        yield _chunk_from_records(records, lines, errors, geoms)
+        with source.path.open("rb") as fh:
+            if fh.read(3) != codecs.BOM_UTF8:
+                fh.seek(0)
+            features = ijson.items(fh, "features.item", use_float=True)
+            while batch := list(islice(features, chunk_rows)):
+                yield _feature_chunk(batch, start)
+                start += len(batch)
+            if start == 0 and not _has_features_array(source.path):
+                raise InputError(f"{source.path.name}: not a GeoJSON FeatureCollection",
+                                 f"{source.path.name}：不是 GeoJSON FeatureCollection")
+    except ijson.JSONError as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", errors="replace")
+        reason = str(reason).strip().splitlines()[0]
+        raise InputError(f"{source.path.name}: not valid UTF-8 JSON after feature {start}: "
+                         f"{reason}",
+                         f"{source.path.name}：第 {start} 个要素之后不是有效的 UTF-8 JSON："
+                         f"{reason}") from exc
+
+
+def _has_features_array(path: Path) -> bool:
+    """Whether the document's top level has a "features" array (perhaps empty)."""
+    import ijson
+
+    with path.open("rb") as fh:
+        if fh.read(3) != codecs.BOM_UTF8:
+            fh.seek(0)
+        for prefix, event, _ in ijson.parse(fh):
+            if prefix == "features":
+                return event == "start_array"
+    return False
+
+
+def _feature_chunk(features: list[Any], start: int) -> Chunk:
+    records: list[dict[str, Any]] = []
+    geoms: dict[int, Any] = {}
+    errors: dict[int, tuple[str, str]] = {}
+    for i, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        records.append(props if isinstance(props, dict) else {})
+        geom, error = _feature_geometry(feature)
+        if geom is not None:
+            geoms[i] = geom
+        if error:
+            errors[i] = error
+    lines = list(range(start + 1, start + 1 + len(records)))
+    return _chunk_from_records(records, lines, errors, geoms)
 
 
 def _feature_geometry(feature: Any) -> tuple[Any, tuple[str, str] | None]:

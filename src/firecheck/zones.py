@@ -140,9 +140,11 @@ class ZoneIndex:
 
     def county_edges(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Signed metres to the county line for points: negative inside the county."""
-        _, distance = self._segments.query_nearest(shapely.points(x, y), return_distance=True,
-                                                   all_matches=False)
-        return np.where(shapely.contains_xy(self.county_shape, x, y), -distance, distance)
+        found, distance = self._segments.query_nearest(shapely.points(x, y),
+                                                       return_distance=True, all_matches=False)
+        edge = np.full(len(x), np.inf)  # a point PROJ cannot place (inf) has no nearest edge
+        edge[found[0]] = distance
+        return np.where(shapely.contains_xy(self.county_shape, x, y), -edge, edge)
 
     def county_edge_of(self, geometry: BaseGeometry) -> float:
         """Signed metres from a point, line or area to the county line."""
