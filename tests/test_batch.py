@@ -329,6 +329,32 @@ def test_jsonl_in_and_out(tmp_path: Path, rules: RuleSet, zones: ZoneSet) -> Non
     assert "not valid JSON" in rows[1]["error"] and "line 2" in rows[1]["error"]
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "geojson"])
+def test_json_to_csv_keeps_fields_that_appear_late(tmp_path: Path, rules: RuleSet,
+                                                   zones: ZoneSet, fmt: str) -> None:
+    """A CSV header is written once: a field first seen in a later chunk (here one called
+    "status", which pushes the result to firecheck_status) still gets its column."""
+    lat, lon = EXACT.east_of_edge(100)
+    rows = [{"id": i, "lat": lat, "lon": lon, "date": "2023-04-01", "activity": "bbq"}
+            for i in range(5)]
+    rows[3]["permit_no"] = "GY-17"
+    rows[4]["status"] = "approved"
+    if fmt == "jsonl":
+        text = "\n".join(json.dumps(r) for r in rows)
+    else:
+        text = json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": None, "properties": r} for r in rows]})
+    path = write(tmp_path, text, f"in.{fmt}")
+    out = batch(path, zones, rules, output_format="csv", chunk_rows=2)
+    assert list(out[0]) == ["id", "lat", "lon", "date", "activity", "permit_no", "status",
+                            "firecheck_status", "reasons", "zone_ids", "distance_m",
+                            "fine_individual_yuan", "fine_unit_yuan", "hotline", "warnings",
+                            "error"]
+    assert [r["permit_no"] for r in out] == ["", "", "", "GY-17", ""]
+    assert [r["status"] for r in out] == ["", "", "", "", "approved"]
+    assert {r["firecheck_status"] for r in out} == {"prohibited"}
+
+
 def test_geojson_polygon_touching_the_buffer_is_prohibited(tmp_path: Path, rules: RuleSet,
                                                            zones: ZoneSet) -> None:
     def lonlat(dx: float, dy: float) -> list[float]:

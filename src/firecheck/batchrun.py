@@ -18,7 +18,7 @@ from .batch import BatchEngine, Outcome, Requests
 from .projection import to_local
 from .rules import RuleSet
 from .table_input import Layout, Normalizer
-from .table_io import Chunk, Writer, csv_header, open_source, read_chunks
+from .table_io import Chunk, Writer, csv_header, json_fields, open_source, read_chunks
 from .zones import ZoneSet
 
 OUTPUT_COLUMNS = ("status", "reasons", "zone_ids", "distance_m",
@@ -109,24 +109,21 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
     engine = BatchEngine(rules, zones)
     try:
         writer = Writer(options.target, out_format, bom=source.encoding != "utf-8" or source.bom)
-        stable_schema = source.format == "csv"
+        # A CSV header is written once: JSON rows may bring new fields at any line, so
+        # their union is read first.
+        fields = json_fields(source) if source.format != "csv" and out_format == "csv" else None
         normalizer: Normalizer | None = None
 
-        def process(chunk: Chunk) -> tuple[pa.Table, bytes | None, Chunk, Requests]:
+        def process(chunk: Chunk) -> tuple[pa.Table, bytes, Chunk, Requests]:
             assert normalizer is not None and writer is not None
             requests = normalizer.requests(chunk)
-            table = _output_table(chunk, requests, engine.evaluate(requests), options.lang)
-            data = (writer.format(table, _geometries(chunk, requests, out_format), chunk.extra)
-                    if stable_schema else None)
+            table = _output_table(chunk, requests, engine.evaluate(requests), options.lang,
+                                  fields)
+            data = writer.format(table, _geometries(chunk, requests, out_format), chunk.extra)
             return table, data, chunk, requests
 
-        def finish(table: pa.Table, data: bytes | None, chunk: Chunk,
-                   requests: Requests) -> None:
+        def finish(table: pa.Table, data: bytes, chunk: Chunk, requests: Requests) -> None:
             assert writer is not None
-            if data is None:
-                table = writer.conform(table)
-                data = writer.format(table, _geometries(chunk, requests, out_format),
-                                     chunk.extra)
             writes.append(write_pool.submit(writer.write, table.schema, data))
             while len(writes) > 2:  # bound the bytes waiting for the disk
                 writes.pop(0).result()
@@ -182,8 +179,10 @@ def _output_format(target: str, input_format: str) -> str:
     return input_format
 
 
-def _output_table(chunk: Chunk, req: Requests, outcome: Outcome, lang: str) -> pa.Table:
-    """Every input field, then the result columns (renamed firecheck_* on a clash)."""
+def _output_table(chunk: Chunk, req: Requests, outcome: Outcome, lang: str,
+                  fields: list[str] | None = None) -> pa.Table:
+    """Every input field (``fields``, when given, in that order, empty where a row lacks
+    one), then the result columns (renamed firecheck_* on a clash)."""
     answers = outcome.answers
     error_rows = outcome.group < 0
     safe = np.where(error_rows, 0, outcome.group).astype(np.int32)
@@ -218,7 +217,9 @@ def _output_table(chunk: Chunk, req: Requests, outcome: Outcome, lang: str) -> p
         "warnings": warnings,
         "error": pa.array(messages, type=pa.string()),
     }
-    columns = {name: chunk.table[name] for name in chunk.table.column_names}
+    names = chunk.table.column_names
+    columns = {name: chunk.table[name] if name in names else pa.nulls(chunk.rows, pa.string())
+               for name in (names if fields is None else fields)}
     for name in OUTPUT_COLUMNS:
         key = name if name not in columns else f"firecheck_{name}"
         columns[key] = results[name]

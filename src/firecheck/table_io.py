@@ -285,8 +285,7 @@ def _jsonl_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
         lines: list[int] = []
         errors: dict[int, tuple[str, str]] = {}
         for number, raw in enumerate(fh, start=1):
-            text = raw.decode("utf-8", errors="replace").replace("\0", "").strip()
-            text = text.lstrip("\ufeff")
+            text = _json_line(raw)
             if not text:
                 continue
             try:
@@ -306,6 +305,42 @@ def _jsonl_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
             yield _chunk_from_records(records, lines, errors, {})
 
 
+def _json_line(raw: bytes) -> str:
+    """One JSON Lines line as text: broken bytes replaced, NULs, BOM and blanks dropped."""
+    return raw.decode("utf-8", errors="replace").replace("\0", "").strip().lstrip("\ufeff")
+
+
+def json_fields(source: Source) -> list[str]:
+    """Every field name of a JSON Lines or GeoJSON input, in order of first appearance (a
+    first pass; unreadable parts are left to the reading pass to report)."""
+    import ijson
+
+    names: dict[str, None] = {}
+    with _open_json(source.path) as fh:
+        if source.format == "jsonl":
+            for raw in fh:
+                try:
+                    value = json.loads(_json_line(raw) or "null")
+                except json.JSONDecodeError:
+                    continue
+                names.update(dict.fromkeys(value if isinstance(value, dict) else ()))
+            return list(names)
+        try:
+            for props in ijson.items(fh, "features.item.properties", use_float=True):
+                names.update(dict.fromkeys(props if isinstance(props, dict) else ()))
+        except ijson.JSONError:
+            pass
+    return list(names)
+
+
+def _open_json(path: Path) -> BinaryIO:
+    """The file opened for reading, after its UTF-8 BOM if it has one."""
+    fh = path.open("rb")
+    if fh.read(3) != codecs.BOM_UTF8:
+        fh.seek(0)
+    return fh
+
+
 def _geojson_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
     """Features streamed from the file (ijson), a chunk at a time: memory stays at one
     chunk of features whatever the size of the collection."""
@@ -313,9 +348,7 @@ def _geojson_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
 
     start = 0
     try:
-        with source.path.open("rb") as fh:
-            if fh.read(3) != codecs.BOM_UTF8:
-                fh.seek(0)
+        with _open_json(source.path) as fh:
             features = ijson.items(fh, "features.item", use_float=True)
             while batch := list(islice(features, chunk_rows)):
                 yield _feature_chunk(batch, start)
@@ -338,9 +371,7 @@ def _has_features_array(path: Path) -> bool:
     """Whether the document's top level has a "features" array (perhaps empty)."""
     import ijson
 
-    with path.open("rb") as fh:
-        if fh.read(3) != codecs.BOM_UTF8:
-            fh.seek(0)
+    with _open_json(path) as fh:
         for prefix, event, _ in ijson.parse(fh):
             if prefix == "features":
                 return event == "start_array"
@@ -454,12 +485,6 @@ class Writer:
             self._features += 1
         self.stream.write(data)
 
-    def conform(self, table: pa.Table) -> pa.Table:
-        """Give a later chunk the columns of the first (JSON inputs with varying keys)."""
-        if self.fmt != "csv" or self._schema is None or table.schema == self._schema:
-            return table
-        return _conform(table, self._schema)
-
     def commit(self) -> None:
         """Finish the file and move it into place (or copy it to stdout)."""
         if self.fmt == "geojson":
@@ -478,14 +503,3 @@ class Writer:
         if not self.stream.closed:
             self.stream.close()
         self.tmp.unlink(missing_ok=True)
-
-
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """Give a later chunk the columns of the first (JSON inputs with varying keys)."""
-    columns = []
-    for name in schema.names:
-        if name in table.column_names:
-            columns.append(table[name].cast(schema.field(name).type))
-        else:
-            columns.append(pa.nulls(table.num_rows, schema.field(name).type))
-    return pa.Table.from_arrays(columns, schema=schema)
