@@ -408,7 +408,7 @@ def test_geojson_is_streamed_a_chunk_at_a_time(tmp_path: Path) -> None:
     path = write(tmp_path, text[:cut], "cut.geojson")
     chunks = read_chunks(open_source(str(path), None), 2)
     assert [c.table["id"].to_pylist() for c in islice(chunks, 2)] == [["0", "1"], ["2", "3"]]
-    with pytest.raises(InputError, match="not valid UTF-8 JSON after feature 4"):
+    with pytest.raises(InputError, match="not valid UTF-8 JSON after feature 5"):
         list(chunks)
 
 

@@ -19,7 +19,6 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -346,14 +345,18 @@ def _geojson_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
     chunk of features whatever the size of the collection."""
     import ijson  # only GeoJSON input needs it
 
-    start = 0
+    read, batch = 0, []
     try:
         with _open_json(source.path) as fh:
-            features = ijson.items(fh, "features.item", use_float=True)
-            while batch := list(islice(features, chunk_rows)):
-                yield _feature_chunk(batch, start)
-                start += len(batch)
-            if start == 0 and not _has_features_array(source.path):
+            for feature in ijson.items(fh, "features.item", use_float=True):
+                batch.append(feature)
+                read += 1
+                if len(batch) == chunk_rows:
+                    yield _feature_chunk(batch, read - len(batch))
+                    batch = []
+            if batch:
+                yield _feature_chunk(batch, read - len(batch))
+            if read == 0 and not _has_features_array(source.path):
                 raise InputError(f"{source.path.name}: not a GeoJSON FeatureCollection",
                                  f"{source.path.name}：不是 GeoJSON FeatureCollection")
     except ijson.JSONError as exc:
@@ -361,9 +364,9 @@ def _geojson_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", errors="replace")
         reason = str(reason).strip().splitlines()[0]
-        raise InputError(f"{source.path.name}: not valid UTF-8 JSON after feature {start}: "
+        raise InputError(f"{source.path.name}: not valid UTF-8 JSON after feature {read}: "
                          f"{reason}",
-                         f"{source.path.name}：第 {start} 个要素之后不是有效的 UTF-8 JSON："
+                         f"{source.path.name}：第 {read} 个要素之后不是有效的 UTF-8 JSON："
                          f"{reason}") from exc
 
 
