@@ -257,6 +257,61 @@ def test_map_option_names_unknown_headers(tmp_path: Path, rules: RuleSet,
     assert rows[0]["status"] == "prohibited"
 
 
+def test_map_option_on_the_command_line_takes_columns_and_a_drawing(
+        tmp_path: Path, synthetic_zones_path: Path) -> None:
+    lat, lon = EXACT.east_of_edge(100)
+    path = write(tmp_path, f"N,E,when,what\n{lat},{lon},2023-04-01,bbq\n")
+    out, drawing = tmp_path / "o.csv", tmp_path / "rows.svg"
+    args = ["batch", str(path), "-o", str(out), "--zones", str(synthetic_zones_path),
+            "--map", "N=lat", "--map", "E=lon", "--map", "when=date", "--map", "what=activity"]
+    assert runner.invoke(app, [*args, "--map", str(drawing)]).exit_code == 0
+    assert next(csv.DictReader(out.open(encoding="utf-8-sig")))["status"] == "prohibited"
+    assert drawing.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    bad = runner.invoke(app, [*args, "--map", "nonsense"])
+    assert bad.exit_code == 2 and "列名=字段 或 .svg/.png" in bad.stderr
+
+
+def test_input_fields_named_like_results(tmp_path: Path, synthetic_zones_path: Path) -> None:
+    """A user's own status (and firecheck_status) columns are kept; the result goes to the
+    first free name, and the summary and --fail-on read the result, not the user's."""
+    lat, lon = EXACT.east_of_edge(100)
+    path = write(tmp_path, "id,lat,lon,date,activity,status,firecheck_status\n"
+                           f"1,{lat},{lon},2023-04-01,bbq,approved,x\n")
+    out = tmp_path / "o.csv"
+    args = ["batch", str(path), "-o", str(out), "--zones", str(synthetic_zones_path),
+            "--lang", "en"]
+    result = runner.invoke(app, [*args, "--fail-on", "prohibited"])
+    assert result.exit_code == 1 and "PROHIBITED 1" in result.stderr
+    row = next(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert (row["status"], row["firecheck_status"], row["firecheck_status_2"]) == \
+        ("approved", "x", "prohibited")
+    assert runner.invoke(app, [*args, "--fail-on", "uncertain"]).exit_code == 0
+
+
+@pytest.mark.parametrize("chunk_rows", [1000, 3000])
+def test_json_output_of_json_input_does_not_depend_on_chunks(
+        tmp_path: Path, rules: RuleSet, zones: ZoneSet, chunk_rows: int) -> None:
+    """Fields that first appear late — a datum, a field named like a result — are read and
+    named the same in every chunk; rows keep exactly their own fields plus the results."""
+    lat, lon = EXACT.east_of_edge(100)
+    glat, glon = wgs84_to_gcj02(lat, lon)
+    rows = [{"id": i, "lat": lat, "lon": lon, "date": "2023-04-01", "activity": "bbq"}
+            for i in range(2500)]
+    rows[2100] = {**rows[2100], "lat": glat, "lon": glon, "datum": "gcj02",
+                  "reasons": "own", "note": 1}
+    path = write(tmp_path, "\n".join(json.dumps(r) for r in rows), "in.jsonl")
+    out = tmp_path / "out.jsonl"
+    run_batch(Options(str(path), str(out), lang="en", chunk_rows=chunk_rows), rules, zones,
+              TODAY)
+    result = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert len(result) == 2500 and "note" not in result[0] and "reasons" not in result[0]
+    assert {r["status"] for r in result} == {"prohibited"}
+    late = result[2100]
+    assert late["reasons"] == "own" and "fire_ban" in late["firecheck_reasons"]
+    assert "datum_converted" in late["warnings"] and late["distance_m"] == pytest.approx(100, abs=1)
+    assert all("firecheck_reasons" in r for r in result)
+
+
 def test_empty_and_header_only_files(tmp_path: Path, rules: RuleSet, zones: ZoneSet) -> None:
     assert batch(write(tmp_path, ""), zones, rules) == []
     out = tmp_path / "in-out.csv"

@@ -109,53 +109,56 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
     engine = BatchEngine(rules, zones)
     try:
         writer = Writer(options.target, out_format, bom=source.encoding != "utf-8" or source.bom)
-        # A CSV header is written once: JSON rows may bring new fields at any line, so
-        # their union is read first.
-        fields = json_fields(source) if source.format != "csv" and out_format == "csv" else None
-        normalizer: Normalizer | None = None
+        # The input fields, known before the first row: the CSV header, or for JSON every
+        # field any row has (a first pass), so the layout, a CSV header and the names of
+        # the result columns are the same for every chunk.
+        fields = csv_header(source) if source.format == "csv" else json_fields(source)
+        names = result_names(fields or [])
 
-        def process(chunk: Chunk) -> tuple[pa.Table, bytes, Chunk, Requests]:
+        def normalizer_for(names: list[str]) -> Normalizer:  # raises naming missing columns
+            layout = Layout.detect(names, options.mapping, source.format == "geojson",
+                                   options.activity)
+            return Normalizer(engine, layout, options.activity, options.datum, today)
+
+        normalizer = normalizer_for(fields) if fields else None
+
+        def process(chunk: Chunk) -> tuple[pa.Array, bytes, Chunk, Requests]:
             assert normalizer is not None and writer is not None
             requests = normalizer.requests(chunk)
             table = _output_table(chunk, requests, engine.evaluate(requests), options.lang,
-                                  fields)
-            data = writer.format(table, _geometries(chunk, requests, out_format), chunk.extra)
-            return table, data, chunk, requests
+                                  fields or [], names)
+            data = writer.format(table, _geometries(chunk, requests, out_format), chunk.extra,
+                                 list(names.values()))
+            return table[names["status"]], data, chunk, requests
 
-        def finish(table: pa.Table, data: bytes, chunk: Chunk, requests: Requests) -> None:
+        def finish(status: pa.ChunkedArray, data: bytes, chunk: Chunk,
+                   requests: Requests) -> None:
             assert writer is not None
-            writes.append(write_pool.submit(writer.write, table.schema, data))
+            writes.append(write_pool.submit(writer.write, header, data))
             while len(writes) > 2:  # bound the bytes waiting for the disk
                 writes.pop(0).result()
             if summary.sample is not None:
-                summary.sample.add(requests, np.array(table["status"].to_pylist(), dtype=object))
-            counts = pc.value_counts(table["status"]).to_pylist()
+                summary.sample.add(requests, np.array(status.to_pylist(), dtype=object))
+            counts = pc.value_counts(status).to_pylist()
             summary.counts.update({c["values"]: c["counts"] for c in counts})
             summary.rows += chunk.rows
             if progress:
                 progress(summary.rows, source.size)
 
+        header = pa.schema([(n, pa.string()) for n in [*(fields or []), *names.values()]])
         writes: list[Future] = []
         with ThreadPoolExecutor(max_workers=options.workers, initializer=engine.warm) as pool, \
                 ThreadPoolExecutor(max_workers=1) as write_pool:
             pending: deque[Future] = deque()
             for chunk in read_chunks(source, options.chunk_rows):
-                if normalizer is None:
-                    layout = Layout.detect(chunk.table.column_names, options.mapping,
-                                           source.format == "geojson", options.activity)
-                    normalizer = Normalizer(engine, layout, options.activity, options.datum,
-                                            today)
+                normalizer = normalizer or normalizer_for(fields or [])
                 pending.append(pool.submit(process, chunk))
                 while len(pending) > options.workers:
                     finish(*pending.popleft().result())
             while pending:
                 finish(*pending.popleft().result())
-        header = csv_header(source) if summary.rows == 0 and source.format == "csv" else None
-        if header is not None:  # a header and no rows: the output keeps the header
-            Layout.detect(header, options.mapping, False, options.activity)
-            names = header + [n if n not in header else f"firecheck_{n}" for n in OUTPUT_COLUMNS]
-            empty = pa.schema([(n, pa.string()) for n in names]).empty_table()
-            writer.write(empty.schema, writer.format(empty))
+        if summary.rows == 0 and out_format == "csv" and fields is not None:
+            writer.write(header, writer.format(header.empty_table()))  # the header alone
         for done in writes:
             done.result()  # re-raise a write error
         writer.commit()
@@ -179,10 +182,24 @@ def _output_format(target: str, input_format: str) -> str:
     return input_format
 
 
+def result_names(fields: list[str]) -> dict[str, str]:
+    """The output name of each result column: its own, else firecheck_NAME (then
+    firecheck_NAME_2 …) when an input field already has it."""
+    taken, names = set(fields), {}
+    for name in OUTPUT_COLUMNS:
+        key, n = (name if name not in taken else f"firecheck_{name}"), 1
+        while key in taken:
+            n += 1
+            key = f"firecheck_{name}_{n}"
+        taken.add(key)
+        names[name] = key
+    return names
+
+
 def _output_table(chunk: Chunk, req: Requests, outcome: Outcome, lang: str,
-                  fields: list[str] | None = None) -> pa.Table:
-    """Every input field (``fields``, when given, in that order, empty where a row lacks
-    one), then the result columns (renamed firecheck_* on a clash)."""
+                  fields: list[str], names: dict[str, str]) -> pa.Table:
+    """Every input field, in ``fields`` order (empty where a row lacks one), then the result
+    columns under their ``names``."""
     answers = outcome.answers
     error_rows = outcome.group < 0
     safe = np.where(error_rows, 0, outcome.group).astype(np.int32)
@@ -217,12 +234,10 @@ def _output_table(chunk: Chunk, req: Requests, outcome: Outcome, lang: str,
         "warnings": warnings,
         "error": pa.array(messages, type=pa.string()),
     }
-    names = chunk.table.column_names
-    columns = {name: chunk.table[name] if name in names else pa.nulls(chunk.rows, pa.string())
-               for name in (names if fields is None else fields)}
-    for name in OUTPUT_COLUMNS:
-        key = name if name not in columns else f"firecheck_{name}"
-        columns[key] = results[name]
+    present = set(chunk.table.column_names)
+    columns = {name: chunk.table[name] if name in present else pa.nulls(chunk.rows, pa.string())
+               for name in fields}
+    columns.update({names[name]: results[name] for name in OUTPUT_COLUMNS})
     return pa.table(columns)
 
 

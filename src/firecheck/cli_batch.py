@@ -45,9 +45,10 @@ def batch(
         "--activity", "-a", help="Activity for rows without one (e.g. straw for FIRMS "
         "fire detections).", show_default=False)] = None,
     datum: Annotated[str, typer.Option("--datum", help="Datum for rows without one.")] = "wgs84",
-    mapping: Annotated[list[str] | None, typer.Option(
+    maps: Annotated[list[str] | None, typer.Option(
         "--map", help="COLUMN=FIELD for a header firecheck does not know (fields: id, lat, lon, "
-        "date, start, end, activity, datum, actor); repeatable.", show_default=False)] = None,
+        "date, start, end, activity, datum, actor); repeatable. Or an .svg/.png file: also "
+        "draw the rows, coloured by status.", show_default=False)] = None,
     fail_on: Annotated[str, typer.Option(
         "--fail-on", help="Exit 1 if any row has one of these statuses, e.g. "
         "prohibited,uncertain,error.")] = "",
@@ -55,9 +56,6 @@ def batch(
                                             help="Rows per chunk (memory vs speed).")] = 50_000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=16,
                                          help="Chunks evaluated in parallel.")] = 2,
-    map_file: Annotated[Path | None, typer.Option(
-        "--map", help="Also draw the rows, coloured by status, to an .svg or .png.",
-        show_default=False)] = None,
     lang: LangOpt = Lang.zh,
     zones_file: ZonesOpt = None,
     rules_paths: RulesOpt = None,
@@ -81,9 +79,9 @@ def batch(
                          f"{', '.join([*EXIT_CODES, 'error'])}", f"--fail-on：未知状态 {sorted(unknown)}")
     if output != "-" and source != "-" and Path(output).resolve() == Path(source).resolve():
         raise InputError("-o must not overwrite the input file", "-o 不能覆盖输入文件")
-    options = Options(source, output, in_format, out_format, activity, datum,
-                      _mapping(mapping or []), lang.value, chunk_rows, workers,
-                      map_sample=map_file is not None)
+    mapping, map_file = _maps(maps or [])
+    options = Options(source, output, in_format, out_format, activity, datum, mapping,
+                      lang.value, chunk_rows, workers, map_sample=map_file is not None)
     rules, zone_set = _load(zones_file, rules_paths, as_of)
     with _progress() as advance:
         summary = run_batch(options, rules, zone_set, local_today(), advance)
@@ -98,14 +96,21 @@ def batch(
         raise typer.Exit(EXIT_FAIL_ON)
 
 
-def _mapping(items: list[str]) -> dict[str, str]:
-    pairs = {}
+def _maps(items: list[str]) -> tuple[dict[str, str], Path | None]:
+    """--map values: COLUMN=FIELD pairs, and at most one .svg/.png file to draw."""
+    pairs, drawings = {}, []
     for item in items:
+        if item.lower().endswith((".svg", ".png")):
+            drawings.append(Path(item))
+            continue
         column, sep, fld = item.partition("=")
         if not sep or not column.strip() or not fld.strip():
-            raise InputError(f"--map needs COLUMN=FIELD, not {item!r}", f"--map 格式应为 列名=字段：{item!r}")
+            raise InputError(f"--map needs COLUMN=FIELD or an .svg/.png file, not {item!r}",
+                             f"--map 格式应为 列名=字段 或 .svg/.png 文件：{item!r}")
         pairs[column.strip()] = fld.strip()
-    return pairs
+    if len(drawings) > 1:
+        raise InputError("--map: one .svg/.png file at most", "--map：最多一个 .svg/.png 文件")
+    return pairs, drawings[0] if drawings else None
 
 
 @contextmanager

@@ -454,8 +454,10 @@ class Writer:
             self.stream.write(b'{"type": "FeatureCollection", "features": [\n')
 
     def format(self, table: pa.Table, geometry: list[Any] | None = None,
-               records: list[dict[str, Any]] | None = None) -> bytes:
-        """One chunk as bytes of the output format (no header, no separators)."""
+               records: list[dict[str, Any]] | None = None,
+               results: list[str] | None = None) -> bytes:
+        """One chunk as bytes of the output format (no header, no separators). JSON output
+        of JSON input is each original ``records`` object plus the ``results`` columns."""
         if self.fmt == "csv":
             sink = io.BytesIO()
             pcsv.write_csv(table, sink, write_options=pcsv.WriteOptions(
@@ -464,7 +466,7 @@ class Writer:
         lines = []
         for i, row in enumerate(table.to_pylist()):
             if records is not None:
-                row = {**records[i], **{k: v for k, v in row.items() if k not in records[i]}}
+                row = {**records[i], **{k: row[k] for k in results or ()}}
             if self.fmt == "jsonl":
                 lines.append(json.dumps(row, ensure_ascii=False))
                 continue
