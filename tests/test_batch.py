@@ -384,6 +384,18 @@ def test_jsonl_in_and_out(tmp_path: Path, rules: RuleSet, zones: ZoneSet) -> Non
     assert "not valid JSON" in rows[1]["error"] and "line 2" in rows[1]["error"]
 
 
+def test_jsonl_nested_too_deeply_is_a_row_error(tmp_path: Path, rules: RuleSet,
+                                                zones: ZoneSet) -> None:
+    lat, lon = EXACT.east_of_edge(100)
+    first = json.dumps({"id": 1, "lat": lat, "lon": lon, "date": "2023-04-01"})
+    path = write(tmp_path, first + "\n" + "[" * 100_000 + "\n", "deep.jsonl")
+    out = tmp_path / "out.jsonl"
+    run_batch(Options(str(path), str(out), lang="en", activity="bbq"), rules, zones, TODAY)
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["status"] for r in rows] == ["prohibited", "error"]
+    assert "nested too deeply" in rows[1]["error"]
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "geojson"])
 def test_json_to_csv_keeps_fields_that_appear_late(tmp_path: Path, rules: RuleSet,
                                                    zones: ZoneSet, fmt: str) -> None:
@@ -479,6 +491,17 @@ def test_geojson_with_bom_and_empty_or_wrong_documents(tmp_path: Path, rules: Ru
         path = write(tmp_path, text, name)
         with pytest.raises(InputError, match="not a GeoJSON FeatureCollection"):
             list(read_chunks(open_source(str(path), None), 10))
+    big = tmp_path / "big.geojson"  # numbers beyond 64-bit integers and beyond floats
+    big.write_text(_points_collection(1).replace('"id": 0', '"id": 123456789012345678901234, '
+                                                 '"area": 1e400, "ha": 1.10'))
+    (chunk,) = read_chunks(open_source(str(big), None), 10)
+    assert chunk.table.to_pylist()[0] | {"date": None, "activity": None} == {
+        "id": "123456789012345678901234", "area": "1E+400", "ha": "1.1", "date": None,
+        "activity": None}
+    nested = tmp_path / "object.geojson"
+    nested.write_text('{"features": {"item": {"properties": {"id": 1}}}}')
+    with pytest.raises(InputError, match="not a GeoJSON FeatureCollection"):
+        list(read_chunks(open_source(str(nested), None), 10))
     broken = tmp_path / "latin1.geojson"
     broken.write_bytes(b'{"features": [{"properties": {"name": "\xe9"}}]}')
     with pytest.raises(InputError, match="not valid UTF-8 JSON after feature 0"):

@@ -13,12 +13,14 @@ import codecs
 import csv
 import io
 import json
+import math
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -295,6 +297,9 @@ def _jsonl_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
             except json.JSONDecodeError as exc:
                 value = {}
                 errors[len(records)] = (f"not valid JSON: {exc.msg}", f"不是有效的 JSON：{exc.msg}")
+            except RecursionError:
+                value = {}
+                errors[len(records)] = ("JSON nested too deeply", "JSON 嵌套过深")
             records.append(value if isinstance(value, dict) else {})
             lines.append(number)
             if len(records) >= chunk_rows:
@@ -320,12 +325,12 @@ def json_fields(source: Source) -> list[str]:
             for raw in fh:
                 try:
                     value = json.loads(_json_line(raw) or "null")
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     continue
                 names.update(dict.fromkeys(value if isinstance(value, dict) else ()))
             return list(names)
         try:
-            for props in ijson.items(fh, "features.item.properties", use_float=True):
+            for props in ijson.items(fh, "features.item.properties"):
                 names.update(dict.fromkeys(props if isinstance(props, dict) else ()))
         except ijson.JSONError:
             pass
@@ -347,18 +352,18 @@ def _geojson_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
 
     read, batch = 0, []
     try:
+        if not _has_features_array(source.path):
+            raise InputError(f"{source.path.name}: not a GeoJSON FeatureCollection",
+                             f"{source.path.name}：不是 GeoJSON FeatureCollection")
         with _open_json(source.path) as fh:
-            for feature in ijson.items(fh, "features.item", use_float=True):
-                batch.append(feature)
+            for feature in ijson.items(fh, "features.item"):
+                batch.append(_plain(feature))
                 read += 1
                 if len(batch) == chunk_rows:
                     yield _feature_chunk(batch, read - len(batch))
                     batch = []
             if batch:
                 yield _feature_chunk(batch, read - len(batch))
-            if read == 0 and not _has_features_array(source.path):
-                raise InputError(f"{source.path.name}: not a GeoJSON FeatureCollection",
-                                 f"{source.path.name}：不是 GeoJSON FeatureCollection")
     except ijson.JSONError as exc:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):
@@ -368,6 +373,20 @@ def _geojson_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
                          f"{reason}",
                          f"{source.path.name}：第 {read} 个要素之后不是有效的 UTF-8 JSON："
                          f"{reason}") from exc
+
+
+def _plain(value: Any) -> Any:
+    """JSON as the json module gives it: ijson reads decimals as Decimal (its float mode
+    refuses integers beyond 64 bits, e.g. long permit numbers); floats here, and a number
+    too large for a float keeps its text."""
+    if isinstance(value, Decimal):
+        number = float(value)
+        return number if math.isfinite(number) else str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _has_features_array(path: Path) -> bool:
