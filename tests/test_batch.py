@@ -502,6 +502,15 @@ def test_geojson_with_bom_and_empty_or_wrong_documents(tmp_path: Path, rules: Ru
     nested.write_text('{"features": {"item": {"properties": {"id": 1}}}}')
     with pytest.raises(InputError, match="not a GeoJSON FeatureCollection"):
         list(read_chunks(open_source(str(nested), None), 10))
+    far = tmp_path / "far.geojson"  # one vertex where PROJ gives inf: a row error
+    far.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"date": "2023-04-01", "activity": "bbq"},
+         "geometry": {"type": "LineString", "coordinates": [[110.0, 41.0], [-160.5, -7.7]]}},
+        {"type": "Feature", "properties": {"date": "2023-04-01", "activity": "bbq"},
+         "geometry": {"type": "Point", "coordinates": [-160.5, -7.7]}}]}))
+    rows = batch(far, zones, rules, output_format="csv", lang="en")
+    assert [r["status"] for r in rows] == ["error", "out_of_scope"]
+    assert rows[0]["error"].startswith("feature 1: the route or area reaches places too far")
     broken = tmp_path / "latin1.geojson"
     broken.write_bytes(b'{"features": [{"properties": {"name": "\xe9"}}]}')
     with pytest.raises(InputError, match="not valid UTF-8 JSON after feature 0"):

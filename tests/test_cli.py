@@ -91,6 +91,10 @@ def test_a_place_beyond_the_local_plane_is_out_of_scope_without_a_distance() -> 
     assert data["reasons"][0]["explanation_en"].startswith("Far outside")
     code, out, _ = run("near", *FAR, "--json")
     assert code == 0 and json.loads(out)["zones"] == []
+    code, _, err_text = run("map", *FAR, "-o", "far.svg", "--lang", "en")
+    assert code == 2 and "too far from Guyang to draw" in err_text
+    code, out, _ = run("check", *FAR, "--datum", "bd09", "-a", "bbq", "--json")
+    assert "moved 1012 m" in json.dumps(json.loads(out)["warnings"])  # on the ellipsoid
     code, out, _ = run("near", "30,110", "--lang", "en")  # far, but on the plane
     assert code == 0 and "may cover this place" not in out
 

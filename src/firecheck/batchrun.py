@@ -75,9 +75,10 @@ class MapSample:
         keep[list(req.geometry)] = False
         lat, lon, _ = req.wgs84(np.flatnonzero(keep))
         x, y = to_local(lon, lat)
-        self.x.append(x)
-        self.y.append(y)
-        self.status.append(status[keep])
+        drawable = np.isfinite(x) & np.isfinite(y)  # PROJ gives inf far from the county
+        self.x.append(x[drawable])
+        self.y.append(y[drawable])
+        self.status.append(status[keep][drawable])
         while sum(len(a) for a in self.x) > self.cap:
             self.stride *= 2
             self.x = [a[::2] for a in self.x]

@@ -20,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 import shapely
+from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
 from .activities import Activity
@@ -36,6 +37,9 @@ SEVERITY: dict[str, int] = {"allowed": 0, "permit_required": 1, "uncertain": 2, 
 Scope = Literal["inside", "near_boundary", "outside"]
 Actor = Literal["individual", "unit"]
 FIRE_ALARM = "fire-alarm-12119"
+TOO_FAR_TO_MEASURE = ("the route or area reaches places too far from Guyang to measure on the "
+                      "county's plane", "路线或区域延伸到离固阳过远之处，无法在本县平面上测量")
+_GEOD = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
@@ -193,9 +197,7 @@ def scope_of(county_edge: float, county: Zone, accuracy_m: float) -> Scope:
 
 
 def _datum_note(request: Request, lat: float, lon: float) -> Message:
-    x0, y0 = to_local(request.lon, request.lat)
-    x1, y1 = to_local(lon, lat)
-    moved = float(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
+    moved = _GEOD.inv(request.lon, request.lat, lon, lat)[2]  # metres on the ellipsoid
     name = request.datum.upper()
     return Message(
         "datum_converted",
@@ -213,6 +215,8 @@ def _locate_geometry(request: Request, zones: ZoneSet) -> Place:
         return np.column_stack(to_local(lon, lat))
 
     shape = shapely.transform(request.geometry, to_plane)
+    if not np.isfinite(shapely.get_coordinates(shape)).all():
+        raise InputError(TOO_FAR_TO_MEASURE[0], TOO_FAR_TO_MEASURE[1])
     centre = shape.representative_point()
     lon, lat = to_wgs84_plane(centre.x, centre.y)
     return _place(zones, shape, float(lat), float(lon), request.accuracy_m, ())

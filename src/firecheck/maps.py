@@ -69,6 +69,9 @@ def render(path: Path, zones: ZoneSet, lang: str, marker: Marker | None = None,
     if suffix not in (".svg", ".png"):
         raise InputError(f"map file must end in .svg or .png, not {path.name}",
                          f"地图文件须以 .svg 或 .png 结尾：{path.name}")
+    if marker is not None and not np.isfinite(to_local(marker.lon, marker.lat)).all():
+        raise InputError("this place is too far from Guyang to draw on the county's plane",
+                         "此处离固阳过远，无法在本县地图平面上绘制")
     lang = label_lang(lang)
     font = cjk_font()
     rc = {"font.family": "sans-serif",

@@ -19,7 +19,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -47,6 +47,7 @@ class Chunk:
     geometry: dict[int, Any] = field(default_factory=dict)  # row -> lon/lat shapely geometry
     errors: dict[int, tuple[str, str]] = field(default_factory=dict)  # row -> (en, zh)
     extra: list[dict[str, Any]] | None = None  # JSON input: the original objects
+    features: bool = False  # GeoJSON: `lines` number features, not lines
 
     @property
     def rows(self) -> int:
@@ -413,7 +414,7 @@ def _feature_chunk(features: list[Any], start: int) -> Chunk:
         if error:
             errors[i] = error
     lines = list(range(start + 1, start + 1 + len(records)))
-    return _chunk_from_records(records, lines, errors, geoms)
+    return replace(_chunk_from_records(records, lines, errors, geoms), features=True)
 
 
 def _feature_geometry(feature: Any) -> tuple[Any, tuple[str, str] | None]:
