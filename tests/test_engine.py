@@ -328,3 +328,28 @@ def test_zone_geometry_is_measured_in_local_metres(zones: ZoneSet) -> None:
     zone = next(z for z in zones.mapped if z.designation == "chunkunshan-nr")
     assert zone.shape is not None
     assert shapely.area(zone.shape) == pytest.approx(4_000_000, rel=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["MultiPoint", "MultiPolygon", "MultiLineString"])
+def test_a_part_inside_a_zone_decides_for_the_whole_shape(rules: RuleSet, zones: ZoneSet,
+                                                          kind: str) -> None:
+    """A burn area or route in several parts: one part 200 m inside the zone makes the
+    whole request as banned as that part alone, however far the other parts are."""
+    def lonlat(dx: float, dy: float = 0.0) -> tuple[float, float]:
+        lon, lat = to_wgs84(EXACT.cx + EXACT.half + dx, EXACT.cy + dy)
+        return float(lon), float(lat)
+
+    inside, far = lonlat(-200), lonlat(30_000)
+    if kind == "MultiPoint":
+        shape = shapely.MultiPoint([far, inside])
+    elif kind == "MultiLineString":
+        shape = shapely.MultiLineString([[far, lonlat(31_000)], [inside, lonlat(-250, 40)]])
+    else:
+        square = [lonlat(-220, -20), lonlat(-180, -20), lonlat(-180, 20), lonlat(-220, 20)]
+        shape = shapely.MultiPolygon([shapely.Polygon([far, lonlat(30_050), lonlat(30_050, 50)]),
+                                      shapely.Polygon(square)])
+    whole = evaluate(Request(0, 0, date(2023, 4, 1), "bbq", geometry=shape), rules, zones)
+    part = evaluate(Request(inside[1], inside[0], date(2023, 4, 1), "bbq"), rules, zones)
+    assert whole.status == part.status == "prohibited"
+    edges = [h.edge_m for r in whole.reasons for h in r.zones if h.id == "chunkunshan-nr"]
+    assert edges and min(edges) < -170
