@@ -115,15 +115,16 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
         # the result columns are the same for every chunk.
         fields = csv_header(source) if source.format == "csv" else json_fields(source)
         names = result_names(fields or [])
+        header = pa.schema([(n, pa.string()) for n in [*(fields or []), *names.values()]])
 
-        def normalizer_for(names: list[str]) -> Normalizer:  # raises naming missing columns
-            layout = Layout.detect(names, options.mapping, source.format == "geojson",
+        def normalizer_for(columns: list[str]) -> Normalizer:  # raises naming missing ones
+            layout = Layout.detect(columns, options.mapping, source.format == "geojson",
                                    options.activity)
             return Normalizer(engine, layout, options.activity, options.datum, today)
 
         normalizer = normalizer_for(fields) if fields else None
 
-        def process(chunk: Chunk) -> tuple[pa.Array, bytes, Chunk, Requests]:
+        def process(chunk: Chunk) -> tuple[pa.ChunkedArray, bytes, Chunk, Requests]:
             assert normalizer is not None and writer is not None
             requests = normalizer.requests(chunk)
             table = _output_table(chunk, requests, engine.evaluate(requests), options.lang,
@@ -146,7 +147,6 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
             if progress:
                 progress(summary.rows, source.size)
 
-        header = pa.schema([(n, pa.string()) for n in [*(fields or []), *names.values()]])
         writes: list[Future] = []
         with ThreadPoolExecutor(max_workers=options.workers, initializer=engine.warm) as pool, \
                 ThreadPoolExecutor(max_workers=1) as write_pool:
