@@ -312,6 +312,25 @@ def test_json_output_of_json_input_does_not_depend_on_chunks(
     assert all("firecheck_reasons" in r for r in result)
 
 
+def test_blank_lines_then_a_ragged_row_lose_nothing(tmp_path: Path, rules: RuleSet,
+                                                   zones: ZoneSet) -> None:
+    """pyarrow reads the first blocks, the tolerant reader the rest (from a ragged row on):
+    it resumes after the last line pyarrow gave, whatever blank lines came before. An empty
+    line is not a row for either reader; a line of empty fields is one (an error row)."""
+    lines = []
+    for i in range(6000):
+        lines.append(f"{i},41.1,110.18,2023-04-01,bbq")
+        if i % 700 == 699:
+            lines.append("")
+    lines[5000] = "5000,41.1,110.18,2023-04-01,bbq,EXTRA"  # ragged: the fallback starts
+    lines.insert(5500, ",,,,")
+    path = write(tmp_path, HEADER + "\n".join(lines) + "\n")
+    rows = batch(path, zones, rules, chunk_rows=1000, lang="en")
+    expected = [line.split(",")[0] for line in lines if line]
+    assert [r["id"] for r in rows] == expected
+    assert [r["status"] for r in rows].count("error") == 2
+
+
 def test_empty_and_header_only_files(tmp_path: Path, rules: RuleSet, zones: ZoneSet) -> None:
     assert batch(write(tmp_path, ""), zones, rules) == []
     out = tmp_path / "in-out.csv"

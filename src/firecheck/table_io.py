@@ -136,15 +136,15 @@ def _csv_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
     header = csv_header(source)
     if header is None:
         return
-    done = [0]
+    last_line = 1  # the header's
     try:
         if source.cr_only:
             raise _Fallback
         for chunk in _arrow_csv(source, header, chunk_rows):
-            done[0] += chunk.rows
+            last_line = int(chunk.lines[-1]) if chunk.rows else last_line
             yield chunk
     except _Fallback:
-        yield from _python_csv(source, header, chunk_rows, skip=done[0])
+        yield from _python_csv(source, header, chunk_rows, after_line=last_line)
 
 
 def csv_header(source: Source) -> list[str] | None:
@@ -180,7 +180,7 @@ def _arrow_csv(source: Source, header: list[str], chunk_rows: int) -> Iterator[C
     read = pcsv.ReadOptions(column_names=header, encoding=source.encoding, use_threads=True,
                             block_size=1 << 20)
     parse = pcsv.ParseOptions(delimiter=source.delimiter, invalid_row_handler=invalid,
-                              newlines_in_values=False, ignore_empty_lines=False)
+                              newlines_in_values=False, ignore_empty_lines=True)
     convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in header},
                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
     line = 2
@@ -237,9 +237,10 @@ def _line_blocks(path: Path, size: int) -> Iterator[bytes]:
 
 
 def _python_csv(source: Source, header: list[str], chunk_rows: int,
-                skip: int) -> Iterator[Chunk]:
-    """The tolerant reader, from data row ``skip`` on: short rows are padded, long rows
-    cut, NULs dropped, each reported on its row."""
+                after_line: int) -> Iterator[Chunk]:
+    """The tolerant reader, for the rows after line ``after_line``: short rows are padded,
+    long rows cut, NULs dropped, each reported on its row. An empty line is not a row (as
+    for pyarrow); a line of empty fields is."""
     width = len(header)
     csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
     with _text(source) as fh:
@@ -249,10 +250,7 @@ def _python_csv(source: Source, header: list[str], chunk_rows: int,
         lines: list[int] = []
         errors: dict[int, tuple[str, str]] = {}
         for row in rows:
-            if not row or not any(cell.strip() for cell in row):
-                continue  # a blank line is not a row
-            if skip:
-                skip -= 1
+            if not row or rows.line_num <= after_line:
                 continue
             error = None
             if len(row) != width:
