@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import socket
+import stat
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from firecheck import cli
 from firecheck.batch import BatchEngine
 from firecheck.batchrun import Options, run_batch
 from firecheck.engine import Request, evaluate
+from firecheck.errors import InputError
 from firecheck.rules import RuleSet
 from firecheck.zones import ZoneSet
 
@@ -95,6 +99,32 @@ def test_interrupted_run_leaves_no_partial_file(tmp_path: Path, rules: RuleSet, 
         run_batch(Options(str(src), str(tmp_path / "out.csv"), chunk_rows=1000, workers=1),
                   rules, zones, TODAY)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_output_targets_that_are_not_plain_files(tmp_path: Path, rules: RuleSet,
+                                                 zones: ZoneSet) -> None:
+    """A FIFO is written through, never replaced by a regular file; a missing directory or
+    a directory is a clear input error; a new file gets the umask's permissions."""
+    src = tmp_path / "in.csv"
+    src.write_text("id,lat,lon,date,activity\n" + f"1,{ROW}\n")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    run_batch(Options(str(src), str(fifo)), rules, zones, TODAY)
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and b"prohibited" in received[0]
+    for bad in (tmp_path / "missing" / "out.csv", tmp_path):
+        with pytest.raises(InputError, match="cannot write"):
+            run_batch(Options(str(src), str(bad)), rules, zones, TODAY)
+    mask = os.umask(0o022)
+    try:
+        run_batch(Options(str(src), str(tmp_path / "out.csv")), rules, zones, TODAY)
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "out.csv").stat().st_mode) == 0o644
+    assert not list(tmp_path.glob(".firecheck-*"))
 
 
 def test_no_socket_is_opened(tmp_path: Path, rules: RuleSet, zones: ZoneSet,

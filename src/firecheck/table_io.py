@@ -15,6 +15,7 @@ import io
 import json
 import math
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -451,7 +452,9 @@ def _text_of(value: Any) -> str | None:
 
 
 class Writer:
-    """Writes formatted chunks to a temporary file beside the target, renamed on success.
+    """Writes formatted chunks to a temporary file, moved into place on success: renamed
+    over a regular target (an interrupted run leaves no partial file), copied to stdout
+    ('-') or to a target that is not a regular file (a FIFO, /dev/null), never replacing it.
 
     :meth:`format` is pure (it may run in worker threads); :meth:`write` appends in order.
     """
@@ -459,10 +462,17 @@ class Writer:
     def __init__(self, target: str, fmt: str, bom: bool) -> None:
         self.fmt = fmt
         self.target = None if target == "-" else Path(target)
-        directory = self.target.parent if self.target else None
-        handle, name = tempfile.mkstemp(prefix=".firecheck-", suffix=f".{fmt}.part",
-                                        dir=directory)
-        self.tmp = Path(name)
+        # A device or FIFO is written through, not replaced by a regular file.
+        self.copy = self.target is None or (self.target.exists() and not self.target.is_file())
+        try:
+            if self.target is not None and self.target.is_dir():
+                raise IsADirectoryError(21, "Is a directory")
+            beside = self.target is not None and not self.copy
+            handle, self.tmp = _temp_file(self.target.parent if self.target is not None and beside
+                                          else Path(tempfile.gettempdir()), fmt)
+        except OSError as exc:
+            raise InputError(f"cannot write {target}: {exc.strerror}",
+                             f"无法写入 {target}：{exc.strerror}") from exc
         self.stream: BinaryIO = os.fdopen(handle, "wb")
         self._schema: pa.Schema | None = None
         self._features = 0
@@ -509,20 +519,39 @@ class Writer:
         self.stream.write(data)
 
     def commit(self) -> None:
-        """Finish the file and move it into place (or copy it to stdout)."""
+        """Finish the file and move it into place (or copy it to stdout or the device)."""
         if self.fmt == "geojson":
             self.stream.write(b"\n]}\n")
         self.stream.close()
-        if self.target is None:
-            with self.tmp.open("rb") as fh:
-                shutil.copyfileobj(fh, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-            self.tmp.unlink()
-        else:
-            os.replace(self.tmp, self.target)
+        try:
+            if self.target is None:
+                with self.tmp.open("rb") as fh:
+                    shutil.copyfileobj(fh, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            elif self.copy:
+                with self.tmp.open("rb") as fh, self.target.open("wb") as out:
+                    shutil.copyfileobj(fh, out)
+            else:
+                os.replace(self.tmp, self.target)
+        except OSError as exc:
+            raise InputError(f"cannot write {self.target or 'stdout'}: {exc.strerror}",
+                             f"无法写入 {self.target or '标准输出'}：{exc.strerror}") from exc
+        finally:
+            self.tmp.unlink(missing_ok=True)
 
     def abort(self) -> None:
         """Remove the partial file."""
         if not self.stream.closed:
             self.stream.close()
         self.tmp.unlink(missing_ok=True)
+
+
+def _temp_file(directory: Path, fmt: str) -> tuple[int, Path]:
+    """A new file in ``directory`` with the permissions the umask gives (mkstemp's are
+    0600, which a renamed output would keep)."""
+    while True:
+        path = directory / f".firecheck-{secrets.token_hex(6)}.{fmt}.part"
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), path
+        except FileExistsError:
+            continue
