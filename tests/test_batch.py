@@ -412,7 +412,7 @@ def test_jsonl_nested_too_deeply_is_a_row_error(tmp_path: Path, rules: RuleSet,
     run_batch(Options(str(path), str(out), lang="en", activity="bbq"), rules, zones, TODAY)
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert [r["status"] for r in rows] == ["prohibited", "error"]
-    assert "nested too deeply" in rows[1]["error"]
+    assert "nested more than 64 levels" in rows[1]["error"]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "geojson"])
@@ -510,13 +510,17 @@ def test_geojson_with_bom_and_empty_or_wrong_documents(tmp_path: Path, rules: Ru
         path = write(tmp_path, text, name)
         with pytest.raises(InputError, match="not a GeoJSON FeatureCollection"):
             list(read_chunks(open_source(str(path), None), 10))
-    big = tmp_path / "big.geojson"  # numbers beyond 64-bit integers and beyond floats
-    big.write_text(_points_collection(1).replace('"id": 0', '"id": 123456789012345678901234, '
-                                                 '"area": 1e400, "ha": 1.10'))
-    (chunk,) = read_chunks(open_source(str(big), None), 10)
-    assert chunk.table.to_pylist()[0] | {"date": None, "activity": None} == {
-        "id": "123456789012345678901234", "area": "1E+400", "ha": "1.1", "date": None,
-        "activity": None}
+    big = tmp_path / "big.geojson"  # an integer beyond 64 bits, from the second feature on
+    text = _points_collection(3).replace('"id": 1', '"id": 123456789012345678901234, "ha": 1.10')
+    big.write_text(text)
+    rows = [r for c in read_chunks(open_source(str(big), None), 10) for r in c.table.to_pylist()]
+    assert [(r["id"], r.get("ha")) for r in rows] == [
+        ("0", None), ("123456789012345678901234", "1.1"), ("2", None)]
+    for number in ("1e400", "9" * 5000):  # beyond a float; beyond Python's int parsing
+        huge = tmp_path / "huge.geojson"
+        huge.write_text(text.replace("123456789012345678901234", number))
+        with pytest.raises(InputError, match="not valid UTF-8 JSON after feature 1"):
+            list(read_chunks(open_source(str(huge), None), 10))
     nested = tmp_path / "object.geojson"
     nested.write_text('{"features": {"item": {"properties": {"id": 1}}}}')
     with pytest.raises(InputError, match="not a GeoJSON FeatureCollection"):

@@ -13,7 +13,6 @@ import codecs
 import csv
 import io
 import json
-import math
 import os
 import secrets
 import shutil
@@ -21,7 +20,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -37,6 +36,8 @@ from .errors import InputError
 FORMATS = ("csv", "jsonl", "geojson")
 _SNIFF_BYTES = 1 << 20
 _MAX_FIELD = 1 << 30  # the csv module's default 128 KiB limit would reject long notes
+_MAX_DEPTH = 64  # JSON nesting levels a row may have (GeoJSON needs 7)
+_TOO_DEEP = (f"JSON nested more than {_MAX_DEPTH} levels deep", f"JSON 嵌套超过 {_MAX_DEPTH} 层")
 
 
 @dataclass
@@ -289,18 +290,10 @@ def _jsonl_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
             text = _json_line(raw)
             if not text:
                 continue
-            try:
-                value = json.loads(text)
-                if not isinstance(value, dict):
-                    errors[len(records)] = ("line is JSON but not an object",
-                                            "该行是 JSON 但不是对象")
-            except json.JSONDecodeError as exc:
-                value = {}
-                errors[len(records)] = (f"not valid JSON: {exc.msg}", f"不是有效的 JSON：{exc.msg}")
-            except RecursionError:
-                value = {}
-                errors[len(records)] = ("JSON nested too deeply", "JSON 嵌套过深")
-            records.append(value if isinstance(value, dict) else {})
+            value, error = _json_object(text)
+            if error:
+                errors[len(records)] = error
+            records.append(value)
             lines.append(number)
             if len(records) >= chunk_rows:
                 yield _chunk_from_records(records, lines, errors, {})
@@ -320,21 +313,51 @@ def json_fields(source: Source) -> list[str]:
     import ijson
 
     names: dict[str, None] = {}
-    with _open_json(source.path) as fh:
-        if source.format == "jsonl":
+    if source.format == "jsonl":
+        with _open_json(source.path) as fh:
             for raw in fh:
-                try:
-                    value = json.loads(_json_line(raw) or "null")
-                except (json.JSONDecodeError, RecursionError):
-                    continue
-                names.update(dict.fromkeys(value if isinstance(value, dict) else ()))
-            return list(names)
-        try:
-            for props in ijson.items(fh, "features.item.properties"):
-                names.update(dict.fromkeys(props if isinstance(props, dict) else ()))
-        except ijson.JSONError:
-            pass
+                value, _ = _json_object(_json_line(raw))
+                names.update(dict.fromkeys(value))
+        return list(names)
+    try:
+        for feature in _features(source.path):
+            names.update(dict.fromkeys(_properties(feature)))
+    except ijson.JSONError:
+        pass
     return list(names)
+
+
+def _json_object(text: str) -> tuple[dict[str, Any], tuple[str, str] | None]:
+    """One JSON Lines row: its object, or {} and why it cannot be used."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return {}, (f"not valid JSON: {exc.msg}", f"不是有效的 JSON：{exc.msg}")
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        return {}, (f"not usable JSON: {exc}", f"无法使用的 JSON：{exc}")
+    except RecursionError:
+        return {}, _TOO_DEEP
+    if not isinstance(value, dict):
+        return {}, ("line is JSON but not an object", "该行是 JSON 但不是对象")
+    return (value, None) if not _too_deep(value) else ({}, _TOO_DEEP)
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether objects and arrays nest deeper than _MAX_DEPTH (no request needs that, and
+    writing them back would exhaust Python's recursion)."""
+    level: list[Any] = [value]
+    for _ in range(_MAX_DEPTH):
+        level = [v for item in level
+                 for v in (item.values() if isinstance(item, dict) else item)
+                 if isinstance(v, (dict, list))]
+        if not level:
+            return False
+    return True
+
+
+def _properties(feature: Any) -> dict[str, Any]:
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    return props if isinstance(props, dict) else {}
 
 
 def _open_json(path: Path) -> BinaryIO:
@@ -355,46 +378,60 @@ def _geojson_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
         if not _has_features_array(source.path):
             raise InputError(f"{source.path.name}: not a GeoJSON FeatureCollection",
                              f"{source.path.name}：不是 GeoJSON FeatureCollection")
-        with _open_json(source.path) as fh:
-            for feature in ijson.items(fh, "features.item"):
-                batch.append(_plain(feature))
-                read += 1
-                if len(batch) == chunk_rows:
-                    yield _feature_chunk(batch, read - len(batch))
-                    batch = []
-            if batch:
+        for feature in _features(source.path):
+            batch.append(feature)
+            read += 1
+            if len(batch) == chunk_rows:
                 yield _feature_chunk(batch, read - len(batch))
+                batch = []
+        if batch:
+            yield _feature_chunk(batch, read - len(batch))
     except ijson.JSONError as exc:
-        reason = exc.args[0] if exc.args else exc
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", errors="replace")
-        reason = str(reason).strip().splitlines()[0]
+        reason = _json_reason(exc)
         raise InputError(f"{source.path.name}: not valid UTF-8 JSON after feature {read}: "
                          f"{reason}",
                          f"{source.path.name}：第 {read} 个要素之后不是有效的 UTF-8 JSON："
                          f"{reason}") from exc
 
 
-def _plain(value: Any) -> Any:
-    """JSON as the json module gives it: ijson reads decimals as Decimal (its float mode
-    refuses integers beyond 64 bits, e.g. long permit numbers); floats here, and a number
-    too large for a float keeps its text."""
-    if isinstance(value, Decimal):
-        number = float(value)
-        return number if math.isfinite(number) else str(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+def _features(path: Path) -> Iterator[Any]:
+    """The collection's features, by ijson's C parser; from the first number it cannot
+    hold (an integer beyond 64 bits, such as a long permit number) on, by its pure-Python
+    parser, which holds any integer Python can."""
+    import ijson
+
+    done = 0
+    with _open_json(path) as fh:
+        try:
+            for feature in ijson.items(fh, "features.item", use_float=True):
+                done += 1
+                yield feature
+            return
+        except ijson.JSONError as exc:
+            if "integer overflow" not in _json_reason(exc):
+                raise
+    with _open_json(path) as fh:
+        python = ijson.get_backend("python").items(fh, "features.item", use_float=True)
+        yield from islice(python, done, None)
+
+
+def _json_reason(exc: Exception) -> str:
+    """The first line of an ijson error's message."""
+    reason = exc.args[0] if exc.args else exc
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", errors="replace")
+    first = (str(reason).strip().splitlines() or [""])[0]
+    return first if len(first) <= 160 else first[:160] + "…"
 
 
 def _has_features_array(path: Path) -> bool:
-    """Whether the document's top level has a "features" array (perhaps empty)."""
+    """Whether the document's top level has a "features" array (perhaps empty). By ijson's
+    pure-Python parser, which stops there (the C parser reads ahead, and without its float
+    mode crashes on integers of more than 4,300 digits)."""
     import ijson
 
     with _open_json(path) as fh:
-        for prefix, event, _ in ijson.parse(fh):
+        for prefix, event, _ in ijson.get_backend("python").parse(fh, use_float=True):
             if prefix == "features":
                 return event == "start_array"
     return False
@@ -405,8 +442,11 @@ def _feature_chunk(features: list[Any], start: int) -> Chunk:
     geoms: dict[int, Any] = {}
     errors: dict[int, tuple[str, str]] = {}
     for i, feature in enumerate(features):
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        records.append(props if isinstance(props, dict) else {})
+        if _too_deep(feature):
+            records.append({})
+            errors[i] = _TOO_DEEP
+            continue
+        records.append(_properties(feature))
         geom, error = _feature_geometry(feature)
         if geom is not None:
             geoms[i] = geom
