@@ -534,6 +534,17 @@ def test_geojson_with_bom_and_empty_or_wrong_documents(tmp_path: Path, rules: Ru
     rows = batch(far, zones, rules, output_format="csv", lang="en")
     assert [r["status"] for r in rows] == ["error", "out_of_scope"]
     assert rows[0]["error"].startswith("feature 1: the route or area reaches places too far")
+    odd = tmp_path / "odd.geojson"  # each a row error, after the row's own datum
+    odd.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"date": "2023-04-01", "activity": "bbq", "datum": d},
+         "geometry": g} for d, g in (
+            ("bd09", {"type": "LineString", "coordinates": [[110.0, 41.0], [-160.5, -89.9999]]}),
+            ("wgs84", {"type": "MultiPolygon", "coordinates": [[]]}),
+            ("wgs84", {"type": "LineString", "coordinates": [[110.0, 41.0], [190.0, 41.0]]}),
+            ("gcj02", {"type": "Point", "coordinates": [110.0, 41.0]}))]}))
+    rows = batch(odd, zones, rules, output_format="csv", lang="en")
+    assert [r["status"] for r in rows][:3] == ["error"] * 3 and rows[3]["status"] != "error"
+    assert "out of range" in rows[2]["error"]
     broken = tmp_path / "latin1.geojson"
     broken.write_bytes(b'{"features": [{"properties": {"name": "\xe9"}}]}')
     with pytest.raises(InputError, match="not valid UTF-8 JSON after feature 0"):

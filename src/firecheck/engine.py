@@ -37,7 +37,7 @@ SEVERITY: dict[str, int] = {"allowed": 0, "permit_required": 1, "uncertain": 2, 
 Scope = Literal["inside", "near_boundary", "outside"]
 Actor = Literal["individual", "unit"]
 FIRE_ALARM = "fire-alarm-12119"
-TOO_FAR_TO_MEASURE = ("the route or area reaches places too far from Guyang to measure on the "
+_TOO_FAR = ("the route or area reaches places too far from Guyang to measure on the "
                       "county's plane", "路线或区域延伸到离固阳过远之处，无法在本县平面上测量")
 _GEOD = Geod(ellps="WGS84")
 
@@ -206,17 +206,28 @@ def _datum_note(request: Request, lat: float, lon: float) -> Message:
     )
 
 
+def geometry_to_plane(geometry: BaseGeometry, datum: Datum) -> BaseGeometry:
+    """A lon/lat route or area in local metres, its datum converted first; an InputError
+    if a vertex is out of range or where PROJ cannot place it on the county's plane."""
+    xy = shapely.get_coordinates(geometry)
+    if (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
+        raise InputError("a vertex is out of range (longitude -180..180, latitude -90..90)",
+                         "有顶点超出范围（经度 -180..180，纬度 -90..90）")
+
+    def to_plane(xy: np.ndarray) -> np.ndarray:
+        lat, lon = to_wgs84(xy[:, 1], xy[:, 0], datum)
+        return np.column_stack(to_local(lon, lat))
+
+    shape = shapely.transform(geometry, to_plane)
+    if not np.isfinite(shapely.get_coordinates(shape)).all():
+        raise InputError(_TOO_FAR[0], _TOO_FAR[1])
+    return shape
+
+
 def _locate_geometry(request: Request, zones: ZoneSet) -> Place:
     """A route or area: its nearest part decides (a part inside a zone counts as 0 m)."""
     assert request.geometry is not None
-
-    def to_plane(xy: np.ndarray) -> np.ndarray:
-        lat, lon = to_wgs84(xy[:, 1], xy[:, 0], request.datum)
-        return np.column_stack(to_local(lon, lat))
-
-    shape = shapely.transform(request.geometry, to_plane)
-    if not np.isfinite(shapely.get_coordinates(shape)).all():
-        raise InputError(TOO_FAR_TO_MEASURE[0], TOO_FAR_TO_MEASURE[1])
+    shape = geometry_to_plane(request.geometry, request.datum)
     centre = shape.representative_point()
     lon, lat = to_wgs84_plane(centre.x, centre.y)
     return _place(zones, shape, float(lat), float(lon), request.accuracy_m, ())

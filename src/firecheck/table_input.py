@@ -15,15 +15,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import shapely
 
 from .activities import normalize
 from .batch import BatchEngine, Requests, numpy_of
 from .datum import DATUMS, parse_datum
-from .engine import TOO_FAR_TO_MEASURE
+from .engine import geometry_to_plane
 from .errors import InputError
 from .parse import MAX_SPAN_DAYS, parse_date, parse_lat, parse_lon
-from .projection import to_local
 from .table_io import Chunk
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -121,9 +119,10 @@ class Normalizer:
                                  self.default_datum, req,
                                  ("missing datum", "缺少坐标系")).astype(np.int8)
         for row, geom in req.geometry.items():
-            xy = shapely.get_coordinates(geom)
-            if not np.isfinite(np.column_stack(to_local(xy[:, 0], xy[:, 1]))).all():
-                req.flag_row(row, TOO_FAR_TO_MEASURE)
+            try:  # the engine's own check, so a bad shape is this row's error
+                geometry_to_plane(geom, DATUMS[int(req.datum[row])])
+            except InputError as exc:
+                req.flag_row(row, (exc.en, exc.zh))
         for row, (en, zh) in req.errors.items():
             line = chunk.lines[row]
             req.errors[row] = ((f"feature {line}: {en}", f"第 {line} 个要素：{zh}") if chunk.features

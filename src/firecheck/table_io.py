@@ -462,7 +462,8 @@ def _feature_geometry(feature: Any) -> tuple[Any, tuple[str, str] | None]:
         return None, None
     try:
         shape = geojson_shape(geometry)
-    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.ShapelyError) as exc:
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError,
+            shapely.errors.ShapelyError) as exc:
         return None, (f"unreadable geometry: {exc}", f"几何无法读取：{exc}")
     if shape.is_empty:
         return None, ("empty geometry", "几何为空")
