@@ -20,7 +20,7 @@ from firecheck.batch import BatchEngine, Requests
 from firecheck.batchrun import Options, run_batch
 from firecheck.cli import app
 from firecheck.datum import DATUMS, gcj02_to_bd09, wgs84_to_gcj02
-from firecheck.engine import Request, evaluate, evaluate_span, scope_of
+from firecheck.engine import Request, evaluate, evaluate_span, scope_of, strictest
 from firecheck.errors import InputError
 from firecheck.projection import to_wgs84
 from firecheck.rules import RuleSet
@@ -107,6 +107,36 @@ def test_batch_agrees_with_single_checks(rules: RuleSet, zones: ZoneSet, data) -
             lat[i], lon[i] = gcj02_to_bd09(*wgs84_to_gcj02(lat[i], lon[i]))
         datums[i] = kind
     _assert_same(rules, zones, lat, lon, days, acts, datums)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_shape_in_parts_is_its_strictest_part_in_batch_and_single(rules: RuleSet,
+                                                                     zones: ZoneSet,
+                                                                     data) -> None:
+    """Parts near the synthetic zones, inside the county, near its line or outside it: the
+    whole gets exactly the status of its strictest part, in the single path and in batch."""
+    points = []
+    for _ in range(data.draw(st.integers(2, 4))):
+        if data.draw(st.booleans()):
+            points.append(data.draw(st.sampled_from([EXACT, APPROX])).east_of_edge(
+                data.draw(st.floats(-900, 1500))))
+        else:
+            points.append((data.draw(st.floats(40.6, 41.6)), data.draw(st.floats(109.5, 110.9))))
+    day = data.draw(st.dates(date(2023, 1, 1), date(2024, 12, 31)))
+    act = data.draw(st.sampled_from(sorted(rules.activities.by_id)))
+    shape = shapely.MultiPoint([(lon, lat) for lat, lon in points])
+    whole = evaluate(Request(0.0, 0.0, day, act, geometry=shape), rules, zones)
+    parts = [evaluate(Request(lat, lon, day, act), rules, zones) for lat, lon in points]
+    assert whole.status == strictest(parts).status
+    engine = BatchEngine(rules, zones)
+    ordinal = np.array([day.toordinal()], dtype=np.int64)
+    req = Requests(np.zeros(1), np.zeros(1), np.zeros(1, np.int8), ordinal, ordinal.copy(),
+                   np.array([engine.activities.index(rules.activities.by_id[act])]),
+                   np.zeros(1, dtype=bool), geometry={0: shape})
+    out = engine.evaluate(req)
+    assert out.answers[out.group[0]].status == whole.status
 
 
 def test_batch_agrees_on_the_shipped_data(rules: RuleSet, real_zones: ZoneSet) -> None:

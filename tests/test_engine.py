@@ -334,7 +334,8 @@ def test_zone_geometry_is_measured_in_local_metres(zones: ZoneSet) -> None:
 def test_a_part_inside_a_zone_decides_for_the_whole_shape(rules: RuleSet, zones: ZoneSet,
                                                           kind: str) -> None:
     """A burn area or route in several parts: one part 200 m inside the zone makes the
-    whole request as banned as that part alone, however far the other parts are."""
+    whole request as banned as that part alone, however far the other parts are (each
+    part is judged on its own; the strictest decides)."""
     def lonlat(dx: float, dy: float = 0.0) -> tuple[float, float]:
         lon, lat = to_wgs84(EXACT.cx + EXACT.half + dx, EXACT.cy + dy)
         return float(lon), float(lat)

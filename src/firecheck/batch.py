@@ -31,7 +31,7 @@ from .engine import (
     Request,
     Verdict,
     apply_plan,
-    locate,
+    locate_parts,
     plan_day,
     relation,
     worst,
@@ -397,20 +397,15 @@ class BatchEngine:
 
     def _evaluate_geometry(self, req: Requests, row: int, group: np.ndarray,
                            distance: np.ndarray, hits: _Hits) -> None:
-        """A route or area: located by the engine itself, one row at a time."""
+        """A route or area: located by the engine itself, one row at a time; in several
+        parts, the part with the strictest answer decides (as the engine's ``strictest``)."""
         request = _request_of(req, row)
-        place = locate(request, self.zones)
-        codes = tuple(sorted({
-            self._designation_of[m.zone.designation] * 9
-            + RELATIONS.index(relation(m.edge_m, m.zone.buffer_m, m.zone.accuracy_m or 0.0)) * 3
-            + RELATIONS.index(relation(m.edge_m, 0.0, m.zone.accuracy_m or 0.0))
-            for m in place.measures}))
         plan_set = self.plan_set(int(req.first[row]), int(req.last[row]),
                                  int(req.activity[row]))
-        key = ("geometry", plan_set, place.scope, codes)
-        if key not in self._answers:
-            self._remember(key, self._answer(plan_set, place, request))
-        group[row] = self._answers[key]
+        answers = [(self._place_answer(plan_set, place, request), place)
+                   for place in locate_parts(request, self.zones)]
+        group[row], place = max(answers, key=lambda a: SEVERITY.get(
+            self._answer_list[a[0]].status, -1))
         kinds = self._answer_list[group[row]].hit_kinds
         index = {id(z): i for i, z in enumerate(self.zones.mapped)}
         named = [m for m in place.measures
@@ -420,6 +415,18 @@ class BatchEngine:
                      m.edge_m, 0.0, m.zone.accuracy_m or 0.0) != "beyond")]
         hits.add(np.full(len(named), row), np.array([index[id(m.zone)] for m in named]))
         distance[row] = min((m.edge_m for m in named), default=np.nan)
+
+    def _place_answer(self, plan_set: int, place: Place, request: Request) -> int:
+        """Index of the answer for one located place over a plan set."""
+        codes = tuple(sorted({
+            self._designation_of[m.zone.designation] * 9
+            + RELATIONS.index(relation(m.edge_m, m.zone.buffer_m, m.zone.accuracy_m or 0.0)) * 3
+            + RELATIONS.index(relation(m.edge_m, 0.0, m.zone.accuracy_m or 0.0))
+            for m in place.measures}))
+        key = ("geometry", plan_set, place.scope, codes)
+        if key not in self._answers:
+            self._remember(key, self._answer(plan_set, place, request))
+        return self._answers[key]
 
 
 class _Hits:

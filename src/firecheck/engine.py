@@ -124,9 +124,25 @@ class Span:
 
 
 def evaluate(request: Request, rules: RuleSet, zones: ZoneSet) -> Verdict:
-    """Decide one request."""
+    """Decide one request (a route or area in several parts: its strictest part)."""
     activity = rules.activities.resolve(request.activity)
-    return judge(request, activity, locate(request, zones), rules, zones)
+    return strictest([judge(request, activity, place, rules, zones)
+                      for place in locate_parts(request, zones)])
+
+
+def locate_parts(request: Request, zones: ZoneSet) -> list[Place]:
+    """The request's place; one per part for a route or area in several parts, each judged
+    on its own (a part outside the county is out of scope whatever the others are)."""
+    geometry = request.geometry
+    if geometry is None or shapely.get_num_geometries(geometry) < 2:
+        return [locate(request, zones)]
+    return [locate(replace(request, geometry=part), zones)
+            for part in shapely.get_parts(geometry)]
+
+
+def strictest(verdicts: list[Verdict]) -> Verdict:
+    """The most restrictive verdict (the first of equals)."""
+    return max(verdicts, key=lambda v: SEVERITY.get(v.status, -1))
 
 
 def evaluate_span(request: Request, end: date, rules: RuleSet, zones: ZoneSet) -> list[Span]:
@@ -135,11 +151,12 @@ def evaluate_span(request: Request, end: date, rules: RuleSet, zones: ZoneSet) -
         raise InputError(f"the range ends ({end}) before it starts ({request.day})",
                          f"日期范围的结束日（{end}）早于开始日（{request.day}）")
     activity = rules.activities.resolve(request.activity)
-    place = locate(request, zones)
+    places = locate_parts(request, zones)
     spans: list[Span] = []
     for ordinal in range(request.day.toordinal(), end.toordinal() + 1):
         day = date.fromordinal(ordinal)
-        verdict = judge(replace(request, day=day), activity, place, rules, zones)
+        verdict = strictest([judge(replace(request, day=day), activity, place, rules, zones)
+                             for place in places])
         if spans and _same(spans[-1].verdict, verdict):
             spans[-1] = replace(spans[-1], end=day)
         else:

@@ -147,12 +147,10 @@ class ZoneIndex:
         return np.where(shapely.contains_xy(self.county_shape, x, y), -edge, edge)
 
     def county_edge_of(self, geometry: BaseGeometry) -> float:
-        """Signed metres from a point, line or area to the county line; for several parts,
-        the part deepest inside (or nearest) decides."""
+        """Signed metres from a point, line or area to the county line."""
         if geometry.geom_type == "Point":
             return float(self.county_edges(np.array([geometry.x]), np.array([geometry.y]))[0])
-        return min(_signed(self.county_shape, self.county_edge, True, part)
-                   for part in shapely.get_parts(geometry))
+        return _signed(self.county_shape, self.county_edge, True, geometry)
 
     @cached_property
     def _segments(self) -> shapely.STRtree:
@@ -205,14 +203,7 @@ class ZoneIndex:
 
     def measure(self, geometry: BaseGeometry, slack_m: float = 0.0) -> list[tuple[int, float]]:
         """(zone index, signed edge metres) of every mapped zone whose buffer, widened by its
-        accuracy and ``slack_m``, reaches ``geometry``; sorted by zone index. For several
-        parts, per zone the part deepest inside (or nearest) decides."""
-        if shapely.get_num_geometries(geometry) > 1:
-            best: dict[int, float] = {}
-            for part in shapely.get_parts(geometry):
-                for zone, edge_m in self.measure(part, slack_m):
-                    best[zone] = min(best.get(zone, edge_m), edge_m)
-            return sorted(best.items())
+        accuracy and ``slack_m``, reaches ``geometry``; sorted by zone index."""
         hits = np.sort(self.tree.query(geometry, predicate="dwithin", distance=slack_m))
         distance = shapely.distance(self.edges[hits], geometry)
         inside = self.areal[hits] & (distance > 0) & shapely.contains(self.shapes[hits],
