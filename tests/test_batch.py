@@ -297,6 +297,8 @@ def test_map_option_on_the_command_line_takes_columns_and_a_drawing(
     assert runner.invoke(app, [*args, "--map", str(drawing)]).exit_code == 0
     assert next(csv.DictReader(out.open(encoding="utf-8-sig")))["status"] == "prohibited"
     assert drawing.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    wrong = runner.invoke(app, [*args, "--map", "what=x.png"])  # a mapping, to no field
+    assert wrong.exit_code == 2 and "x.png" in wrong.stderr and not (tmp_path / "x.png").exists()
     bad = runner.invoke(app, [*args, "--map", "nonsense"])
     assert bad.exit_code == 2 and "列名=字段 或 .svg/.png" in bad.stderr
 

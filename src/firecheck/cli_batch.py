@@ -97,13 +97,14 @@ def batch(
 
 
 def _maps(items: list[str]) -> tuple[dict[str, str], Path | None]:
-    """--map values: COLUMN=FIELD pairs, and at most one .svg/.png file to draw."""
+    """--map values: COLUMN=FIELD pairs (anything with '='), and at most one .svg/.png file
+    to draw."""
     pairs, drawings = {}, []
     for item in items:
-        if item.lower().endswith((".svg", ".png")):
+        column, sep, fld = item.partition("=")
+        if not sep and item.lower().endswith((".svg", ".png")):
             drawings.append(Path(item))
             continue
-        column, sep, fld = item.partition("=")
         if not sep or not column.strip() or not fld.strip():
             raise InputError(f"--map needs COLUMN=FIELD or an .svg/.png file, not {item!r}",
                              f"--map 格式应为 列名=字段 或 .svg/.png 文件：{item!r}")
