@@ -356,11 +356,16 @@ def test_blank_lines_then_a_ragged_row_lose_nothing(tmp_path: Path, rules: RuleS
             lines.append("")
     lines[5000] = "5000,41.1,110.18,2023-04-01,bbq,EXTRA"  # ragged: the fallback starts
     lines.insert(5500, ",,,,")
+    lines[:3] = [line + "\r\r" for line in lines[:3]]  # Windows double-CR line ends
+    lines[3] = '3,41.1,110.18,2023-04-01,"b\rbq"'  # a CR inside a quoted field
     path = write(tmp_path, HEADER + "\n".join(lines) + "\n")
     rows = batch(path, zones, rules, chunk_rows=1000, lang="en")
     expected = [line.split(",")[0] for line in lines if line]
     assert [r["id"] for r in rows] == expected
-    assert [r["status"] for r in rows].count("error") == 2
+    assert [r["status"] for r in rows].count("error") == 2  # the ragged row, the empty one
+    assert rows[3]["activity"] == "b\rbq"  # kept as written
+    ragged = next(r for r in rows if r["id"] == "5000")
+    assert ragged["error"].startswith(f"line {2 + lines.index(lines[5000])}: row has 6 fields")
 
 
 def test_empty_and_header_only_files(tmp_path: Path, rules: RuleSet, zones: ZoneSet) -> None:

@@ -241,23 +241,38 @@ def _line_blocks(path: Path, size: int) -> Iterator[bytes]:
 def _python_csv(source: Source, header: list[str], chunk_rows: int,
                 after_line: int) -> Iterator[Chunk]:
     """The tolerant reader, for the rows after line ``after_line``: short rows are padded,
-    long rows cut, NULs dropped, each reported on its row. An empty line is not a row (as
-    for pyarrow); a line of empty fields is."""
+    long rows cut, NULs dropped, each reported on its row. Records end at CR, LF or CRLF
+    as for pyarrow, and a row's line number counts LFs as pyarrow's do (CRs in a CR-only
+    file), so the two readers agree. An empty line is not a row; a line of empty fields is."""
     width = len(header)
     csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
+    line = [1]  # the line the csv reader's last piece was on
+
+    def pieces(fh: io.TextIOWrapper) -> Iterator[str]:
+        number = 1
+        for piece in fh:  # newline="": split at CR, LF and CRLF, kept
+            line[0] = number
+            yield piece.replace("\0", "")
+            number += piece.endswith("\n") or source.cr_only
+
     with _text(source) as fh:
-        rows = csv.reader((line.replace("\0", "") for line in fh), delimiter=source.delimiter)
-        next(rows, None)
+        rows = csv.reader(pieces(fh), delimiter=source.delimiter)
         columns: list[list[str]] = [[] for _ in header]
         lines: list[int] = []
         errors: dict[int, tuple[str, str]] = {}
-        for row in rows:
-            if not row or rows.line_num <= after_line:
-                continue
+        while True:
             error = None
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                row, error = [""] * width, (f"unreadable row: {exc}", f"无法读取的行：{exc}")
+            if not row or line[0] <= max(after_line, 1):
+                continue
             if len(row) != width:
-                error = (f"row has {len(row)} fields, the header has {width}",
-                         f"该行有 {len(row)} 个字段，表头有 {width} 个")
+                error = error or (f"row has {len(row)} fields, the header has {width}",
+                                  f"该行有 {len(row)} 个字段，表头有 {width} 个")
                 row = (row + [""] * width)[:width]
             if any("\ufffd" in cell for cell in row):
                 error = error or ("row contains bytes that are not valid "
@@ -266,7 +281,7 @@ def _python_csv(source: Source, header: list[str], chunk_rows: int,
                 column.append(cell)
             if error:
                 errors[len(lines)] = error
-            lines.append(rows.line_num)
+            lines.append(line[0])
             if len(lines) >= chunk_rows:
                 yield _chunk_from_columns(header, columns, lines, errors)
                 columns, lines, errors = [[] for _ in header], [], {}
