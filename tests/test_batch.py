@@ -450,6 +450,14 @@ def test_jsonl_nested_too_deeply_is_a_row_error(tmp_path: Path, rules: RuleSet,
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert [r["status"] for r in rows] == ["prohibited", "error"]
     assert "nested more than 64 levels" in rows[1]["error"]
+    odd = write(tmp_path, "\n".join([first,
+                                     first.replace('"id": 1', '"id": 1e400'),
+                                     first.replace('"id": 1', '"id": NaN')]), "odd.jsonl")
+    out = tmp_path / "odd-out.jsonl"
+    run_batch(Options(str(odd), str(out), lang="en", activity="bbq"), rules, zones, TODAY)
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]  # strict JSON
+    assert [r["status"] for r in rows] == ["prohibited", "error", "error"]
+    assert "number out of range" in rows[1]["error"] and "NaN" in rows[2]["error"]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "geojson"])
@@ -531,7 +539,7 @@ def test_geojson_is_streamed_a_chunk_at_a_time(tmp_path: Path) -> None:
     path = write(tmp_path, text[:cut], "cut.geojson")
     chunks = read_chunks(open_source(str(path), None), 2)
     assert [c.table["id"].to_pylist() for c in islice(chunks, 2)] == [["0", "1"], ["2", "3"]]
-    with pytest.raises(InputError, match="not valid UTF-8 JSON after feature 5"):
+    with pytest.raises(InputError, match="cannot read the GeoJSON after feature 5"):
         list(chunks)
 
 
@@ -556,7 +564,7 @@ def test_geojson_with_bom_and_empty_or_wrong_documents(tmp_path: Path, rules: Ru
     for number in ("1e400", "9" * 5000):  # beyond a float; beyond Python's int parsing
         huge = tmp_path / "huge.geojson"
         huge.write_text(text.replace("123456789012345678901234", number))
-        with pytest.raises(InputError, match="not valid UTF-8 JSON after feature 1"):
+        with pytest.raises(InputError, match="cannot read the GeoJSON after feature 1"):
             list(read_chunks(open_source(str(huge), None), 10))
     nested = tmp_path / "object.geojson"
     nested.write_text('{"features": {"item": {"properties": {"id": 1}}}}')
@@ -578,13 +586,16 @@ def test_geojson_with_bom_and_empty_or_wrong_documents(tmp_path: Path, rules: Ru
             ("bd09", {"type": "LineString", "coordinates": [[110.0, 41.0], [-160.5, -89.9999]]}),
             ("wgs84", {"type": "MultiPolygon", "coordinates": [[]]}),
             ("wgs84", {"type": "LineString", "coordinates": [[110.0, 41.0], [190.0, 41.0]]}),
-            ("gcj02", {"type": "Point", "coordinates": [110.0, 41.0]}))]}))
+            ("gcj02", {"type": "Point", "coordinates": [110.0, 41.0]}),
+            ("wgs84", {"type": "MultiPolygon", "coordinates": [  # an empty second part
+                [[[110.0, 41.0], [110.001, 41.0], [110.001, 41.001], [110.0, 41.0]]], [[]]]}))]}))
     rows = batch(odd, zones, rules, output_format="csv", lang="en")
-    assert [r["status"] for r in rows][:3] == ["error"] * 3 and rows[3]["status"] != "error"
+    assert [r["status"] for r in rows][:3] == ["error"] * 3
+    assert rows[3]["status"] != "error" and rows[4]["status"] == rows[3]["status"]
     assert "out of range" in rows[2]["error"]
     broken = tmp_path / "latin1.geojson"
     broken.write_bytes(b'{"features": [{"properties": {"name": "\xe9"}}]}')
-    with pytest.raises(InputError, match="not valid UTF-8 JSON after feature 0"):
+    with pytest.raises(InputError, match="cannot read the GeoJSON after feature 0"):
         list(read_chunks(open_source(str(broken), None), 10))
 
 

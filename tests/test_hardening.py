@@ -7,6 +7,8 @@ import json
 import os
 import socket
 import stat
+import subprocess
+import sys
 import threading
 from datetime import date
 from pathlib import Path
@@ -124,7 +126,27 @@ def test_output_targets_that_are_not_plain_files(tmp_path: Path, rules: RuleSet,
     finally:
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "out.csv").stat().st_mode) == 0o644
+    private = tmp_path / "private.csv"  # an existing file keeps its mode; a link stays one
+    private.write_text("old")
+    private.chmod(0o600)
+    (tmp_path / "link.csv").symlink_to(private)
+    run_batch(Options(str(src), str(tmp_path / "link.csv")), rules, zones, TODAY)
+    assert (tmp_path / "link.csv").is_symlink() and b"prohibited" in private.read_bytes()
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
     assert not list(tmp_path.glob(".firecheck-*"))
+
+
+def test_stdout_closed_early_is_not_an_error(tmp_path: Path) -> None:
+    """`firecheck batch big.csv | head -1`: the reader leaving is no input error."""
+    src = tmp_path / "in.csv"
+    src.write_text("id,lat,lon,date,activity\n" + "".join(f"{i},{ROW}\n" for i in range(20_000)))
+    child = subprocess.Popen([sys.executable, "-m", "firecheck", "batch", str(src), "--lang",
+                              "en"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline().startswith(b'"id"')
+    child.stdout.close()
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 0 and "error" not in err and "20,000 rows" in err
 
 
 def test_no_socket_is_opened(tmp_path: Path, rules: RuleSet, zones: ZoneSet,

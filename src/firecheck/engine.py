@@ -137,7 +137,7 @@ def locate_parts(request: Request, zones: ZoneSet) -> list[Place]:
     if geometry is None or shapely.get_num_geometries(geometry) < 2:
         return [locate(request, zones)]
     return [locate(replace(request, geometry=part), zones)
-            for part in shapely.get_parts(geometry)]
+            for part in shapely.get_parts(geometry) if not part.is_empty]
 
 
 def strictest(verdicts: list[Verdict]) -> Verdict:

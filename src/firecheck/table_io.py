@@ -13,9 +13,11 @@ import codecs
 import csv
 import io
 import json
+import math
 import os
 import secrets
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -345,7 +347,7 @@ def json_fields(source: Source) -> list[str]:
 def _json_object(text: str) -> tuple[dict[str, Any], tuple[str, str] | None]:
     """One JSON Lines row: its object, or {} and why it cannot be used."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_float=_finite, parse_constant=_finite)
     except json.JSONDecodeError as exc:
         return {}, (f"not valid JSON: {exc.msg}", f"不是有效的 JSON：{exc.msg}")
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
@@ -355,6 +357,15 @@ def _json_object(text: str) -> tuple[dict[str, Any], tuple[str, str] | None]:
     if not isinstance(value, dict):
         return {}, ("line is JSON but not an object", "该行是 JSON 但不是对象")
     return (value, None) if not _too_deep(value) else ({}, _TOO_DEEP)
+
+
+def _finite(text: str) -> float:
+    """A JSON number that a float holds (not 1e400; not NaN or Infinity, which are not JSON
+    and could not be written back as JSON)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
 
 
 def _too_deep(value: Any) -> bool:
@@ -403,9 +414,9 @@ def _geojson_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
             yield _feature_chunk(batch, read - len(batch))
     except ijson.JSONError as exc:
         reason = _json_reason(exc)
-        raise InputError(f"{source.path.name}: not valid UTF-8 JSON after feature {read}: "
+        raise InputError(f"{source.path.name}: cannot read the GeoJSON after feature {read}: "
                          f"{reason}",
-                         f"{source.path.name}：第 {read} 个要素之后不是有效的 UTF-8 JSON："
+                         f"{source.path.name}：第 {read} 个要素之后的 GeoJSON 无法读取："
                          f"{reason}") from exc
 
 
@@ -509,23 +520,31 @@ def _text_of(value: Any) -> str | None:
 
 class Writer:
     """Writes formatted chunks to a temporary file, moved into place on success: renamed
-    over a regular target (an interrupted run leaves no partial file), copied to stdout
-    ('-') or to a target that is not a regular file (a FIFO, /dev/null), never replacing it.
+    over a regular target — through any symlink, keeping an existing file's permissions —
+    so an interrupted run leaves no partial file; copied to stdout ('-') or to a target
+    that is not a regular file (a FIFO, /dev/null), which is never replaced.
 
     :meth:`format` is pure (it may run in worker threads); :meth:`write` appends in order.
     """
 
     def __init__(self, target: str, fmt: str, bom: bool) -> None:
         self.fmt = fmt
-        self.target = None if target == "-" else Path(target)
-        # A device or FIFO is written through, not replaced by a regular file.
-        self.copy = self.target is None or (self.target.exists() and not self.target.is_file())
+        self.target: Path | None = None
+        self.copy = True
         try:
-            if self.target is not None and self.target.is_dir():
-                raise IsADirectoryError(21, "Is a directory")
-            beside = self.target is not None and not self.copy
-            handle, self.tmp = _temp_file(self.target.parent if self.target is not None and beside
-                                          else Path(tempfile.gettempdir()), fmt)
+            if target != "-":
+                path = Path(target)
+                if path.is_dir():
+                    raise IsADirectoryError(21, "Is a directory")
+                # A device or FIFO is written through; a regular file (or a new one) is
+                # replaced where the path leads, so a symlink stays a symlink.
+                self.copy = path.exists() and not path.is_file()
+                self.target = path if self.copy else Path(os.path.realpath(path))
+            directory = (Path(tempfile.gettempdir()) if self.copy or self.target is None
+                         else self.target.parent)
+            handle, self.tmp = _temp_file(directory, fmt)
+            if not self.copy and self.target is not None and self.target.exists():
+                os.chmod(self.tmp, stat.S_IMODE(self.target.stat().st_mode))
         except OSError as exc:
             raise InputError(f"cannot write {target}: {exc.strerror}",
                              f"无法写入 {target}：{exc.strerror}") from exc
@@ -581,9 +600,7 @@ class Writer:
         self.stream.close()
         try:
             if self.target is None:
-                with self.tmp.open("rb") as fh:
-                    shutil.copyfileobj(fh, sys.stdout.buffer)
-                sys.stdout.buffer.flush()
+                self._copy_to_stdout()
             elif self.copy:
                 with self.tmp.open("rb") as fh, self.target.open("wb") as out:
                     shutil.copyfileobj(fh, out)
@@ -594,6 +611,14 @@ class Writer:
                              f"无法写入 {self.target or '标准输出'}：{exc.strerror}") from exc
         finally:
             self.tmp.unlink(missing_ok=True)
+
+    def _copy_to_stdout(self) -> None:
+        try:
+            with self.tmp.open("rb") as fh:
+                shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:  # the reader (e.g. `| head`) has what it wanted
+            _silence_stdout()
 
     def abort(self) -> None:
         """Remove the partial file."""
@@ -611,3 +636,10 @@ def _temp_file(directory: Path, fmt: str) -> tuple[int, Path]:
             return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), path
         except FileExistsError:
             continue
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so nothing later fails on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
