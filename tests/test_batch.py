@@ -368,6 +368,17 @@ def test_blank_lines_then_a_ragged_row_lose_nothing(tmp_path: Path, rules: RuleS
     assert ragged["error"].startswith(f"line {2 + lines.index(lines[5000])}: row has 6 fields")
 
 
+def test_cr_files_with_a_quoted_lf_and_headers_over_two_lines(tmp_path: Path, rules: RuleSet,
+                                                              zones: ZoneSet) -> None:
+    row = "41.03,110.05,2023-07-01,straw"
+    cr = write(tmp_path, "id,lat,lon,date,activity\r" + f"1,{row}\r2,{row}\r"
+               '3,41.03,110.05,2023-07-01,"a\nb"\r' + f"4,{row}\r", "cr.csv")
+    assert [r["id"] for r in batch(cr, zones, rules)] == ["1", "2", "3", "4"]
+    two = write(tmp_path, 'id,lat,lon,date,"activity\n(type)"\n' + f"1,{row}\n", "two.csv")
+    rows = batch(two, zones, rules, mapping={"activity\n(type)": "activity"})
+    assert [(r["id"], r["status"]) for r in rows] == [("1", "prohibited")]
+
+
 def test_empty_and_header_only_files(tmp_path: Path, rules: RuleSet, zones: ZoneSet) -> None:
     assert batch(write(tmp_path, ""), zones, rules) == []
     out = tmp_path / "in-out.csv"
@@ -619,6 +630,10 @@ def test_output_never_overwrites_the_input(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER + "1,41,110,2023-04-01,bbq\n")
     result = runner.invoke(app, ["batch", str(path), "-o", str(path)])
     assert result.exit_code == 2 and path.read_text() == HEADER + "1,41,110,2023-04-01,bbq\n"
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    loop = runner.invoke(app, ["batch", str(path), "-o", str(tmp_path / "a"), "--lang", "en"])
+    assert loop.exit_code == 2 and "cannot follow" in loop.stderr
 
 
 @settings(max_examples=60, deadline=None,

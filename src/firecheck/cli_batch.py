@@ -77,7 +77,7 @@ def batch(
     if unknown := wanted - set(EXIT_CODES) - {"error"}:
         raise InputError(f"--fail-on: unknown status {sorted(unknown)}; use "
                          f"{', '.join([*EXIT_CODES, 'error'])}", f"--fail-on：未知状态 {sorted(unknown)}")
-    if output != "-" and source != "-" and Path(output).resolve() == Path(source).resolve():
+    if output != "-" and source != "-" and _same_file(output, source):
         raise InputError("-o must not overwrite the input file", "-o 不能覆盖输入文件")
     mapping, map_file = _maps(maps or [])
     options = Options(source, output, in_format, out_format, activity, datum, mapping,
@@ -94,6 +94,15 @@ def batch(
         err.print(_t(lang.value, f"已写出地图 {map_file}", f"wrote map {map_file}"))
     if wanted & set(summary.counts):
         raise typer.Exit(EXIT_FAIL_ON)
+
+
+def _same_file(output: str, source: str) -> bool:
+    """Whether two paths lead to one file (a symlink loop is an input error)."""
+    try:
+        return Path(output).resolve() == Path(source).resolve()
+    except (OSError, RuntimeError) as exc:  # Python 3.11 raises RuntimeError for a loop
+        raise InputError(f"cannot follow {output} or {source}: {exc}",
+                         f"无法解析路径 {output} 或 {source}：{exc}") from exc
 
 
 def _maps(items: list[str]) -> tuple[dict[str, str], Path | None]:

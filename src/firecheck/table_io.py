@@ -112,7 +112,8 @@ def _sniff_csv(source: Source) -> None:
         except UnicodeDecodeError as exc:
             # A multi-byte character cut at the sniff boundary is still UTF-8.
             source.encoding = "utf-8" if exc.start >= len(head) - 3 else "gb18030"
-    source.cr_only = b"\r" in head and b"\n" not in head
+    # Lines end mostly in CR alone (classic Mac; an LF here and there is data in quotes).
+    source.cr_only = head.count(b"\r") - head.count(b"\r\n") > head.count(b"\n")
     text = head.decode(source.encoding, errors="replace")
     first = text.splitlines()[0] if text.strip() else ""
     counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
@@ -140,15 +141,15 @@ def _csv_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
     header = csv_header(source)
     if header is None:
         return
-    last_line = 1  # the header's
+    done = 0
     try:
         if source.cr_only:
             raise _Fallback
         for chunk in _arrow_csv(source, header, chunk_rows):
-            last_line = int(chunk.lines[-1]) if chunk.rows else last_line
+            done += chunk.rows
             yield chunk
     except _Fallback:
-        yield from _python_csv(source, header, chunk_rows, after_line=last_line)
+        yield from _python_csv(source, header, chunk_rows, skip=done)
 
 
 def csv_header(source: Source) -> list[str] | None:
@@ -241,11 +242,12 @@ def _line_blocks(path: Path, size: int) -> Iterator[bytes]:
 
 
 def _python_csv(source: Source, header: list[str], chunk_rows: int,
-                after_line: int) -> Iterator[Chunk]:
-    """The tolerant reader, for the rows after line ``after_line``: short rows are padded,
-    long rows cut, NULs dropped, each reported on its row. Records end at CR, LF or CRLF
-    as for pyarrow, and a row's line number counts LFs as pyarrow's do (CRs in a CR-only
-    file), so the two readers agree. An empty line is not a row; a line of empty fields is."""
+                skip: int) -> Iterator[Chunk]:
+    """The tolerant reader, for the records after the header and the ``skip`` that pyarrow
+    gave: short rows are padded, long rows cut, NULs dropped, each reported on its row.
+    Records end at CR, LF or CRLF, as for pyarrow, and an empty line is not one (for either
+    reader; a line of empty fields is), so the two count alike. Line numbers count LFs (CRs
+    in a CR file), as pyarrow's do."""
     width = len(header)
     csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
     line = [1]  # the line the csv reader's last piece was on
@@ -262,6 +264,7 @@ def _python_csv(source: Source, header: list[str], chunk_rows: int,
         columns: list[list[str]] = [[] for _ in header]
         lines: list[int] = []
         errors: dict[int, tuple[str, str]] = {}
+        records = 0
         while True:
             error = None
             try:
@@ -270,7 +273,10 @@ def _python_csv(source: Source, header: list[str], chunk_rows: int,
                 break
             except csv.Error as exc:
                 row, error = [""] * width, (f"unreadable row: {exc}", f"无法读取的行：{exc}")
-            if not row or line[0] <= max(after_line, 1):
+            if not row:
+                continue
+            records += 1
+            if records <= 1 + skip:  # the header, then the rows pyarrow gave
                 continue
             if len(row) != width:
                 error = error or (f"row has {len(row)} fields, the header has {width}",
