@@ -20,11 +20,11 @@ from typer.testing import CliRunner
 
 from firecheck.batchrun import Options, run_batch
 from firecheck.cli import app
+from firecheck.csv_input import is_utf8
 from firecheck.datum import parse_datum
 from firecheck.errors import DataError, InputError
 from firecheck.parse import parse_date, parse_date_span, parse_lat, parse_lon, parse_point
 from firecheck.rules import RuleSet, build_ruleset, default_rules_dir
-from firecheck.table_io import is_utf8
 from firecheck.zones import ZoneSet, load_zones
 
 from conftest import count_fuzz_case

@@ -15,10 +15,14 @@ import pyarrow.compute as pc
 import shapely
 
 from .batch import BatchEngine, Outcome, Requests
+from .chunks import Chunk
+from .csv_input import csv_header
+from .json_input import json_fields
 from .projection import to_local
 from .rules import RuleSet
 from .table_input import Layout, Normalizer
-from .table_io import Chunk, Writer, csv_header, json_fields, open_source, read_chunks
+from .table_io import open_source, read_chunks
+from .table_output import Writer
 from .zones import ZoneSet
 
 OUTPUT_COLUMNS = ("status", "reasons", "zone_ids", "distance_m",

@@ -18,11 +18,11 @@ import pyarrow.compute as pc
 
 from .activities import normalize
 from .batch import BatchEngine, Requests, numpy_of
+from .chunks import Chunk
 from .datum import DATUMS, parse_datum
 from .engine import geometry_to_plane
 from .errors import InputError
 from .parse import MAX_SPAN_DAYS, parse_date, parse_lat, parse_lon
-from .table_io import Chunk
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "编号", "序号", "申请编号", "request_id"),

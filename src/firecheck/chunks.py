@@ -1,0 +1,41 @@
+"""What the readers hand on: the input file (:class:`Source`) and its rows in chunks
+(:class:`Chunk`), every field as text with its line (or feature) number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+
+@dataclass
+class Chunk:
+    """A slice of input rows: text fields, line numbers, optional geometries and errors."""
+
+    table: pa.Table
+    lines: np.ndarray  # int64 line (or feature) number of each row
+    geometry: dict[int, Any] = field(default_factory=dict)  # row -> lon/lat shapely geometry
+    errors: dict[int, tuple[str, str]] = field(default_factory=dict)  # row -> (en, zh)
+    extra: list[dict[str, Any]] | None = None  # JSON input: the original objects
+    features: bool = False  # GeoJSON: `lines` number features, not lines
+
+    @property
+    def rows(self) -> int:
+        return len(self.lines)
+
+
+@dataclass
+class Source:
+    """An input file (stdin is spooled to a temporary file first) and what was sniffed."""
+
+    path: Path
+    format: str
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    bom: bool = False
+    cr_only: bool = False  # classic Mac line ends: only the tolerant reader handles them
+    size: int = 0
+    cleanup: list[Path] = field(default_factory=list)
