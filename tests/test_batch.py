@@ -374,6 +374,13 @@ def test_cr_files_with_a_quoted_lf_and_headers_over_two_lines(tmp_path: Path, ru
     cr = write(tmp_path, "id,lat,lon,date,activity\r" + f"1,{row}\r2,{row}\r"
                '3,41.03,110.05,2023-07-01,"a\nb"\r' + f"4,{row}\r", "cr.csv")
     assert [r["id"] for r in batch(cr, zones, rules)] == ["1", "2", "3", "4"]
+    for name, text in (  # a quoted newline where pyarrow's block ends; a header ending in CR
+            ("cut.csv", f'id,lat,lon,date,activity\n1,41.03,110.05,2023-07-01,"straw\n2,{row}"'),
+            ("crhead.csv", f"id,lat,lon,date,activity\r1,{row}\n2,{row}\n")):
+        path = write(tmp_path, text, name)
+        with path.open(newline="", encoding="utf-8") as fh:
+            expected = [r[0] for r in csv.reader(fh) if r][1:]
+        assert [r["id"] for r in batch(path, zones, rules)] == expected
     two = write(tmp_path, 'id,lat,lon,date,"activity\n(type)"\n' + f"1,{row}\n", "two.csv")
     rows = batch(two, zones, rules, mapping={"activity\n(type)": "activity"})
     assert [(r["id"], r["status"]) for r in rows] == [("1", "prohibited")]

@@ -105,6 +105,8 @@ def _arrow_csv(source: Source, header: list[str], chunk_rows: int) -> Iterator[C
     for block in _line_blocks(source.path, max(1 << 16, chunk_rows * 48)):
         if source.encoding == "utf-8" and not is_utf8(block):
             raise _Fallback  # pyarrow would choke inside its bad-row callback on it
+        if block.count(b'"') % 2:
+            raise _Fallback  # cut inside a quoted field (pyarrow would close it there)
         try:
             table = pcsv.read_csv(pa.py_buffer(block), read_options=read, parse_options=parse,
                                   convert_options=convert)
@@ -138,9 +140,12 @@ def _drop_empty_chunks(table: pa.Table) -> pa.Table:
 
 
 def _line_blocks(path: Path, size: int) -> Iterator[bytes]:
-    """The file after its header line, in blocks of about ``size`` bytes cut at newlines."""
+    """The file after its header line, in blocks of about ``size`` bytes cut at newlines.
+    A header that is not one plain line (a quoted newline, a bare CR) → _Fallback."""
     with path.open("rb") as fh:
-        fh.readline()
+        header = fh.readline()
+        if header.count(b'"') % 2 or b"\r" in header.rstrip(b"\r\n"):
+            raise _Fallback
         carry = b""
         while block := fh.read(size):
             data = carry + block
