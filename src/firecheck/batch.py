@@ -138,6 +138,7 @@ class BatchEngine:
         self._desig = np.array([self._designation_of[z.designation] for z in mapped],
                                dtype=np.int64)
         self._zone_ids = pa.array([z.id for z in mapped], type=pa.string())
+        self._zone_index = {id(z): i for i, z in enumerate(mapped)}
         self._packable = len(self.designations) * 9 < (1 << _CODE_BITS) - 1
         # For each answer: does it name a designation's zones by their buffer relation
         # ([., 0, d]) or by their inside relation ([., 1, d])? Filled by _remember.
@@ -407,13 +408,12 @@ class BatchEngine:
         group[row], place = max(answers, key=lambda a: SEVERITY.get(
             self._answer_list[a[0]].status, -1))
         kinds = self._answer_list[group[row]].hit_kinds
-        index = {id(z): i for i, z in enumerate(self.zones.mapped)}
         named = [m for m in place.measures
                  if ((self._designation_of[m.zone.designation], 0) in kinds and relation(
                      m.edge_m, m.zone.buffer_m, m.zone.accuracy_m or 0.0) != "beyond")
                  or ((self._designation_of[m.zone.designation], 1) in kinds and relation(
                      m.edge_m, 0.0, m.zone.accuracy_m or 0.0) != "beyond")]
-        hits.add(np.full(len(named), row), np.array([index[id(m.zone)] for m in named]))
+        hits.add(np.full(len(named), row), np.array([self._zone_index[id(m.zone)] for m in named]))
         distance[row] = min((m.edge_m for m in named), default=np.nan)
 
     def _place_answer(self, plan_set: int, place: Place, request: Request) -> int:

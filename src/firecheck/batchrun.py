@@ -16,7 +16,6 @@ import shapely
 
 from .batch import BatchEngine, Outcome, Requests
 from .chunks import Chunk
-from .csv_input import csv_header
 from .json_input import json_fields
 from .projection import to_local
 from .rules import RuleSet
@@ -93,11 +92,6 @@ class MapSample:
         return (np.concatenate(self.x or [np.empty(0)]), np.concatenate(self.y or [np.empty(0)]),
                 np.concatenate(self.status or [np.empty(0, dtype=object)]))
 
-    @property
-    def rate(self) -> float:
-        return self.rows / self.seconds if self.seconds else 0.0
-
-
 def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
               progress: Callable[[int, int], None] | None = None) -> Summary:
     """Stream ``options.source`` through the engine into ``options.target``.
@@ -117,7 +111,7 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
         # The input fields, known before the first row: the CSV header, or for JSON every
         # field any row has (a first pass), so the layout, a CSV header and the names of
         # the result columns are the same for every chunk.
-        fields = csv_header(source) if source.format == "csv" else json_fields(source)
+        fields = source.header if source.format == "csv" else json_fields(source)
         names = result_names(fields or [])
         header = pa.schema([(n, pa.string()) for n in [*(fields or []), *names.values()]])
 

@@ -37,5 +37,6 @@ class Source:
     delimiter: str = ","
     bom: bool = False
     cr_only: bool = False  # classic Mac line ends: only the tolerant reader handles them
+    header: list[str] | None = None  # CSV: the header row (None for an empty file)
     size: int = 0
     cleanup: list[Path] = field(default_factory=list)

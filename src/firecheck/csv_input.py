@@ -26,7 +26,8 @@ _MAX_FIELD = 1 << 30  # the csv module's default 128 KiB limit would reject long
 
 
 def sniff_csv(source: Source) -> None:
-    """Set the file's encoding, BOM, delimiter and line-end style from its first MiB."""
+    """Set the file's encoding, BOM, delimiter and line-end style from its first MiB, and
+    read its header."""
     with source.path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     if head.startswith(codecs.BOM_UTF8):
@@ -44,6 +45,7 @@ def sniff_csv(source: Source) -> None:
     first = text.splitlines()[0] if text.strip() else ""
     counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
     source.delimiter = max(counts, key=counts.__getitem__) if any(counts.values()) else ","
+    source.header = csv_header(source)
 
 
 class _Fallback(Exception):
@@ -51,7 +53,7 @@ class _Fallback(Exception):
 
 
 def csv_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
-    header = csv_header(source)
+    header = source.header
     if header is None:
         return
     done = 0

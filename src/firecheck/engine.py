@@ -237,7 +237,7 @@ def geometry_to_plane(geometry: BaseGeometry, datum: Datum) -> BaseGeometry:
 
     shape = shapely.transform(geometry, to_plane)
     if not np.isfinite(shapely.get_coordinates(shape)).all():
-        raise InputError(_TOO_FAR[0], _TOO_FAR[1])
+        raise InputError(*_TOO_FAR)
     return shape
 
 

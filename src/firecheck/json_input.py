@@ -15,11 +15,10 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import shapely
-from shapely.geometry import shape as geojson_shape
 
 from .chunks import Chunk, Source
 from .errors import InputError
+from .zonefile import parse_geometry
 
 _MAX_DEPTH = 64  # JSON nesting levels a row may have (GeoJSON needs 7)
 _TOO_DEEP = (f"JSON nested more than {_MAX_DEPTH} levels deep", f"JSON 嵌套超过 {_MAX_DEPTH} 层")
@@ -210,20 +209,9 @@ def _feature_chunk(features: list[Any], start: int) -> Chunk:
 
 
 def _feature_geometry(feature: Any) -> tuple[Any, tuple[str, str] | None]:
-    geometry = feature.get("geometry") if isinstance(feature, dict) else None
-    if geometry is None:
-        return None, None
-    try:
-        shape = geojson_shape(geometry)
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError,
-            shapely.errors.ShapelyError) as exc:
-        return None, (f"unreadable geometry: {exc}", f"几何无法读取：{exc}")
-    if shape.is_empty:
-        return None, ("empty geometry", "几何为空")
-    if shape.geom_type not in ("Point", "LineString", "Polygon", "MultiLineString",
-                               "MultiPolygon", "MultiPoint"):
-        return None, (f"unsupported geometry {shape.geom_type}", f"不支持的几何类型 {shape.geom_type}")
-    return shape, None
+    """The feature's shape, or why it has none (the zones file's own parser)."""
+    shape, problem = parse_geometry(feature.get("geometry") if isinstance(feature, dict) else None)
+    return shape, problem[1:] if problem else None
 
 
 def _chunk_from_records(records: list[dict[str, Any]], lines: list[int],

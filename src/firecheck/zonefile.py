@@ -164,11 +164,11 @@ def _parse_all(geometries: list[Any]) -> list[Parsed]:
         done = set()
     for i, geometry in enumerate(geometries):
         if i not in done:
-            out[i] = _parse(geometry)
+            out[i] = parse_geometry(geometry)
     return out
 
 
-def _parse(geometry: Any) -> Parsed:
+def parse_geometry(geometry: Any) -> Parsed:
     """A GeoJSON geometry as a shape, or why it cannot be one."""
     if geometry is None:
         return None, None
