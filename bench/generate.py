@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import shapely
 
-from firecheck.projection import to_wgs84
-from firecheck.zones import load_zones
+from firecheck.geo.projection import to_wgs84
+from firecheck.zones.load import load_zones
 
 ACTIVITIES = ["bbq", "烧烤", "smoking", "吸烟", "straw", "秸秆", "野炊", "篝火", "上坟烧纸",
               "fireworks", "孔明灯", "烧田埂", "entry", "vehicle", "野外用火"]

@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from firecheck.engine import Request, evaluate
-from firecheck.projection import to_wgs84
-from firecheck.rules import load_rules
-from firecheck.zones import default_zones_path, load_zones
+from firecheck.engine.evaluate import evaluate
+from firecheck.engine.model import Request
+from firecheck.geo.projection import to_wgs84
+from firecheck.rules.loader import load_rules
+from firecheck.zones.load import default_zones_path, load_zones
 
 
 def parcels(n: int, seed: int) -> list[dict]:

@@ -16,8 +16,8 @@ import sys
 import geopandas as gpd
 import pandas as pd
 
-from firecheck.projection import LOCAL_CRS
-from firecheck.zones import load_zones
+from firecheck.geo.projection import LOCAL_CRS
+from firecheck.zones.load import load_zones
 
 
 def main(source: str, target: str) -> None:

@@ -1,11 +1,12 @@
-"""Build data/zones.geojson (and data/places.json) from the reference data in ../shared/data/.
+"""Build src/firecheck/data/zones.geojson (and places.json, neighbours.geojson) from the
+reference data in ../shared/data/.
 
 Reproducible: the same inputs give a byte-identical file. Nothing here invents a
 coordinate: geometry comes from the county boundary file and from places.csv rows,
 and every zone without a usable location is written with a null geometry
 ("unmapped"). Run from the repository root:
 
-    python scripts/build_zones.py [--shared ../shared/data] [-o data/zones.geojson]
+    python scripts/build_zones.py [--shared ../shared/data] [-o src/firecheck/data/zones.geojson]
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from firecheck.zonefile import dump
+from firecheck.zones.file import dump
 
 NOTICE = (
     "固阳县人民政府关于对全县重点森林草原实施防火戒严的通告 (2023-03-13), 二、防火戒严区域; "
@@ -235,9 +236,9 @@ def places(shared: Path) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path("../shared/data"))
-    parser.add_argument("-o", "--output", type=Path, default=Path("data/zones.geojson"))
-    parser.add_argument("--places", type=Path, default=Path("data/places.json"))
-    parser.add_argument("--neighbours", type=Path, default=Path("data/neighbours.geojson"))
+    parser.add_argument("-o", "--output", type=Path, default=Path("src/firecheck/data/zones.geojson"))
+    parser.add_argument("--places", type=Path, default=Path("src/firecheck/data/places.json"))
+    parser.add_argument("--neighbours", type=Path, default=Path("src/firecheck/data/neighbours.geojson"))
     args = parser.parse_args()
     args.neighbours.write_text(dump(neighbours(args.shared)), encoding="utf-8")
     args.places.write_text(json.dumps(places(args.shared), ensure_ascii=False, indent=1) + "\n",

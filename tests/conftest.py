@@ -17,9 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from firecheck.projection import to_local, to_wgs84
-from firecheck.rules import RuleSet, load_rules
-from firecheck.zones import ZoneSet, default_zones_path, load_zones
+from firecheck.geo.projection import to_local, to_wgs84
+from firecheck.rules.loader import load_rules
+from firecheck.rules.model import RuleSet
+from firecheck.zones.load import default_zones_path, load_zones
+from firecheck.zones.model import ZoneSet
 
 # Large zones files are cached between runs: keep the tests' cache out of the user's home.
 os.environ.setdefault("FIRECHECK_CACHE", tempfile.mkdtemp(prefix="firecheck-test-cache-"))

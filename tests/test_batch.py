@@ -16,16 +16,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from firecheck.batch import BatchEngine, Requests
-from firecheck.batchrun import Options, run_batch
+from firecheck.batch.engine import BatchEngine
+from firecheck.batch.places import PlaceKeys
+from firecheck.batch.readers import open_input, read_chunks
+from firecheck.batch.requests import Requests
+from firecheck.batch.run import Options, run_batch
 from firecheck.cli import app
-from firecheck.datum import DATUMS, gcj02_to_bd09, wgs84_to_gcj02
-from firecheck.engine import Request, evaluate, evaluate_span, scope_of, strictest
+from firecheck.engine.evaluate import evaluate, evaluate_range
+from firecheck.engine.locate import scope_of
+from firecheck.engine.model import Request, strictest
 from firecheck.errors import InputError
-from firecheck.projection import to_wgs84
-from firecheck.rules import RuleSet
-from firecheck.table_io import open_source, read_chunks
-from firecheck.zones import ZoneSet
+from firecheck.geo.datum import DATUMS, gcj02_to_bd09, wgs84_to_gcj02
+from firecheck.geo.projection import to_wgs84
+from firecheck.rules.model import RuleSet
+from firecheck.zones.model import ZoneSet
 
 from conftest import APPROX, EXACT
 
@@ -177,8 +181,8 @@ def test_batch_agrees_at_the_ends_of_the_calendar(rules: RuleSet, real_zones: Zo
     _assert_same(rules, real_zones, [41.03] * len(days) * len(acts),
                  [110.05] * len(days) * len(acts), [d for d in days for _ in acts],
                  [a for _ in days for a in acts], ["wgs84"] * len(days) * len(acts))
-    spans = evaluate_span(Request(41.03, 110.05, date(9999, 12, 1), "bbq"), date.max, rules,
-                          real_zones)
+    spans = evaluate_range(Request(41.03, 110.05, date(9999, 12, 1), "bbq"), date.max, rules,
+                           real_zones).spans
     assert spans[-1].end == date.max
 
 
@@ -217,7 +221,7 @@ def test_county_scope_raster_and_rings_match_exact_distances(real_zones: ZoneSet
                 points.append(shapely.get_coordinates(shapely.line_interpolate_point(
                     line, np.linspace(0, 1, 150), normalized=True)))
     xy = np.concatenate(points)
-    scopes = engine._scopes(xy[:, 0], xy[:, 1])
+    scopes = PlaceKeys(real_zones).scopes(xy[:, 0], xy[:, 1])
     edges = index.county_edges(xy[:, 0], xy[:, 1])
     names = ("inside", "near_boundary", "outside")
     expected = [names.index(scope_of(e, real_zones.county, 0.0)) for e in edges]
@@ -555,7 +559,7 @@ def test_geojson_is_streamed_a_chunk_at_a_time(tmp_path: Path) -> None:
     text = _points_collection(8)
     cut = [i for i in range(len(text)) if text.startswith('{"type": "Feature"', i)][5]
     path = write(tmp_path, text[:cut], "cut.geojson")
-    chunks = read_chunks(open_source(str(path), None), 2)
+    chunks = read_chunks(open_input(str(path), None), 2)
     assert [c.table["id"].to_pylist() for c in islice(chunks, 2)] == [["0", "1"], ["2", "3"]]
     with pytest.raises(InputError, match="cannot read the GeoJSON after feature 5"):
         list(chunks)
@@ -567,27 +571,27 @@ def test_geojson_with_bom_and_empty_or_wrong_documents(tmp_path: Path, rules: Ru
     assert [r["status"] for r in batch(bom, zones, rules, output_format="csv")] == \
         ["prohibited"] * 3
     empty = write(tmp_path, '{"type": "FeatureCollection", "features": []}', "empty.geojson")
-    assert sum(c.rows for c in read_chunks(open_source(str(empty), None), 10)) == 0
+    assert sum(c.rows for c in read_chunks(open_input(str(empty), None), 10)) == 0
     for name, text in (("array.geojson", "[1, 2]"), ("other.geojson", '{"type": "Point"}'),
                        ("scalar.geojson", '{"features": 3}')):
         path = write(tmp_path, text, name)
         with pytest.raises(InputError, match="not a GeoJSON FeatureCollection"):
-            list(read_chunks(open_source(str(path), None), 10))
+            list(read_chunks(open_input(str(path), None), 10))
     big = tmp_path / "big.geojson"  # an integer beyond 64 bits, from the second feature on
     text = _points_collection(3).replace('"id": 1', '"id": 123456789012345678901234, "ha": 1.10')
     big.write_text(text)
-    rows = [r for c in read_chunks(open_source(str(big), None), 10) for r in c.table.to_pylist()]
+    rows = [r for c in read_chunks(open_input(str(big), None), 10) for r in c.table.to_pylist()]
     assert [(r["id"], r.get("ha")) for r in rows] == [
         ("0", None), ("123456789012345678901234", "1.1"), ("2", None)]
     for number in ("1e400", "9" * 5000):  # beyond a float; beyond Python's int parsing
         huge = tmp_path / "huge.geojson"
         huge.write_text(text.replace("123456789012345678901234", number))
         with pytest.raises(InputError, match="cannot read the GeoJSON after feature 1"):
-            list(read_chunks(open_source(str(huge), None), 10))
+            list(read_chunks(open_input(str(huge), None), 10))
     nested = tmp_path / "object.geojson"
     nested.write_text('{"features": {"item": {"properties": {"id": 1}}}}')
     with pytest.raises(InputError, match="not a GeoJSON FeatureCollection"):
-        list(read_chunks(open_source(str(nested), None), 10))
+        list(read_chunks(open_input(str(nested), None), 10))
     far = tmp_path / "far.geojson"  # one vertex where PROJ gives inf: a row error
     far.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"date": "2023-04-01", "activity": "bbq"},
@@ -614,7 +618,7 @@ def test_geojson_with_bom_and_empty_or_wrong_documents(tmp_path: Path, rules: Ru
     broken = tmp_path / "latin1.geojson"
     broken.write_bytes(b'{"features": [{"properties": {"name": "\xe9"}}]}')
     with pytest.raises(InputError, match="cannot read the GeoJSON after feature 0"):
-        list(read_chunks(open_source(str(broken), None), 10))
+        list(read_chunks(open_input(str(broken), None), 10))
 
 
 # ------------------------------------------------------------- command line

@@ -10,11 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from firecheck.engine import Request, evaluate
+from firecheck.engine.evaluate import evaluate
+from firecheck.engine.model import Request
 from firecheck.errors import DataError
-from firecheck.rules import RuleSet, build_ruleset, default_rules_dir
-from firecheck.zonefile import dump
-from firecheck.zones import ZoneSet, load_zones
+from firecheck.resources import NEIGHBOURS_FILE, PLACES_FILE, RULES_DIR, ZONES_FILE
+from firecheck.rules.loader import build_ruleset
+from firecheck.rules.model import RuleSet
+from firecheck.zones.file import dump
+from firecheck.zones.load import load_zones
+from firecheck.zones.model import ZoneSet
 
 from conftest import EXACT
 
@@ -34,16 +38,16 @@ def _build_module():
 @needs_shared
 def test_zones_file_is_reproducible_from_shared_data() -> None:
     build = _build_module()
-    assert dump(build.build(SHARED)) == (ROOT / "data/zones.geojson").read_text("utf-8")
-    assert dump(build.neighbours(SHARED)) == (ROOT / "data/neighbours.geojson").read_text("utf-8")
-    assert build.places(SHARED) == json.loads((ROOT / "data/places.json").read_text("utf-8"))
+    assert dump(build.build(SHARED)) == ZONES_FILE.read_text("utf-8")
+    assert dump(build.neighbours(SHARED)) == NEIGHBOURS_FILE.read_text("utf-8")
+    assert build.places(SHARED) == json.loads(PLACES_FILE.read_text("utf-8"))
 
 
 @needs_shared
 def test_no_zone_coordinate_is_invented() -> None:
     with (SHARED / "places.csv").open(encoding="utf-8") as fh:
         known = {(float(r["lon"]), float(r["lat"])) for r in csv.DictReader(fh)}
-    data = json.loads((ROOT / "data/zones.geojson").read_text("utf-8"))
+    data = json.loads(ZONES_FILE.read_text("utf-8"))
     for feature in data["features"]:
         if feature["properties"]["kind"] == "county_boundary" or feature["geometry"] is None:
             continue
@@ -75,7 +79,7 @@ def test_rules_cite_documents_and_hash_their_content(rules: RuleSet) -> None:
 def _rules_with(tmp_path: Path, name: str, text: str) -> RuleSet:
     extra = tmp_path / name
     extra.write_text(text, encoding="utf-8")
-    return build_ruleset([*sorted(default_rules_dir().glob("*.toml")), extra])
+    return build_ruleset([*sorted(RULES_DIR.glob("*.toml")), extra])
 
 
 DOC = """schema = 1
@@ -116,7 +120,7 @@ def test_a_new_years_notice_wins_for_its_year(tmp_path: Path, zones: ZoneSet) ->
         v = evaluate(Request(lat, lon, day, "bbq"), rules, zones)
         assert (v.status == "prohibited") is banned, day
     v = evaluate(Request(lat, lon, date(2027, 6, 1), "bbq"), rules, zones)
-    assert any("2026" in m.en for m in v.assumptions if m.code == "assumed_recurrence")
+    assert any("2026" in m.text.en for m in v.assumptions if m.code == "assumed_recurrence")
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -139,7 +143,7 @@ def test_bad_rules_file_gives_a_precise_error(tmp_path: Path, change: tuple[str,
     text = DOC + RULE.replace(*change)
     with pytest.raises(DataError) as info:
         _rules_with(tmp_path, "bad.toml", text)
-    assert message in info.value.en and "bad.toml" in info.value.en
+    assert message in info.value.text.en and "bad.toml" in info.value.text.en
 
 
 def test_duplicate_alias_is_refused(tmp_path: Path) -> None:
@@ -186,7 +190,7 @@ def test_bad_zones_file_gives_a_precise_error(tmp_path: Path, synthetic_zones_pa
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(DataError) as info:
         load_zones(path)
-    assert message in info.value.en and "feature 1" in info.value.en
+    assert message in info.value.text.en and "feature 1" in info.value.text.en
 
 
 def test_self_intersecting_zone_is_refused(tmp_path: Path, synthetic_zones_path: Path) -> None:

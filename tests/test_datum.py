@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
-from firecheck import datum
-from firecheck.datum import (
+from firecheck.errors import InputError
+from firecheck.geo import datum
+from firecheck.geo.datum import (
     DATUMS,
     bd09_to_gcj02,
     gcj02_to_bd09,
@@ -23,9 +24,8 @@ from firecheck.datum import (
     to_wgs84,
     wgs84_to_gcj02,
 )
-from firecheck.errors import InputError
-from firecheck.projection import LOCAL_CRS, to_local
-from firecheck.projection import to_wgs84 as local_to_wgs84
+from firecheck.geo.projection import LOCAL_CRS, to_local
+from firecheck.geo.projection import to_wgs84 as local_to_wgs84
 
 CHINA = ((0.8293, 55.8271), (72.004, 137.8347))  # the formula's own "in China" box
 GUYANG = ((40.72, 41.50), (109.61, 110.75))
@@ -390,9 +390,9 @@ def test_parse_datum_unknown(bad: str) -> None:
         parse_datum(bad)
     err = info.value
     for name in DATUMS:
-        assert name in err.en and name in err.zh
-    assert repr(bad) in err.en and repr(bad) in err.zh
-    assert "坐标系" in err.zh and err.zh != err.en
+        assert name in err.text.en and name in err.text.zh
+    assert repr(bad) in err.text.en and repr(bad) in err.text.zh
+    assert "坐标系" in err.text.zh and err.text.zh != err.text.en
 
 
 def test_parse_datum_non_string() -> None:

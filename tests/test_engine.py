@@ -8,12 +8,13 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from firecheck.datum import wgs84_to_gcj02
-from firecheck.engine import Request, evaluate, evaluate_span
+from firecheck.engine.evaluate import evaluate, evaluate_range
+from firecheck.engine.model import Request
 from firecheck.errors import InputError
-from firecheck.projection import to_wgs84
-from firecheck.rules import RuleSet
-from firecheck.zones import ZoneSet
+from firecheck.geo.datum import wgs84_to_gcj02
+from firecheck.geo.projection import to_wgs84
+from firecheck.rules.model import RuleSet
+from firecheck.zones.model import ZoneSet
 
 from conftest import APPROX, APPROX_ACCURACY_M, EXACT
 
@@ -92,7 +93,7 @@ def test_later_year_assumes_recurrence_and_says_so(rules: RuleSet, zones: ZoneSe
     v = ask(rules, zones, lat, lon, date(2026, 3, 15))
     assert v.status == "prohibited"
     note = next(m for m in v.assumptions if m.code == "assumed_recurrence")
-    assert "2023" in note.en and "2026" in note.en
+    assert "2023" in note.text.en and "2026" in note.text.en
     assert ask(rules, zones, lat, lon, date(2026, 3, 14)).status != "prohibited"
 
 
@@ -180,11 +181,11 @@ def test_gcj02_input_flips_the_verdict(rules: RuleSet, zones: ZoneSet) -> None:
     assert right.status == "prohibited"
     assert right.place.lat == pytest.approx(lat, abs=1e-8)
     moved = next(m for m in right.warnings if m.code == "datum_converted")
-    assert " m." in moved.en
+    assert " m." in moved.text.en
 
 
 def test_bd09_input_is_converted(rules: RuleSet, zones: ZoneSet) -> None:
-    from firecheck.datum import gcj02_to_bd09
+    from firecheck.geo.datum import gcj02_to_bd09
 
     lat, lon = EXACT.east_of_edge(300.0)
     blat, blon = gcj02_to_bd09(*wgs84_to_gcj02(lat, lon))
@@ -284,8 +285,8 @@ def test_fire_ban_fines_show_forest_and_grassland(rules: RuleSet, zones: ZoneSet
 
 def test_range_reports_which_days_are_in_which_ban(rules: RuleSet, zones: ZoneSet) -> None:
     lat, lon = EXACT.east_of_edge(100.0)
-    spans = evaluate_span(Request(lat, lon, date(2023, 5, 25), "bbq"), date(2023, 6, 20),
-                          rules, zones)
+    spans = evaluate_range(Request(lat, lon, date(2023, 5, 25), "bbq"), date(2023, 6, 20),
+                           rules, zones).spans
     summary = [(s.start, s.end, s.verdict.status) for s in spans]
     assert summary == [
         (date(2023, 5, 25), date(2023, 5, 31), "prohibited"),
@@ -297,7 +298,7 @@ def test_range_reports_which_days_are_in_which_ban(rules: RuleSet, zones: ZoneSe
 def test_unknown_activity_lists_close_matches(rules: RuleSet, zones: ZoneSet) -> None:
     with pytest.raises(InputError) as info:
         ask(rules, zones, 41.0, 110.0, BAN_DAY, activity="barbecu")
-    assert "barbecue" in info.value.en and "firecheck activities" in info.value.en
+    assert "barbecue" in info.value.text.en and "firecheck activities" in info.value.text.en
 
 
 def test_every_alias_resolves_to_its_activity(rules: RuleSet) -> None:

@@ -8,11 +8,12 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from firecheck.datum import wgs84_to_gcj02
-from firecheck.engine import SEVERITY, Request, evaluate, evaluate_span, worst
-from firecheck.report import verdict_dict
-from firecheck.rules import RuleSet
-from firecheck.zones import ZoneSet
+from firecheck.engine.evaluate import evaluate, evaluate_range
+from firecheck.engine.model import SEVERITY, Request, worst
+from firecheck.geo.datum import wgs84_to_gcj02
+from firecheck.rules.model import RuleSet
+from firecheck.views.json import verdict_dict
+from firecheck.zones.model import ZoneSet
 
 from conftest import EXACT
 
@@ -65,7 +66,7 @@ def test_a_range_agrees_with_single_days(rules: RuleSet, zones: ZoneSet, metres:
                                          start: date, length: int) -> None:
     lat, lon = EXACT.east_of_edge(metres)
     end = start + timedelta(days=length)
-    spans = evaluate_span(Request(lat, lon, start, "straw"), end, rules, zones)
+    spans = evaluate_range(Request(lat, lon, start, "straw"), end, rules, zones).spans
     assert spans[0].start == start and spans[-1].end == end
     for span in spans:
         for offset in range((span.end - span.start).days + 1):

@@ -13,13 +13,14 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 from firecheck.cli import app
-from firecheck.engine import Request, evaluate
+from firecheck.engine.evaluate import evaluate
+from firecheck.engine.model import Request
 from firecheck.errors import InputError
-from firecheck.nearby import nearest
-from firecheck.places import Gazetteer
-from firecheck.projection import to_local
-from firecheck.rules import RuleSet
-from firecheck.zones import ZoneSet
+from firecheck.geo.projection import to_local
+from firecheck.rules.model import RuleSet
+from firecheck.zones.gazetteer import Gazetteer
+from firecheck.zones.model import ZoneSet
+from firecheck.zones.nearby import nearest
 
 from conftest import EXACT
 
@@ -79,7 +80,7 @@ def test_place_names_carry_their_accuracy(rules: RuleSet, real_zones: ZoneSet) -
     assert seat.accuracy_m == 1500 and seat.lat == pytest.approx(41.03349)  # the better point
     with pytest.raises(InputError) as info:
         gazetteer.find("西斗")
-    assert "西斗铺" in info.value.zh
+    assert "西斗铺" in info.value.text.zh
 
 
 def test_village_point_near_a_zone_is_uncertain(tmp_path: Path) -> None:

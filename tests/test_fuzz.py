@@ -18,14 +18,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from firecheck.batchrun import Options, run_batch
+from firecheck.batch.readers.csv_reader import is_utf8
+from firecheck.batch.run import Options, run_batch
 from firecheck.cli import app
-from firecheck.csv_input import is_utf8
-from firecheck.datum import parse_datum
 from firecheck.errors import DataError, InputError
+from firecheck.geo.datum import parse_datum
 from firecheck.parse import parse_date, parse_date_span, parse_lat, parse_lon, parse_point
-from firecheck.rules import RuleSet, build_ruleset, default_rules_dir
-from firecheck.zones import ZoneSet, load_zones
+from firecheck.resources import RULES_DIR
+from firecheck.rules.loader import build_ruleset
+from firecheck.rules.model import RuleSet
+from firecheck.zones.load import load_zones
+from firecheck.zones.model import ZoneSet
 
 from conftest import count_fuzz_case
 
@@ -47,7 +50,7 @@ def _answers_or_input_error(function, *args) -> None:
     try:
         function(*args)
     except InputError as exc:
-        assert exc.en and exc.zh
+        assert exc.text.en and exc.text.zh
 
 
 @FAST
@@ -151,14 +154,14 @@ def test_fuzz_zones_loader(tmp_path_factory, synthetic_zones_path: Path, data) -
     try:
         load_zones(path)
     except DataError as exc:
-        assert exc.en
+        assert exc.text.en
 
 
 @SLOW
 @given(data=st.data())
 def test_fuzz_rules_loader(tmp_path_factory, data) -> None:
     count_fuzz_case()
-    files = sorted(default_rules_dir().glob("*.toml"))
+    files = sorted(RULES_DIR.glob("*.toml"))
     victim = data.draw(st.sampled_from(files))
     text = victim.read_text("utf-8")
     lines = text.splitlines()
@@ -176,6 +179,6 @@ def test_fuzz_rules_loader(tmp_path_factory, data) -> None:
     try:
         build_ruleset(sorted(folder.glob("*.toml")))
     except DataError as exc:
-        assert exc.en
+        assert exc.text.en
     except tomllib.TOMLDecodeError as exc:  # pragma: no cover - must be wrapped
         raise AssertionError(f"TOML error escaped: {exc}") from exc

@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 
 from firecheck import cli
-from firecheck.batch import BatchEngine
-from firecheck.batchrun import Options, run_batch
-from firecheck.engine import Request, evaluate
+from firecheck.batch.engine import BatchEngine
+from firecheck.batch.run import Options, run_batch
+from firecheck.engine.evaluate import evaluate
+from firecheck.engine.model import Request
 from firecheck.errors import InputError
-from firecheck.rules import RuleSet
-from firecheck.zones import ZoneSet
+from firecheck.rules.model import RuleSet
+from firecheck.zones.model import ZoneSet
 
 from conftest import EXACT
 
@@ -167,7 +168,7 @@ def test_internal_error_is_a_short_report_with_exit_70(monkeypatch: pytest.Monke
     def boom(*_args, **_kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(cli, "evaluate", boom)
+    monkeypatch.setattr(cli.check, "answer", boom)
     argv = ["check", "41.03,110.05", "-a", "bbq", "-d", "2023-04-01"]
     assert cli.run(argv) == 70
     captured = capsys.readouterr()

@@ -13,12 +13,13 @@ from pyproj import CRS, Transformer
 from typer.testing import CliRunner
 
 from firecheck.cli import app
-from firecheck.engine import Request, evaluate
+from firecheck.engine.evaluate import evaluate
+from firecheck.engine.model import Request
 from firecheck.errors import InputError
-from firecheck.importer import ImportOptions, import_files
-from firecheck.projection import to_wgs84
-from firecheck.rules import RuleSet
-from firecheck.zones import default_zones_path, load_zones
+from firecheck.geo.projection import to_wgs84
+from firecheck.rules.model import RuleSet
+from firecheck.zones.importer import ImportOptions, import_files
+from firecheck.zones.load import default_zones_path, load_zones
 
 from conftest import EXACT, Square
 
@@ -99,13 +100,13 @@ def test_wrong_crs_is_refused_with_the_likely_one(tmp_path: Path) -> None:
     shp = write_shapefile(tmp_path, "mislabelled", EXACT, "EPSG:4546", prj=wgs84_prj)
     with pytest.raises(InputError) as info:
         import_files([shp], options(), shipped())
-    assert "not degrees" in info.value.en and "--crs EPSG:4546" in info.value.en
+    assert "not degrees" in info.value.text.en and "--crs EPSG:4546" in info.value.text.en
 
     prefixed = write_shapefile(tmp_path, "prefixed", EXACT, "EPSG:4525",
                                prj=CRS.from_epsg(4546).to_wkt("WKT1_ESRI"))
     with pytest.raises(InputError) as info:
         import_files([prefixed], options(), shipped())
-    assert "--crs EPSG:4525" in info.value.en
+    assert "--crs EPSG:4525" in info.value.text.en
 
 
 def test_swapped_axes_are_named(tmp_path: Path) -> None:
@@ -116,7 +117,7 @@ def test_swapped_axes_are_named(tmp_path: Path) -> None:
          "geometry": {"type": "Polygon", "coordinates": [ring]}}]}), "utf-8")
     with pytest.raises(InputError) as info:
         import_files([path], options(), shipped())
-    assert "swapped" in info.value.en
+    assert "swapped" in info.value.text.en
 
 
 def test_cgcs2000_geojson_and_kml(tmp_path: Path, rules: RuleSet) -> None:

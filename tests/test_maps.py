@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from firecheck.cli import app
-from firecheck.maps import cjk_font, label_lang
+from firecheck.views.maps import cjk_font, label_lang
 
 from conftest import EXACT
 

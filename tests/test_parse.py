@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firecheck.errors import InputError
-from firecheck.localtime import LOCAL_TZ, local_today, to_local_date
 from firecheck.parse import (
     MAX_SPAN_DAYS,
     YEARS,
@@ -23,6 +22,7 @@ from firecheck.parse import (
     parse_lon,
     parse_point,
 )
+from firecheck.parse.localtime import LOCAL_TZ, local_today, to_local_date
 
 TODAY = date(2024, 6, 15)
 LAT_DMS = 41 + 2 / 60 + 30 / 3600  # 41°02′30″
@@ -36,13 +36,13 @@ def expect_input_error(
     with pytest.raises(InputError) as info:
         parse(text)
     error = info.value
-    for message in (error.en, error.zh):
+    for message in (error.text.en, error.text.zh):
         assert text in message
         assert fragment in message
-    assert en_word in error.en
-    assert zh_word in error.zh
-    assert "Accepted forms" in error.en
-    assert "可接受的格式" in error.zh
+    assert en_word in error.text.en
+    assert zh_word in error.text.zh
+    assert "Accepted forms" in error.text.en
+    assert "可接受的格式" in error.text.zh
     return error
 
 
@@ -132,9 +132,9 @@ def test_parse_point_swaps_lon_lat_with_warning(text: str, lat: float, lon: floa
     assert (point.lat, point.lon) == (lat, lon)
     [warning] = point.warnings
     assert warning.code == "swapped_lat_lon"
-    assert "longitude, latitude" in warning.en
-    assert f"lat={lat:g}, lon={lon:g}" in warning.en
-    assert f"纬度={lat:g}、经度={lon:g}" in warning.zh
+    assert "longitude, latitude" in warning.text.en
+    assert f"lat={lat:g}, lon={lon:g}" in warning.text.en
+    assert f"纬度={lat:g}、经度={lon:g}" in warning.text.zh
 
 
 @pytest.mark.parametrize("text", ["50,60", "60 50", "89.9,90", "-45, -170"])
@@ -252,7 +252,7 @@ def test_parse_lat_lon_reject(
     parse: Callable[[str], float], text: str, fragment: str, en_word: str, zh_word: str
 ) -> None:
     error = expect_input_error(parse, text, fragment, en_word, zh_word)
-    assert ("latitude" if parse is parse_lat else "longitude") in error.en
+    assert ("latitude" if parse is parse_lat else "longitude") in error.text.en
 
 
 # -------------------------------------------------------------------------------------- dates
@@ -338,8 +338,8 @@ def test_chinese_date_without_year_takes_year_of_today(today: date) -> None:
 )
 def test_parse_date_rejects(text: str, fragment: str, en_word: str, zh_word: str) -> None:
     error = expect_input_error(lambda t: parse_date(t, TODAY), text, fragment, en_word, zh_word)
-    assert "2023年4月1日" in error.en  # the accepted forms are listed
-    assert "今天" in error.zh
+    assert "2023年4月1日" in error.text.en  # the accepted forms are listed
+    assert "今天" in error.text.zh
 
 
 def test_parse_date_keywords_at_the_ends_of_the_calendar() -> None:

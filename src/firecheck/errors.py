@@ -1,26 +1,30 @@
 """Exception types that separate user mistakes from bad data files.
 
-Every message exists in English and Chinese so the CLI can answer in the user's language.
+Every message exists in Chinese and English (``InputError(zh, en)``, the order of
+:class:`~firecheck.text.Text`), so each door — CLI, API, batch row, HTTP — answers in the
+user's language.
 """
 
 from __future__ import annotations
+
+from .text import Text
 
 
 class FirecheckError(Exception):
     """Base class for every error firecheck reports without a traceback."""
 
-    def __init__(self, en: str, zh: str | None = None) -> None:
-        super().__init__(en)
-        self.en = en
-        self.zh = zh or en
+    def __init__(self, zh: str | Text, en: str | None = None) -> None:
+        text = zh if isinstance(zh, Text) else Text(zh, en if en is not None else zh)
+        super().__init__(text.en)
+        self.text = text
 
-    def text(self, lang: str) -> str:
+    def get(self, lang: str) -> str:
         """The message in ``lang`` ("zh" or "en")."""
-        return self.zh if lang == "zh" else self.en
+        return self.text.get(lang)
 
 
 class InputError(FirecheckError):
-    """The user's input (coordinate, date, activity, option) cannot be used."""
+    """The user's input (coordinate, date, activity, option, file) cannot be used."""
 
 
 class DataError(FirecheckError):

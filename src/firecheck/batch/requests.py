@@ -8,21 +8,23 @@ naming its line and the problem; it never stops the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from shapely.geometry.base import BaseGeometry
 
-from .activities import normalize
-from .batch import BatchEngine, Requests, numpy_of
-from .chunks import Chunk
-from .datum import DATUMS, parse_datum
-from .engine import geometry_to_plane
-from .errors import InputError
-from .parse import MAX_SPAN_DAYS, parse_date, parse_lat, parse_lon
+from ..errors import InputError
+from ..geo.datum import DATUMS, parse_datum, to_wgs84
+from ..parse.coordinates import parse_lat, parse_lon
+from ..parse.dates import MAX_SPAN_DAYS, parse_date
+from ..rules.activities import ActivityCatalog, normalize
+from ..text import Text
+from .arrow import bools, numpy_of
+from .readers.source import Chunk
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "编号", "序号", "申请编号", "request_id"),
@@ -42,6 +44,45 @@ _FAILED = -2  # marks a distinct value that did not parse
 _UTC_TO_LOCAL_MIN = 8 * 60  # Asia/Shanghai has been UTC+8 without DST since 1992
 
 
+@dataclass
+class Requests:
+    """A chunk of requests as arrays. Rare per-row extras are sparse: rows with an error
+    (``bad``; message in ``errors``) are not evaluated, rows in ``geometry`` are routes or
+    areas, ``notes`` holds warning codes found while reading a row."""
+
+    lat: np.ndarray  # float64, in the row's datum
+    lon: np.ndarray
+    datum: np.ndarray  # int8 index into DATUMS
+    first: np.ndarray  # int64 date ordinals (date.toordinal), inclusive
+    last: np.ndarray
+    activity: np.ndarray  # int64 index into the activity catalogue's order
+    bad: np.ndarray  # bool
+    errors: dict[int, Text] = field(default_factory=dict)  # row -> why it cannot be used
+    geometry: dict[int, BaseGeometry] = field(default_factory=dict)  # row -> lon/lat shape
+    notes: dict[int, str] = field(default_factory=dict)  # row -> warning codes
+
+    def wgs84(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """WGS-84 lat, lon of ``rows`` (phone-map datums converted) and which were converted."""
+        lat, lon = self.lat[rows].astype(float), self.lon[rows].astype(float)
+        datum = self.datum[rows]
+        for code, name in enumerate(DATUMS):
+            if name != "wgs84" and (mask := datum == code).any():
+                lat[mask], lon[mask] = to_wgs84(lat[mask], lon[mask], name)
+        return lat, lon, datum != DATUMS.index("wgs84")
+
+    def flag_row(self, row: int, message: Text) -> None:
+        """Mark one row as bad with ``message`` unless already bad."""
+        if not self.bad[row]:
+            self.errors[int(row)] = message
+            self.bad[row] = True
+
+    def flag(self, mask: np.ndarray, message: Text) -> None:
+        """Mark rows of ``mask`` as bad with ``message`` unless already bad."""
+        for row in np.flatnonzero(mask & ~self.bad):
+            self.errors[int(row)] = message
+        self.bad |= mask
+
+
 @dataclass(frozen=True)
 class Layout:
     """Which input column holds each field."""
@@ -57,11 +98,13 @@ class Layout:
         columns: dict[str, str] = {}
         for column, fld in mapping.items():
             if fld not in FIELDS:
-                raise InputError(f"--map {column}={fld}: unknown field; fields are "
-                                 f"{', '.join(FIELDS)}", f"--map {column}={fld}：未知字段")
+                raise InputError(f"--map {column}={fld}：未知字段",
+                                 f"--map {column}={fld}: unknown field; fields are "
+                                 f"{', '.join(FIELDS)}")
             if column not in names:
-                raise InputError(f"--map {column}={fld}: no column {column!r}; columns: "
-                                 f"{', '.join(names)}", f"--map：没有列 {column!r}")
+                raise InputError(f"--map：没有列 {column!r}",
+                                 f"--map {column}={fld}: no column {column!r}; columns: "
+                                 f"{', '.join(names)}")
             columns[fld] = column
         by_key = {normalize(n): n for n in names}
         for fld, aliases in FIELDS.items():
@@ -81,9 +124,9 @@ class Layout:
         if missing:
             found_cols = ", ".join(names) or "(none)"
             raise InputError(
+                f"缺少必需的列：{'、'.join(missing)}。已有的列：{found_cols}。可用 --map 列名=字段 指定。",
                 f"missing required column(s): {', '.join(missing)}. Columns found: {found_cols}. "
                 "Use --map COLUMN=FIELD to name them.",
-                f"缺少必需的列：{'、'.join(missing)}。已有的列：{found_cols}。可用 --map 列名=字段 指定。",
             )
         return cls(columns, firms)
 
@@ -91,17 +134,16 @@ class Layout:
 class Normalizer:
     """Builds :class:`Requests` from chunks, caching the parse of each distinct value."""
 
-    def __init__(self, engine: BatchEngine, layout: Layout, default_activity: str | None,
+    def __init__(self, catalog: ActivityCatalog, layout: Layout, default_activity: str | None,
                  default_datum: str, today: date) -> None:
-        self.engine, self.layout, self.today = engine, layout, today
-        self._activity_index = {a.id: i for i, a in enumerate(engine.activities)}
-        self.default_activity = (self._activity_index[engine.rules.activities
-                                                      .resolve(default_activity).id]
+        self.catalog, self.layout, self.today = catalog, layout, today
+        self._activity_index = {a.id: i for i, a in enumerate(catalog)}
+        self.default_activity = (self._activity_index[catalog.resolve(default_activity).id]
                                  if default_activity else None)
         self.default_datum = DATUMS.index(parse_datum(default_datum))
-        self._dates: dict[str, int | tuple[str, str]] = {}
-        self._acts: dict[str, int | tuple[str, str]] = {}
-        self._datums: dict[str, int | tuple[str, str]] = {}
+        self._dates: dict[str, int | Text] = {}
+        self._acts: dict[str, int | Text] = {}
+        self._datums: dict[str, int | Text] = {}
 
     def requests(self, chunk: Chunk) -> Requests:
         n = chunk.rows
@@ -114,19 +156,10 @@ class Normalizer:
         self._days(chunk, req)
         req.activity = self._lookup(chunk, "activity", self._acts, self._parse_activity,
                                     self.default_activity, req,
-                                    ("missing activity", "缺少活动"))
+                                    Text("缺少活动", "missing activity"))
         req.datum = self._lookup(chunk, "datum", self._datums, _parse_datum_index,
                                  self.default_datum, req,
-                                 ("missing datum", "缺少坐标系")).astype(np.int8)
-        for row, geom in req.geometry.items():
-            try:  # the engine's own check, so a bad shape is this row's error
-                geometry_to_plane(geom, DATUMS[int(req.datum[row])])
-            except InputError as exc:
-                req.flag_row(row, (exc.en, exc.zh))
-        for row, (en, zh) in req.errors.items():
-            line = chunk.lines[row]
-            req.errors[row] = ((f"feature {line}: {en}", f"第 {line} 个要素：{zh}") if chunk.features
-                               else (f"line {line}: {en}", f"第 {line} 行：{zh}"))
+                                 Text("缺少坐标系", "missing datum")).astype(np.int8)
         return req
 
     # ----------------------------------------------------------------- columns
@@ -149,13 +182,13 @@ class Normalizer:
                 lat[row] = lon[row] = 0.0
                 points[row] = False
         missing = points & (np.isnan(lat) | np.isnan(lon))
-        req.flag(missing, ("missing or unreadable coordinates", "坐标缺失或无法识别"))
+        req.flag(missing, Text("坐标缺失或无法识别", "missing or unreadable coordinates"))
         swap = points & ~req.bad & (np.abs(lat) > 90) & (np.abs(lon) <= 90)
         lat[swap], lon[swap] = lon[swap], lat[swap].copy()
         req.notes.update(dict.fromkeys(np.flatnonzero(swap).tolist(), "swapped_lat_lon"))
-        req.flag(points & (np.abs(lat) > 90), ("latitude out of range -90..90", "纬度超出 -90..90"))
+        req.flag(points & (np.abs(lat) > 90), Text("纬度超出 -90..90", "latitude out of range -90..90"))
         req.flag(points & (np.abs(lon) > 180),
-                 ("longitude out of range -180..180", "经度超出 -180..180"))
+                 Text("经度超出 -180..180", "longitude out of range -180..180"))
 
     def _numbers(self, chunk: Chunk, fld: str, parser: Any, req: Requests) -> np.ndarray:
         column = self._column(chunk, fld)
@@ -172,13 +205,13 @@ class Normalizer:
         values = pc.cast(pc.if_else(plain, column, pa.scalar(None, pa.string())), pa.float64())
         out = numpy_of(values.fill_null(np.nan), np.float64).copy()
         lengths = numpy_of(pc.utf8_length(column).fill_null(0), np.int32)
-        other = np.flatnonzero(~_bools(plain) & (lengths > 0))
+        other = np.flatnonzero(~bools(plain) & (lengths > 0))
         texts = column.to_pylist() if len(other) else []
         for i in other:
             try:
                 out[i] = parser(texts[i])
             except InputError as exc:
-                req.flag_row(i, (exc.en, exc.zh))
+                req.flag_row(i, exc.text)
                 out[i] = 0.0
         return out
 
@@ -191,11 +224,11 @@ class Normalizer:
         end = self._date_column(chunk, "end", req)
         has_date = first >= 0
         ranged = ~has_date & (start >= 0) & (end >= 0)
-        req.flag(~has_date & ~ranged, ("missing date (or start and end)",
-                                       "缺少日期（或开始与结束日期）"))
-        req.flag(ranged & (end < start), ("the range ends before it starts", "结束日期早于开始日期"))
+        req.flag(~has_date & ~ranged, Text("缺少日期（或开始与结束日期）",
+                                           "missing date (or start and end)"))
+        req.flag(ranged & (end < start), Text("结束日期早于开始日期", "the range ends before it starts"))
         req.flag(ranged & (end - start >= MAX_SPAN_DAYS),
-                 (f"the range is longer than {MAX_SPAN_DAYS} days", f"日期范围超过 {MAX_SPAN_DAYS} 天"))
+                 Text(f"日期范围超过 {MAX_SPAN_DAYS} 天", f"the range is longer than {MAX_SPAN_DAYS} days"))
         req.first = np.where(req.bad, 0, np.where(has_date, first, start))
         req.last = np.where(req.bad, 0, np.where(has_date, first, end))
 
@@ -214,15 +247,15 @@ class Normalizer:
         times = pc.utf8_trim_whitespace(times)
         plain = pc.match_substring_regex(times, r"^\d{1,4}$").fill_null(False)
         hhmm = numpy_of(pc.cast(pc.if_else(plain, times, pa.scalar("0")), pa.int64()), np.int64)
-        valid = _bools(plain) & (hhmm % 100 < 60) & (hhmm // 100 < 24)
-        req.flag(~valid, ("acq_time must be UTC HHMM (e.g. 0530)", "acq_time 须为 UTC 时分 HHMM"))
-        req.flag(days < 0, ("missing acq_date", "缺少 acq_date"))
+        valid = bools(plain) & (hhmm % 100 < 60) & (hhmm // 100 < 24)
+        req.flag(~valid, Text("acq_time 须为 UTC 时分 HHMM", "acq_time must be UTC HHMM (e.g. 0530)"))
+        req.flag(days < 0, Text("缺少 acq_date", "missing acq_date"))
         minutes = (hhmm // 100) * 60 + hhmm % 100
         local = np.where(req.bad, 0, days + (minutes + _UTC_TO_LOCAL_MIN) // (24 * 60))
         req.first, req.last = local, local.copy()
 
     def _lookup(self, chunk: Chunk, fld: str, cache: dict, parse: Any, default: int | None,
-                req: Requests, missing: tuple[str, str]) -> np.ndarray:
+                req: Requests, missing: Text) -> np.ndarray:
         column = self._column(chunk, fld)
         if column is None:
             out = np.full(chunk.rows, default if default is not None else -1, dtype=np.int64)
@@ -247,7 +280,7 @@ class Normalizer:
                 try:
                     cache[text] = parse(text)
                 except InputError as exc:
-                    cache[text] = (exc.en, exc.zh)
+                    cache[text] = exc.text
             values.append(cache[text])
         codes = np.array([v if isinstance(v, int) else _FAILED for v in values] + [empty],
                          dtype=np.int64)
@@ -261,14 +294,8 @@ class Normalizer:
         return parse_date(text, self.today).toordinal()
 
     def _parse_activity(self, text: str) -> int:
-        return self._activity_index[self.engine.rules.activities.resolve(text).id]
+        return self._activity_index[self.catalog.resolve(text).id]
 
 
 def _parse_datum_index(text: str) -> int:
     return DATUMS.index(parse_datum(text))
-
-
-def _bools(array: pa.Array) -> np.ndarray:
-    """A null-free boolean Arrow array as numpy, without pyarrow's pandas-backed path (its
-    import alone costs a third of a second when pandas is installed)."""
-    return numpy_of(pc.cast(array, pa.uint8()), np.uint8).astype(bool)

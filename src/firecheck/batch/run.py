@@ -1,28 +1,35 @@
-"""``firecheck batch``: read requests in chunks, evaluate, write one output row per input row."""
+"""A batch run: read requests in chunks, evaluate them, write one output row per input row.
+
+:func:`run_batch` streams a file (a path, '-' for stdin, or a binary file object) into a
+file; :func:`check_rows` answers an iterable of row dicts with result dicts. Both go through
+the same readers' row model, the same :class:`~.engine.BatchEngine` and the same columns."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from .batch import BatchEngine, Outcome, Requests
-from .chunks import Chunk
-from .json_input import json_fields
-from .projection import to_local
-from .rules import RuleSet
-from .table_input import Layout, Normalizer
-from .table_io import open_source, read_chunks
-from .table_output import Writer
-from .zones import ZoneSet
+from ..geo.projection import to_local
+from ..rules.model import RuleSet
+from ..zones.model import ZoneSet
+from .engine import BatchEngine, Outcome
+from .readers import READERS, close_input, format_of, input_fields, open_input, read_chunks
+from .readers.json_records import chunk_from_records
+from .readers.source import Chunk
+from .requests import Layout, Normalizer, Requests
+from .writer import Writer, json_rows
 
 OUTPUT_COLUMNS = ("status", "reasons", "zone_ids", "distance_m",
                   "fine_individual_yuan", "fine_unit_yuan", "hotline", "warnings", "error")
@@ -30,10 +37,10 @@ OUTPUT_COLUMNS = ("status", "reasons", "zone_ids", "distance_m",
 
 @dataclass
 class Options:
-    """What the command line chose."""
+    """What to read and write, and how (the options of ``firecheck batch``)."""
 
-    source: str
-    target: str
+    source: str | Path | BinaryIO  # a path, '-' for stdin, or a binary file object
+    target: str | BinaryIO = "-"
     input_format: str | None = None
     output_format: str | None = None
     activity: str | None = None
@@ -101,8 +108,10 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
     input order.
     """
     started = time.perf_counter()
-    source = open_source(options.source, options.input_format)
-    out_format = options.output_format or _output_format(options.target, source.format)
+    source = open_input(options.source, options.input_format)
+    target_name = options.target if isinstance(options.target, str) else str(
+        getattr(options.target, "name", "") or "")
+    out_format = options.output_format or format_of(target_name, source.format)
     writer: Writer | None = None
     summary = Summary(sample=MapSample() if options.map_sample else None)
     engine = BatchEngine(rules, zones)
@@ -111,14 +120,14 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
         # The input fields, known before the first row: the CSV header, or for JSON every
         # field any row has (a first pass), so the layout, a CSV header and the names of
         # the result columns are the same for every chunk.
-        fields = source.header if source.format == "csv" else json_fields(source)
+        fields = input_fields(source)
         names = result_names(fields or [])
         header = pa.schema([(n, pa.string()) for n in [*(fields or []), *names.values()]])
 
         def normalizer_for(columns: list[str]) -> Normalizer:  # raises naming missing ones
-            layout = Layout.detect(columns, options.mapping, source.format == "geojson",
+            layout = Layout.detect(columns, options.mapping, READERS[source.format].geometry,
                                    options.activity)
-            return Normalizer(engine, layout, options.activity, options.datum, today)
+            return Normalizer(rules.activities, layout, options.activity, options.datum, today)
 
         normalizer = normalizer_for(fields) if fields else None
 
@@ -166,19 +175,43 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
             writer.abort()
         raise
     finally:
-        for path in source.cleanup:
-            path.unlink(missing_ok=True)
+        close_input(source)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _output_format(target: str, input_format: str) -> str:
-    lower = target.lower()
-    for suffix, fmt in ((".csv", "csv"), (".jsonl", "jsonl"), (".ndjson", "jsonl"),
-                        (".geojson", "geojson"), (".json", "geojson")):
-        if lower.endswith(suffix):
-            return fmt
-    return input_format
+def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet,
+               today: date, *, activity: str | None = None, datum: str = "wgs84",
+               mapping: dict[str, str] | None = None, lang: str = "zh",
+               chunk_rows: int = 10_000) -> Iterator[dict[str, Any]]:
+    """Answer row dicts — fields named as in a batch file (纬度/lat, 日期/date, 活动/activity…)
+    — with result dicts: each row's own fields plus the result columns, exactly as JSON
+    Lines output holds them; one result per row, in order. The columns are those of the
+    first chunk; a row that cannot be used gets its error in the ``error`` column."""
+    engine = BatchEngine(rules, zones)
+    normalizer: Normalizer | None = None
+    names: dict[str, str] = {}
+    fields: list[str] = []
+    done = 0
+    for batch in _batched(rows, chunk_rows):
+        records = [dict(row) for row in batch]
+        chunk = chunk_from_records(records, list(range(done + 1, done + 1 + len(records))),
+                                   {}, {})
+        done += len(records)
+        if normalizer is None:
+            fields = chunk.table.column_names
+            names = result_names(fields)
+            normalizer = Normalizer(rules.activities, Layout.detect(
+                fields, mapping or {}, False, activity), activity, datum, today)
+        requests = normalizer.requests(chunk)
+        table = _output_table(chunk, requests, engine.evaluate(requests), lang, fields, names)
+        yield from json_rows(table, records, list(names.values()))
+
+
+def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def result_names(fields: list[str]) -> dict[str, str]:
@@ -218,8 +251,8 @@ def _output_table(chunk: Chunk, req: Requests, outcome: Outcome, lang: str,
     statuses = pa.array([a.status for a in answers] + ["error"], type=pa.string())
     status = statuses.take(pa.array(np.where(error_rows, len(answers), safe).astype(np.int32)))
     messages: list[str | None] = [None] * chunk.rows
-    for row, (en, zh) in req.errors.items():
-        messages[row] = zh if lang == "zh" else en
+    for row, why in req.errors.items():
+        messages[row] = chunk.where(row, why).get(lang)
     distance = np.round(outcome.distance_m, 1)
     results = {
         "status": status,

@@ -19,24 +19,26 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 from shapely.geometry import mapping
 
-from .errors import InputError
+from ..errors import InputError
 
 
 class Writer:
     """Writes formatted chunks to a temporary file, moved into place on success: renamed
     over a regular target — through any symlink, keeping an existing file's permissions —
-    so an interrupted run leaves no partial file; copied to stdout ('-') or to a target
-    that is not a regular file (a FIFO, /dev/null), which is never replaced.
+    so an interrupted run leaves no partial file; copied to stdout ('-'), to a binary file
+    object, or to a target that is not a regular file (a FIFO, /dev/null), which is never
+    replaced.
 
     :meth:`format` is pure (it may run in worker threads); :meth:`write` appends in order.
     """
 
-    def __init__(self, target: str, fmt: str, bom: bool) -> None:
+    def __init__(self, target: str | BinaryIO, fmt: str, bom: bool) -> None:
         self.fmt = fmt
         self.target: Path | None = None
+        self.sink: BinaryIO | None = None if isinstance(target, str) else target
         self.copy = True
         try:
-            if target != "-":
+            if isinstance(target, str) and target != "-":
                 path = Path(target)
                 if path.is_dir():
                     raise IsADirectoryError(21, "Is a directory")
@@ -50,8 +52,8 @@ class Writer:
             if not self.copy and self.target is not None and self.target.exists():
                 os.chmod(self.tmp, stat.S_IMODE(self.target.stat().st_mode))
         except OSError as exc:
-            raise InputError(f"cannot write {target}: {exc.strerror}",
-                             f"无法写入 {target}：{exc.strerror}") from exc
+            raise InputError(f"无法写入 {target}：{exc.strerror}",
+                             f"cannot write {target}: {exc.strerror}") from exc
         self.stream: BinaryIO = os.fdopen(handle, "wb")
         self._schema: pa.Schema | None = None
         self._features = 0
@@ -71,9 +73,7 @@ class Writer:
                 include_header=False, quoting_style="needed"))
             return sink.getvalue()
         lines = []
-        for i, row in enumerate(table.to_pylist()):
-            if records is not None:
-                row = {**records[i], **{k: row[k] for k in results or ()}}
+        for i, row in enumerate(json_rows(table, records, results)):
             if self.fmt == "jsonl":
                 lines.append(json.dumps(row, ensure_ascii=False))
                 continue
@@ -103,7 +103,10 @@ class Writer:
             self.stream.write(b"\n]}\n")
         self.stream.close()
         try:
-            if self.target is None:
+            if self.sink is not None:
+                with self.tmp.open("rb") as fh:
+                    shutil.copyfileobj(fh, self.sink)
+            elif self.target is None:
                 self._copy_to_stdout()
             elif self.copy:
                 with self.tmp.open("rb") as fh, self.target.open("wb") as out:
@@ -111,8 +114,8 @@ class Writer:
             else:
                 os.replace(self.tmp, self.target)
         except OSError as exc:
-            raise InputError(f"cannot write {self.target or 'stdout'}: {exc.strerror}",
-                             f"无法写入 {self.target or '标准输出'}：{exc.strerror}") from exc
+            raise InputError(f"无法写入 {self.target or '标准输出'}：{exc.strerror}",
+                             f"cannot write {self.target or 'stdout'}: {exc.strerror}") from exc
         finally:
             self.tmp.unlink(missing_ok=True)
 
@@ -129,6 +132,17 @@ class Writer:
         if not self.stream.closed:
             self.stream.close()
         self.tmp.unlink(missing_ok=True)
+
+
+def json_rows(table: pa.Table, records: list[dict[str, Any]] | None,
+              results: list[str] | None) -> list[dict[str, Any]]:
+    """The rows of a result table as JSON objects: each original record (JSON input) with
+    the ``results`` columns added, else the table's own rows."""
+    rows = table.to_pylist()
+    if records is None:
+        return rows
+    return [{**record, **{k: row[k] for k in results or ()}}
+            for record, row in zip(records, rows, strict=True)]
 
 
 def _temp_file(directory: Path, fmt: str) -> tuple[int, Path]:

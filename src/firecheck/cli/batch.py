@@ -9,9 +9,11 @@ from typing import Annotated
 
 import typer
 
-from . import render
-from .batchrun import Options, run_batch
-from .cli_common import (
+from ..errors import InputError
+from ..parse.localtime import local_today
+from ..text import say
+from ..views import terminal
+from .options import (
     EXIT_CODES,
     EXIT_FAIL_ON,
     AsOfOpt,
@@ -19,16 +21,14 @@ from .cli_common import (
     LangOpt,
     RulesOpt,
     ZonesOpt,
-    _load,
-    _t,
+    app,
+    data,
     err,
     guarded,
 )
-from .errors import InputError
-from .localtime import local_today
-from .table_io import FORMATS
 
 
+@app.command()
 @guarded
 def batch(
     source: Annotated[str, typer.Argument(
@@ -69,29 +69,33 @@ def batch(
 
       firecheck batch fire_nrt_J1V-C2.csv -a straw -o detections.geojson --lang en
     """
+    from ..batch.readers import FORMATS  # the batch machinery only when a batch runs
+    from ..batch.run import Options, run_batch
+
     for name, fmt in (("--format", out_format), ("--input-format", in_format)):
         if fmt is not None and fmt not in FORMATS:
-            raise InputError(f"{name} must be one of {', '.join(FORMATS)}, not {fmt!r}",
-                             f"{name} 必须是 {', '.join(FORMATS)} 之一")
+            raise InputError(f"{name} 必须是 {', '.join(FORMATS)} 之一",
+                             f"{name} must be one of {', '.join(FORMATS)}, not {fmt!r}")
     wanted = {s.strip() for s in fail_on.split(",") if s.strip()}
     if unknown := wanted - set(EXIT_CODES) - {"error"}:
-        raise InputError(f"--fail-on: unknown status {sorted(unknown)}; use "
-                         f"{', '.join([*EXIT_CODES, 'error'])}", f"--fail-on：未知状态 {sorted(unknown)}")
+        raise InputError(f"--fail-on：未知状态 {sorted(unknown)}",
+                         f"--fail-on: unknown status {sorted(unknown)}; use "
+                         f"{', '.join([*EXIT_CODES, 'error'])}")
     if output != "-" and source != "-" and _same_file(output, source):
-        raise InputError("-o must not overwrite the input file", "-o 不能覆盖输入文件")
+        raise InputError("-o 不能覆盖输入文件", "-o must not overwrite the input file")
     mapping, map_file = _maps(maps or [])
     options = Options(source, output, in_format, out_format, activity, datum, mapping,
                       lang.value, chunk_rows, workers, map_sample=map_file is not None)
-    rules, zone_set = _load(zones_file, rules_paths, as_of)
+    rules, zone_set = data(zones_file, rules_paths, as_of)
     with _progress() as advance:
         summary = run_batch(options, rules, zone_set, local_today(), advance)
-    render.batch_summary(err, summary, lang.value)
+    terminal.batch_summary(err, summary, lang.value)
     if map_file is not None and summary.sample is not None:
-        from .maps import render as draw
+        from ..views.maps import render as draw
 
         draw(map_file, zone_set, lang.value, points=summary.sample.arrays(),
-             title=_t(lang.value, f"批量核查：{summary.rows:,} 行", f"Batch: {summary.rows:,} rows"))
-        err.print(_t(lang.value, f"已写出地图 {map_file}", f"wrote map {map_file}"))
+             title=say(lang.value, f"批量核查：{summary.rows:,} 行", f"Batch: {summary.rows:,} rows"))
+        err.print(say(lang.value, f"已写出地图 {map_file}", f"wrote map {map_file}"))
     if wanted & set(summary.counts):
         raise typer.Exit(EXIT_FAIL_ON)
 
@@ -101,8 +105,8 @@ def _same_file(output: str, source: str) -> bool:
     try:
         return Path(output).resolve() == Path(source).resolve()
     except (OSError, RuntimeError) as exc:  # Python 3.11 raises RuntimeError for a loop
-        raise InputError(f"cannot follow {output} or {source}: {exc}",
-                         f"无法解析路径 {output} 或 {source}：{exc}") from exc
+        raise InputError(f"无法解析路径 {output} 或 {source}：{exc}",
+                         f"cannot follow {output} or {source}: {exc}") from exc
 
 
 def _maps(items: list[str]) -> tuple[dict[str, str], Path | None]:
@@ -115,11 +119,11 @@ def _maps(items: list[str]) -> tuple[dict[str, str], Path | None]:
             drawings.append(Path(item))
             continue
         if not sep or not column.strip() or not fld.strip():
-            raise InputError(f"--map needs COLUMN=FIELD or an .svg/.png file, not {item!r}",
-                             f"--map 格式应为 列名=字段 或 .svg/.png 文件：{item!r}")
+            raise InputError(f"--map 格式应为 列名=字段 或 .svg/.png 文件：{item!r}",
+                             f"--map needs COLUMN=FIELD or an .svg/.png file, not {item!r}")
         pairs[column.strip()] = fld.strip()
     if len(drawings) > 1:
-        raise InputError("--map: one .svg/.png file at most", "--map：最多一个 .svg/.png 文件")
+        raise InputError("--map：最多一个 .svg/.png 文件", "--map: one .svg/.png file at most")
     return pairs, drawings[0] if drawings else None
 
 

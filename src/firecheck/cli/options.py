@@ -1,4 +1,5 @@
-"""What every firecheck command shares: the app, consoles, options, error handling.
+"""What every firecheck command shares: the app, consoles, options, error handling, and
+loading the data the options name.
 
 Exit codes: 0 allowed · 10 prohibited · 11 permit required · 12 uncertain · 13 out of
 scope · 2 usage or input error · 3 bad rules/zones data · 70 internal error; ``batch``
@@ -18,9 +19,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from .errors import DataError, FirecheckError
-from .rules import RuleSet, load_rules
-from .zones import ZoneSet, load_zones
+from ..errors import DataError, FirecheckError
+from ..rules.loader import load_rules
+from ..rules.model import RuleSet
+from ..text import say
+from ..zones.load import load_zones
+from ..zones.model import ZoneSet
 
 EXIT_FAIL_ON = 1
 EXIT_CODES = {"allowed": 0, "prohibited": 10, "permit_required": 11, "uncertain": 12,
@@ -87,27 +91,26 @@ def guarded(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except FirecheckError as exc:
-            kind = _t(lang, "数据错误", "data error") if isinstance(exc, DataError) else _t(
+            kind = say(lang, "数据错误", "data error") if isinstance(exc, DataError) else say(
                 lang, "输入错误", "input error")
-            err.print(f"[bold red]firecheck: {kind}:[/] {exc.text(lang)}", markup=True,
+            err.print(f"[bold red]firecheck: {kind}:[/] {exc.get(lang)}", markup=True,
                       highlight=False)
             raise typer.Exit(EXIT_DATA if isinstance(exc, DataError) else EXIT_INPUT) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
-
-
-def _rules(rules_paths: list[Path] | None, as_of: list[Path] | None = None) -> RuleSet:
+def rule_set(rules_paths: list[Path] | None, as_of: list[Path] | None = None) -> RuleSet:
+    """The rules the options name: the shipped ones plus --rules, or exactly --as-of-rules."""
     return load_rules(rules_paths or (), replace=as_of or None)
 
 
-def _load(zones_file: Path | None, rules_paths: list[Path] | None,
-          as_of: list[Path] | None = None) -> tuple[RuleSet, ZoneSet]:
-    return _rules(rules_paths, as_of), load_zones(zones_file)
+def data(zones_file: Path | None, rules_paths: list[Path] | None,
+         as_of: list[Path] | None = None) -> tuple[RuleSet, ZoneSet]:
+    """The rules and the zones the options name."""
+    return rule_set(rules_paths, as_of), load_zones(zones_file)
 
 
-def _emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+def emit_json(value: Any) -> None:
+    """Machine output: indented JSON on stdout."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")

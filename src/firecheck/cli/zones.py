@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from . import render, zonefile
-from .cli_common import (
+from ..errors import DataError, InputError
+from ..parse.localtime import local_today
+from ..rules.model import RuleSet
+from ..text import Text, say
+from ..views import terminal
+from ..views.json import zone_dict
+from ..zones import file as zonefile
+from ..zones.load import default_zones_path, load_zones, parse_json
+from .options import (
     EXIT_DATA,
     JsonOpt,
     Lang,
     LangOpt,
     ZonesOpt,
-    _emit_json,
-    _rules,
-    _t,
+    app,
+    emit_json,
     err,
     guarded,
     out,
+    rule_set,
 )
-from .errors import DataError, InputError
-from .localtime import local_today
-from .report import zone_dict
-from .rules import RuleSet
-from .zones import default_zones_path, load_zones, parse_json
 
 zones_app = typer.Typer(help="The zones file: show it, validate a file, import official data.",
                         no_args_is_help=False)
@@ -48,10 +49,10 @@ def zones(ctx: typer.Context, as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
         return
     data = load_zones(zones_file)
     if as_json:
-        _emit_json({"file": data.path, "version": data.version,
+        emit_json({"file": data.path, "version": data.version,
                     "zones": [zone_dict(z, data) for z in data.zones]})
     else:
-        render.zones(out, data, lang.value)
+        terminal.zones(out, data, lang.value)
 
 
 @zones_app.command("validate")
@@ -74,16 +75,16 @@ def zones_validate(
       firecheck zones validate official.geojson --fix -o official-fixed.geojson
     """
     if fix and output is None:
-        raise InputError("--fix needs -o FILE for the repaired zones", "--fix 需要用 -o 指定输出文件")
+        raise InputError("--fix 需要用 -o 指定输出文件", "--fix needs -o FILE for the repaired zones")
     data = parse_json(_read(file), file)
     problems, _ = zonefile.check(data, fix=fix)
-    problems += _unknown_designations(data, _rules(None))
+    problems += _unknown_designations(data, rule_set(None))
     bad = zonefile.errors(problems)
     if as_json:
-        _emit_json({"file": str(file), "errors": len(bad), "warnings": len(problems) - len(bad),
-                    "problems": [asdict(p) for p in problems]})
+        emit_json({"file": str(file), "errors": len(bad), "warnings": len(problems) - len(bad),
+                    "problems": [p.to_dict() for p in problems]})
     else:
-        render.problems(out, problems, lang.value)
+        terminal.problems(out, problems, lang.value)
     if fix and output is not None and not bad:
         zonefile.write(data, output)
     if bad:
@@ -143,7 +144,7 @@ def zones_import(
       firecheck zones import reserve.geojson --crs EPSG:4490 --designation chunkunshan-nr
       --accuracy 5 -o zones.geojson
     """
-    from .importer import ImportOptions, import_files  # pyshp and XML only when importing
+    from ..zones.importer import ImportOptions, import_files  # pyshp only when importing
 
     values = {"designation": designation, "designation_field": designation_field,
               "id_field": id_field, "name_field": name_field, "name_en_field": name_en_field,
@@ -158,15 +159,15 @@ def zones_import(
                             if (f.get("properties") or {}).get("kind") == zonefile.COUNTY_KIND]
     result = import_files(files, options, base)
     problems, _ = zonefile.check(result)
-    problems += _unknown_designations(result, _rules(None))
+    problems += _unknown_designations(result, rule_set(None))
     if bad := zonefile.errors(problems):
-        render.problems(err, problems, lang.value)
-        raise DataError(f"the imported zones have {len(bad)} error(s); nothing was written",
-                        f"导入的区域有 {len(bad)} 处错误，未写出文件")
+        terminal.problems(err, problems, lang.value)
+        raise DataError(f"导入的区域有 {len(bad)} 处错误，未写出文件",
+                        f"the imported zones have {len(bad)} error(s); nothing was written")
     zonefile.write(result, output)
-    render.problems(err, problems, lang.value)
+    terminal.problems(err, problems, lang.value)
     imported = result["firecheck"]["imports"][-len(files):]
-    err.print(_t(lang.value, f"已写出 {output}：", f"wrote {output}: ") + ", ".join(
+    err.print(say(lang.value, f"已写出 {output}：", f"wrote {output}: ") + ", ".join(
         f"{i['file']} ({i['features']}, {i['crs']}, ±{i['accuracy_m']:g} m)" for i in imported))
 
 
@@ -174,7 +175,7 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}", f"无法读取 {path}：{exc.strerror}") \
+        raise InputError(f"无法读取 {path}：{exc.strerror}", f"cannot read {path}: {exc.strerror}") \
             from exc
 
 
@@ -182,10 +183,13 @@ def _unknown_designations(data: dict, rules: RuleSet) -> list[zonefile.Problem]:
     """Warnings for features whose designation no rule refers to (they decide nothing)."""
     known = {z for rule in rules.rules for z in rule.zones} | {"county"}
     return [zonefile.Problem(i, str(props.get("id")), "warning", "unknown_designation",
-                             f"designation {props.get('designation')!r} is not a zone any rule "
-                             "lists; it will not decide anything",
-                             f"所属区域 {props.get('designation')!r} 不在任何规则的区域清单中，不会影响结论")
+                             Text(f"所属区域 {props.get('designation')!r} 不在任何规则的区域清单中，"
+                                  "不会影响结论", f"designation {props.get('designation')!r} is "
+                                  "not a zone any rule lists; it will not decide anything"))
             for i, f in enumerate(data.get("features", []) if isinstance(data, dict) else [])
             if isinstance(f, dict) and isinstance(props := f.get("properties"), dict)
             and props.get("designation") not in known
             and props.get("kind") != zonefile.COUNTY_KIND]
+
+
+app.add_typer(zones_app, name="zones")

@@ -23,7 +23,7 @@ from typing import Literal, TypeAlias, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from firecheck.errors import InputError
+from ..errors import InputError
 
 Datum = Literal["wgs84", "gcj02", "bd09"]
 DATUMS: tuple[Datum, ...] = ("wgs84", "gcj02", "bd09")
@@ -75,10 +75,10 @@ def parse_datum(text: str) -> Datum:
         f"{d} ({', '.join(a for a in names if a != d)})" for d, names in _ALIASES.items()
     )
     raise InputError(
-        f"Unknown coordinate datum {text!r}. Use wgs84 (GPS), gcj02 (Amap/Gaode, Tencent, "
-        f"WeChat) or bd09 (Baidu). Accepted names: {accepted}.",
         f"无法识别的坐标系 {text!r}。请使用 wgs84（GPS）、gcj02（高德、腾讯、微信）或 "
         f"bd09（百度）。可用名称：{accepted}。",
+        f"Unknown coordinate datum {text!r}. Use wgs84 (GPS), gcj02 (Amap/Gaode, Tencent, "
+        f"WeChat) or bd09 (Baidu). Accepted names: {accepted}.",
     )
 
 

@@ -8,7 +8,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .errors import DataError, InputError
+from ..errors import DataError, InputError
+from ..text import Text
 
 CATEGORIES = ("fire_use", "entry")
 _SEPARATORS = re.compile(r"[\s\-_·・/]+")
@@ -31,9 +32,10 @@ class Activity:
     document: str
     clause: str
 
-    def name(self, lang: str) -> str:
-        """Display name in ``lang``."""
-        return self.name_zh if lang == "zh" else self.name_en
+    @property
+    def name(self) -> Text:
+        """Display name in both languages."""
+        return Text(self.name_zh, self.name_en)
 
 
 class ActivityCatalog:
@@ -44,18 +46,18 @@ class ActivityCatalog:
         self._index: dict[str, str] = {}
         for activity in activities:
             if activity.id in self.by_id:
-                raise DataError(f"activity id {activity.id!r} is defined twice",
-                                f"活动编号 {activity.id!r} 重复定义")
+                raise DataError(f"活动编号 {activity.id!r} 重复定义",
+                                f"activity id {activity.id!r} is defined twice")
             if activity.category not in CATEGORIES:
-                raise DataError(f"activity {activity.id!r}: category must be one of {CATEGORIES}",
-                                f"活动 {activity.id!r} 的类别必须是 {CATEGORIES} 之一")
+                raise DataError(f"活动 {activity.id!r} 的类别必须是 {CATEGORIES} 之一",
+                                f"activity {activity.id!r}: category must be one of {CATEGORIES}")
             self.by_id[activity.id] = activity
             for key in {normalize(k) for k in (activity.id, *activity.aliases)}:
                 owner = self._index.setdefault(key, activity.id)
                 if owner != activity.id:
                     raise DataError(
-                        f"alias {key!r} is ambiguous: it names both {owner!r} and {activity.id!r}",
                         f"别名 {key!r} 有歧义：同时指向 {owner!r} 和 {activity.id!r}",
+                        f"alias {key!r} is ambiguous: it names both {owner!r} and {activity.id!r}",
                     )
 
     def __iter__(self):
@@ -74,8 +76,8 @@ class ActivityCatalog:
         hint_en = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
         hint_zh = f" 是否要找：{'、'.join(suggestions)}？" if suggestions else ""
         raise InputError(
-            f"unknown activity {text!r}.{hint_en} Run 'firecheck activities' for the full list.",
             f"无法识别的活动 {text!r}。{hint_zh} 运行 'firecheck activities' 查看全部活动。",
+            f"unknown activity {text!r}.{hint_en} Run 'firecheck activities' for the full list.",
         )
 
     def suggest(self, key: str, limit: int = 5) -> list[str]:

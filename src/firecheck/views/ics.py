@@ -7,7 +7,7 @@ from typing import Any
 
 from icalendar import Calendar, Event
 
-from . import __version__
+from .. import __version__
 
 KIND_ZH = {"fire_ban": "防火戒严", "zone_entry": "戒严区准入", "vehicle_entry": "戒严区车辆准入",
            "fire_period": "森林草原防火期", "lockdown_period": "戒严管制期", "straw_ban": "秸秆禁烧"}

@@ -5,17 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import __version__
-from .engine import Place, Reason, Span, Verdict, ZoneHit, worst
-from .explain import explain
-from .nearby import Nearby
-from .rules import Document, Fine, Hotline, Rule, RuleSet
-from .zones import Zone, ZoneSet
-
-if TYPE_CHECKING:
-    from .nearby import Nearby
+from .. import __version__
+from ..engine.model import Location, Reason, Span, Verdict, ZoneHit, worst
+from ..rules.model import Document, Fine, Hotline, Rule, RuleSet
+from ..zones.model import Zone, ZoneSet
+from ..zones.nearby import Nearby
+from .words import explain
 
 
 def _day(value: date | None) -> str | None:
@@ -190,7 +187,7 @@ def activity_rows(rules: RuleSet) -> list[dict[str, Any]]:
             for a in rules.activities]
 
 
-def near_dict(place: Place, found: list[Nearby], unmapped: list[str], zones: ZoneSet,
+def near_dict(place: Location, found: list[Nearby], unmapped: list[str], zones: ZoneSet,
               warnings: tuple) -> dict[str, Any]:
     """The `near` answer as JSON-ready data."""
     return {
@@ -206,8 +203,8 @@ def near_dict(place: Place, found: list[Nearby], unmapped: list[str], zones: Zon
             "accuracy_m": n.accuracy_m, "within_buffer": n.within,
             "completeness": n.zone.completeness,
         } for n in found],
-        "unmapped_designations": [{"designation": d, "name_zh": zones.designation_names(d)[0],
-                                   "name_en": zones.designation_names(d)[1],
+        "unmapped_designations": [{"designation": d, "name_zh": zones.designation_name(d).zh,
+                                   "name_en": zones.designation_name(d).en,
                                    "completeness": zones.completeness(d)} for d in unmapped],
         "warnings": [m.to_dict() for m in warnings],
         "versions": {"zones": zones.version},

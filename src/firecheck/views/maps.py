@@ -26,10 +26,12 @@ from matplotlib.patches import Circle, Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from shapely.geometry.base import BaseGeometry
 
-from .errors import InputError
-from .explain import status_label
-from .projection import to_local
-from .zones import Zone, ZoneSet
+from ..errors import InputError
+from ..geo.projection import to_local
+from ..resources import NEIGHBOURS_FILE
+from ..text import say
+from ..zones.model import Zone, ZoneSet
+from .words import status_label
 
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # no bold CJK face: fine
 
@@ -67,11 +69,11 @@ def render(path: Path, zones: ZoneSet, lang: str, marker: Marker | None = None,
     """Draw a map to ``path`` (.svg or .png); returns the label language used."""
     suffix = path.suffix.lower()
     if suffix not in (".svg", ".png"):
-        raise InputError(f"map file must end in .svg or .png, not {path.name}",
-                         f"地图文件须以 .svg 或 .png 结尾：{path.name}")
+        raise InputError(f"地图文件须以 .svg 或 .png 结尾：{path.name}",
+                         f"map file must end in .svg or .png, not {path.name}")
     if marker is not None and not np.isfinite(to_local(marker.lon, marker.lat)).all():
-        raise InputError("this place is too far from Guyang to draw on the county's plane",
-                         "此处离固阳过远，无法在本县地图平面上绘制")
+        raise InputError("此处离固阳过远，无法在本县地图平面上绘制",
+                         "this place is too far from Guyang to draw on the county's plane")
     lang = label_lang(lang)
     font = cjk_font()
     rc = {"font.family": "sans-serif",
@@ -81,23 +83,19 @@ def render(path: Path, zones: ZoneSet, lang: str, marker: Marker | None = None,
         fig = Figure(figsize=(9, 9), dpi=110)  # no pyplot: no GUI backend, no global state
         ax = fig.add_subplot()
         _draw(ax, zones, lang, marker, points, radius_m)
-        ax.set_title(title or _t(lang, "固阳县防火戒严区域", "Guyang County fire-ban zones"),
+        ax.set_title(title or say(lang, "固阳县防火戒严区域", "Guyang County fire-ban zones"),
                      fontsize=13, gid="title")
         try:
             fig.savefig(path, bbox_inches="tight", metadata=_metadata(suffix))
         except OSError as exc:
-            raise InputError(f"cannot write {path}: {exc.strerror}",
-                             f"无法写入 {path}：{exc.strerror}") from exc
+            raise InputError(f"无法写入 {path}：{exc.strerror}",
+                             f"cannot write {path}: {exc.strerror}") from exc
     return lang
 
 
 def _metadata(suffix: str) -> dict[str, Any]:
     """Fixed metadata so the same map is the same file."""
     return {"Date": None} if suffix == ".svg" else {"Software": "firecheck"}
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
 
 
 def _draw(ax: Axes, zones: ZoneSet, lang: str, marker: Marker | None,
@@ -128,7 +126,7 @@ def _draw(ax: Axes, zones: ZoneSet, lang: str, marker: Marker | None,
                            gid="batch-points", zorder=5)
                 handles.append(Line2D([], [], marker="o", ls="", color=colour,
                                       label=status_label(name, lang) if name != "error"
-                                      else _t(lang, "错误", "error")))
+                                      else say(lang, "错误", "error")))
     if marker is not None:
         x, y = (float(v) for v in to_local(marker.lon, marker.lat))
         if marker.accuracy_m:
@@ -141,7 +139,7 @@ def _draw(ax: Axes, zones: ZoneSet, lang: str, marker: Marker | None,
                     gid="verdict", bbox={"boxstyle": "round", "fc": "white", "alpha": 0.85})
         handles.append(Line2D([], [], marker="*", ls="", ms=12,
                               color=STATUS_COLOUR[marker.status],
-                              label=_t(lang, "查询地点", "queried place")))
+                              label=say(lang, "查询地点", "queried place")))
     _extent(ax, zones, marker, radius_m)
     legend = ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
     legend.set_gid("legend")
@@ -171,9 +169,9 @@ def _zone(ax: Axes, zone: Zone, lang: str) -> None:
             ax.plot(xy[:, 0], xy[:, 1], color="#b2182b", ls=":" if approximate else "-",
                     lw=2, marker="o" if part.geom_type == "Point" else None, gid="zone")
     centre = zone.shape.representative_point()
-    name = zone.name(lang)
+    name = zone.name.get(lang)
     if approximate:
-        name += _t(lang, f"（近似，±{accuracy / 1000:.0f} 公里）" if accuracy >= 1000 else
+        name += say(lang, f"（近似，±{accuracy / 1000:.0f} 公里）" if accuracy >= 1000 else
                    f"（近似，±{accuracy:.0f} 米）", f" (approximate, ±{accuracy:,.0f} m)")
     ax.annotate(name, (centre.x, centre.y), fontsize=8, color="#7f0000", ha="center",
                 gid="zone-label", annotation_clip=True)
@@ -181,19 +179,19 @@ def _zone(ax: Axes, zone: Zone, lang: str) -> None:
 
 def _legend_handles(lang: str, zones: ZoneSet) -> list[Any]:
     handles: list[Any] = [
-        Line2D([], [], color="#333333", lw=1.4, label=_t(lang, "固阳县界", "Guyang county line")),
+        Line2D([], [], color="#333333", lw=1.4, label=say(lang, "固阳县界", "Guyang county line")),
         Patch(facecolor="#f4a58277", edgecolor="#b2182b",
-              label=_t(lang, "戒严区域（虚线为近似）", "fire-ban zone (dotted: approximate)")),
+              label=say(lang, "戒严区域（虚线为近似）", "fire-ban zone (dotted: approximate)")),
         Line2D([], [], color="#d62728", ls="--",
-               label=_t(lang, "500 米戒严线", "500 m ban line")),
+               label=say(lang, "500 米戒严线", "500 m ban line")),
         Patch(facecolor="none", edgecolor="#b05fc9", hatch="///",
-              label=_t(lang, "位置不确定带", "uncertainty band")),
+              label=say(lang, "位置不确定带", "uncertainty band")),
     ]
     unmapped = sorted({z.designation for z in zones.zones
                        if z is not zones.county and zones.completeness(z.designation)
                        == "unmapped"})
     if unmapped:
-        handles.append(Patch(facecolor="none", edgecolor="none", label=_t(
+        handles.append(Patch(facecolor="none", edgecolor="none", label=say(
             lang, f"另有 {len(unmapped)} 类区域无边界数据", f"{len(unmapped)} more zones have no "
             "boundary data")))
     return handles
@@ -211,13 +209,8 @@ def _patch(ax: Axes, geometry: BaseGeometry, gid: str, **style: Any) -> None:
 
 
 def _neighbours(lang: str) -> list[tuple[BaseGeometry, str]]:
-    path = Path(__file__).with_name("data") / "neighbours.geojson"
-    if not path.is_file():
-        path = Path(__file__).resolve().parents[2] / "data" / "neighbours.geojson"
-    if not path.is_file():
-        return []
     out = []
-    for feature in json.loads(path.read_text("utf-8"))["features"]:
+    for feature in json.loads(NEIGHBOURS_FILE.read_text("utf-8"))["features"]:
         shape = shapely.geometry.shape(feature["geometry"])
         local = shapely.transform(shape, lambda xy: np.column_stack(to_local(xy[:, 0], xy[:, 1])))
         props = feature["properties"]
@@ -248,13 +241,13 @@ def _scale_bar(ax: Axes, lang: str) -> None:
     bx, by = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
     ax.plot([bx, bx + length], [by, by], color="black", lw=3, solid_capstyle="butt",
             gid="scalebar")
-    text = (f"{length // 1000} {_t(lang, '公里', 'km')}" if length >= 1000
-            else f"{length} {_t(lang, '米', 'm')}")
+    text = (f"{length // 1000} {say(lang, '公里', 'km')}" if length >= 1000
+            else f"{length} {say(lang, '米', 'm')}")
     ax.annotate(text, (bx + length / 2, by), xytext=(0, 5), textcoords="offset points",
                 ha="center", fontsize=9, gid="scalebar-label")
 
 
 def _north_arrow(ax: Axes, lang: str) -> None:
-    ax.annotate(_t(lang, "北", "N"), xy=(0.95, 0.95), xytext=(0.95, 0.86),
+    ax.annotate(say(lang, "北", "N"), xy=(0.95, 0.95), xytext=(0.95, 0.86),
                 xycoords="axes fraction", ha="center", va="center", fontsize=12, weight="bold",
                 arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 2}, gid="north-arrow")

@@ -9,11 +9,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .engine import Span, Verdict, worst
-from .explain import CERTAINTY_LABEL, EFFECT_LABEL, LAND_LABEL, explain, fine_range, pick
-from .explain import status_label as label
-from .rules import Hotline, RuleSet
-from .zones import ZoneSet
+from ..engine.model import Span, Verdict, worst
+from ..rules.model import Hotline, RuleSet
+from ..text import Text as Bilingual
+from ..text import say
+from ..zones.model import ZoneSet
+from .words import CERTAINTY_LABEL, EFFECT_LABEL, LAND_LABEL, explain, fine_range
+from .words import status_label as label
 
 STYLE = {
     "prohibited": "bold white on red",
@@ -24,10 +26,6 @@ STYLE = {
 }
 
 
-def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
-
-
 def verdict(console: Console, v: Verdict, lang: str) -> None:
     """Print one verdict."""
     console.print(Panel(Group(*_verdict_parts(v, lang)), title="firecheck", expand=False))
@@ -36,9 +34,9 @@ def verdict(console: Console, v: Verdict, lang: str) -> None:
 def spans(console: Console, items: list[Span], lang: str) -> None:
     """Print a date-range answer: a summary table of runs of days, then each distinct verdict."""
     status = worst([s.verdict.status for s in items])
-    table = Table(title=_t(lang, "逐日结果", "Day by day"), show_lines=False)
-    for head in (_t(lang, "起", "From"), _t(lang, "止", "To"), _t(lang, "天数", "Days"),
-                 _t(lang, "结论", "Status"), _t(lang, "依据", "Why")):
+    table = Table(title=say(lang, "逐日结果", "Day by day"), show_lines=False)
+    for head in (say(lang, "起", "From"), say(lang, "止", "To"), say(lang, "天数", "Days"),
+                 say(lang, "结论", "Status"), say(lang, "依据", "Why")):
         table.add_column(head)
     for s in items:
         why = "; ".join(dict.fromkeys(
@@ -47,7 +45,7 @@ def spans(console: Console, items: list[Span], lang: str) -> None:
         table.add_row(s.start.isoformat(), s.end.isoformat(), str((s.end - s.start).days + 1),
                       Text(label(s.verdict.status, lang), style=STYLE[s.verdict.status]), why)
     console.print(Text(f" {label(status, lang)} ", style=STYLE[status]),
-                  _t(lang, "（整个日期范围内最严格的结论）", "(the strictest answer over the range)"))
+                  say(lang, "（整个日期范围内最严格的结论）", "(the strictest answer over the range)"))
     console.print(table)
     for s in items:
         if s.verdict.reasons:
@@ -59,216 +57,216 @@ def _verdict_parts(v: Verdict, lang: str) -> list:
     req, place = v.request, v.place
     parts: list = [Text(f" {label(v.status, lang)} ", style=STYLE[v.status])]
     parts.append(Text(
-        f"{_t(lang, '活动', 'Activity')}: {v.activity.name(lang)}   "
-        f"{_t(lang, '日期', 'Date')}: {req.day.isoformat()}\n"
-        f"{_t(lang, '位置', 'Place')}: {place.lat:.6f}, {place.lon:.6f} (WGS-84)"
+        f"{say(lang, '活动', 'Activity')}: {v.activity.name.get(lang)}   "
+        f"{say(lang, '日期', 'Date')}: {req.day.isoformat()}\n"
+        f"{say(lang, '位置', 'Place')}: {place.lat:.6f}, {place.lon:.6f} (WGS-84)"
         + (f"  ← {req.datum.upper()} {req.lat}, {req.lon}" if req.datum != "wgs84" else "")
     ))
     if v.reasons:
-        parts.append(Text(_t(lang, "\n依据", "\nWhy"), style="bold"))
+        parts.append(Text(say(lang, "\n依据", "\nWhy"), style="bold"))
         for i, reason in enumerate(v.reasons, 1):
-            effect = pick(EFFECT_LABEL[reason.effect], lang)
+            effect = EFFECT_LABEL[reason.effect].get(lang)
             parts.append(Text(f"{i}. [{effect}] {explain(reason, v, lang)}"))
             if reason.rule:
                 rule, doc = reason.rule, reason.rule.document
                 title = f"《{doc.title_zh}》" + ("" if lang == "zh" else f" ({doc.title_en})")
-                cite = (f"   {_t(lang, '出处', 'Source')}: {title} {rule.clause}"
+                cite = (f"   {say(lang, '出处', 'Source')}: {title} {rule.clause}"
                         f"{'，' + doc.number if doc.number else ''}，{doc.issuer_zh}，{doc.date}"
-                        f" [{pick(CERTAINTY_LABEL[doc.status], lang)}]")
+                        f" [{CERTAINTY_LABEL[doc.status].get(lang)}]")
                 if reason.period:
-                    cite += (f"\n   {_t(lang, '期间', 'Period')}: {reason.period[0]} – "
+                    cite += (f"\n   {say(lang, '期间', 'Period')}: {reason.period[0]} – "
                              f"{reason.period[1]}")
                 if reason.assumed_from:
-                    cite += _t(lang, f"（沿用{reason.assumed_from}年日期，假定逐年相同）",
+                    cite += say(lang, f"（沿用{reason.assumed_from}年日期，假定逐年相同）",
                                f" (dates of {reason.assumed_from}, assumed to recur)")
                 for req_zh, req_en in zip(rule.requirements_zh, rule.requirements_en,
                                           strict=True):
-                    cite += f"\n   • {_t(lang, req_zh, req_en)}"
+                    cite += f"\n   • {say(lang, req_zh, req_en)}"
                 parts.append(Text(cite, style="dim"))
     if v.fines:
         parts.append(_fines_table(v, lang))
     parts.append(_hotline_table(list(v.hotlines), lang))
-    for title, messages, style in ((_t(lang, "假定", "Assumptions"), v.assumptions, "yellow"),
-                                   (_t(lang, "提示", "Warnings"), v.warnings, "yellow"),
-                                   (_t(lang, "说明", "Notes"), v.notes, "dim")):
+    for title, messages, style in ((say(lang, "假定", "Assumptions"), v.assumptions, "yellow"),
+                                   (say(lang, "提示", "Warnings"), v.warnings, "yellow"),
+                                   (say(lang, "说明", "Notes"), v.notes, "dim")):
         if messages:
-            parts.append(Text(f"{title}:\n" + "\n".join(f" • {m.text(lang)}" for m in messages),
+            parts.append(Text(f"{title}:\n" + "\n".join(f" • {m.get(lang)}" for m in messages),
                               style=style))
-    parts.append(Text(f"{_t(lang, '规则版本', 'rules')} {v.rules_version[:19]}  "
-                      f"{_t(lang, '区域数据版本', 'zones')} {v.zones_version[:19]}", style="dim"))
+    parts.append(Text(f"{say(lang, '规则版本', 'rules')} {v.rules_version[:19]}  "
+                      f"{say(lang, '区域数据版本', 'zones')} {v.zones_version[:19]}", style="dim"))
     return parts
 
 
 def _fines_table(v: Verdict, lang: str) -> Table:
-    table = Table(title=_t(lang, "可能的处罚（按行为发生日适用的规定）",
+    table = Table(title=say(lang, "可能的处罚（按行为发生日适用的规定）",
                            "Possible penalties (provisions in force on the day of the act)"))
-    for head in (_t(lang, "条款", "Provision"), _t(lang, "地类", "Land"),
-                 _t(lang, "行为", "Conduct"), _t(lang, "罚款", "Fine"),
-                 _t(lang, "状态", "Status")):
+    for head in (say(lang, "条款", "Provision"), say(lang, "地类", "Land"),
+                 say(lang, "行为", "Conduct"), say(lang, "罚款", "Fine"),
+                 say(lang, "状态", "Status")):
         table.add_column(head, overflow="fold")
     for f in v.fines:
-        conduct = _t(lang, f.conduct_zh, f.conduct_en)
-        condition = _t(lang, f.condition_zh or "", f.condition_en or "")
+        conduct = say(lang, f.conduct_zh, f.conduct_en)
+        condition = say(lang, f.condition_zh or "", f.condition_en or "")
         if condition:
             conduct += f" ({condition})"
-        status = pick(CERTAINTY_LABEL[f.status], lang)
-        table.add_row(_t(lang, f.provision_zh, f.provision_en), pick(LAND_LABEL[f.land_type], lang),
+        status = CERTAINTY_LABEL[f.status].get(lang)
+        table.add_row(say(lang, f.provision_zh, f.provision_en), LAND_LABEL[f.land_type].get(lang),
                       conduct, fine_range(f, v.request.actor, lang),
                       Text(status, style="bold red" if f.status == "unconfirmed" else ""))
     return table
 
 
 def _hotline_table(lines: list[Hotline], lang: str) -> Table:
-    table = Table(title=_t(lang, "电话", "Whom to call"))
-    table.add_column(_t(lang, "号码", "Number"), style="bold")
-    table.add_column(_t(lang, "单位", "Who"))
+    table = Table(title=say(lang, "电话", "Whom to call"))
+    table.add_column(say(lang, "号码", "Number"), style="bold")
+    table.add_column(say(lang, "单位", "Who"))
     for line in lines:
-        table.add_row(line.number, _t(lang, line.name_zh, line.name_en))
+        table.add_row(line.number, say(lang, line.name_zh, line.name_en))
     return table
 
 
 def activities(console: Console, rules: RuleSet, lang: str) -> None:
-    table = Table(title=_t(lang, "活动", "Activities"))
+    table = Table(title=say(lang, "活动", "Activities"))
     table.add_column("id", no_wrap=True)
-    for head in (_t(lang, "名称", "Name"), _t(lang, "别名", "Aliases"), _t(lang, "出处", "Source")):
+    for head in (say(lang, "名称", "Name"), say(lang, "别名", "Aliases"), say(lang, "出处", "Source")):
         table.add_column(head, overflow="fold")
     for a in rules.activities:
         doc = rules.documents[a.document]
-        table.add_row(a.id, a.name(lang), ", ".join(a.aliases),
-                      f"{_t(lang, doc.title_zh, doc.title_en)} {a.clause}")
+        table.add_row(a.id, a.name.get(lang), ", ".join(a.aliases),
+                      f"{say(lang, doc.title_zh, doc.title_en)} {a.clause}")
     console.print(table)
 
 
 def zones(console: Console, data: ZoneSet, lang: str) -> None:
-    console.print(f"{_t(lang, '区域文件', 'Zones file')}: {data.path}\n{data.version}")
+    console.print(f"{say(lang, '区域文件', 'Zones file')}: {data.path}\n{data.version}")
     table = Table()
     table.add_column("id", no_wrap=True)
-    table.add_column(_t(lang, "名称", "Name"))
-    table.add_column(_t(lang, "几何", "Geometry"))
-    table.add_column(_t(lang, "缓冲", "Buffer"), no_wrap=True)
-    table.add_column(_t(lang, "精度", "Accuracy"), no_wrap=True)
-    table.add_column(_t(lang, "来源", "Source"), overflow="fold", ratio=1)
+    table.add_column(say(lang, "名称", "Name"))
+    table.add_column(say(lang, "几何", "Geometry"))
+    table.add_column(say(lang, "缓冲", "Buffer"), no_wrap=True)
+    table.add_column(say(lang, "精度", "Accuracy"), no_wrap=True)
+    table.add_column(say(lang, "来源", "Source"), overflow="fold", ratio=1)
     for z in data.zones:
-        geom = z.shape.geom_type if z.shape is not None else _t(lang, "无（未测绘）", "none (unmapped)")
+        geom = z.shape.geom_type if z.shape is not None else say(lang, "无（未测绘）", "none (unmapped)")
         if z.completeness == "partial":
-            geom += _t(lang, "（近似/不完整）", " (approximate/partial)")
+            geom += say(lang, "（近似/不完整）", " (approximate/partial)")
         acc = f"±{z.accuracy_m:.0f} m" if z.accuracy_m is not None else "—"
-        table.add_row(z.id, z.name(lang), geom, f"{z.buffer_m:.0f} m", acc,
+        table.add_row(z.id, z.name.get(lang), geom, f"{z.buffer_m:.0f} m", acc,
                       z.geometry_source or z.source)
     console.print(table)
 
 
 def periods(console: Console, rows: list[dict], year: int, lang: str) -> None:
-    table = Table(title=_t(lang, f"{year} 年的期间", f"Periods in {year}"))
-    for head in (_t(lang, "规则", "Rule"), _t(lang, "期间", "Dates"), _t(lang, "效力", "Effect"),
-                 _t(lang, "出处", "Source")):
+    table = Table(title=say(lang, f"{year} 年的期间", f"Periods in {year}"))
+    for head in (say(lang, "规则", "Rule"), say(lang, "期间", "Dates"), say(lang, "效力", "Effect"),
+                 say(lang, "出处", "Source")):
         table.add_column(head, overflow="fold")
     for row in rows:
         dates = "\n".join(f"{a} – {b}" for a, b in row["dates"])
         if row["assumed_from_year"]:
-            dates += _t(lang, f"\n（沿用{row['assumed_from_year']}年通告日期，假定逐年相同）",
+            dates += say(lang, f"\n（沿用{row['assumed_from_year']}年通告日期，假定逐年相同）",
                         f"\n(dates of the {row['assumed_from_year']} notice, assumed to recur)")
         source = f"{row['document_title_' + lang]} {row['clause']} [{row['status']}]"
-        table.add_row(row["title_" + lang], dates, pick(EFFECT_LABEL[row["effect"]], lang), source)
+        table.add_row(row["title_" + lang], dates, EFFECT_LABEL[row["effect"]].get(lang), source)
     console.print(table)
 
 
 def hotlines(console: Console, rules: RuleSet, lang: str) -> None:
-    table = Table(title=_t(lang, "电话", "Hotlines"))
-    for head in (_t(lang, "号码", "Number"), _t(lang, "单位", "Who"), _t(lang, "出处", "Source")):
+    table = Table(title=say(lang, "电话", "Hotlines"))
+    for head in (say(lang, "号码", "Number"), say(lang, "单位", "Who"), say(lang, "出处", "Source")):
         table.add_column(head, overflow="fold")
     for line in rules.hotlines.values():
-        printed = f" ({_t(lang, '原文', 'printed')} {line.printed})" if line.printed else ""
-        table.add_row(line.number + printed, _t(lang, line.name_zh, line.name_en),
-                      f"{_t(lang, line.document.title_zh, line.document.title_en)} {line.clause}")
+        printed = f" ({say(lang, '原文', 'printed')} {line.printed})" if line.printed else ""
+        table.add_row(line.number + printed, say(lang, line.name_zh, line.name_en),
+                      f"{say(lang, line.document.title_zh, line.document.title_en)} {line.clause}")
     console.print(table)
 
 
 def rules_summary(console: Console, rules: RuleSet, lang: str) -> None:
-    console.print(f"{_t(lang, '规则版本', 'Rules version')}: {rules.version}")
-    table = Table(title=_t(lang, "已载入的出处文件", "Loaded source documents"))
-    for head in ("id", _t(lang, "标题", "Title"), _t(lang, "文号/日期", "Number / date"),
-                 _t(lang, "状态", "Status"), _t(lang, "文件", "File")):
+    console.print(f"{say(lang, '规则版本', 'Rules version')}: {rules.version}")
+    table = Table(title=say(lang, "已载入的出处文件", "Loaded source documents"))
+    for head in ("id", say(lang, "标题", "Title"), say(lang, "文号/日期", "Number / date"),
+                 say(lang, "状态", "Status"), say(lang, "文件", "File")):
         table.add_column(head, overflow="fold")
     for doc in rules.documents.values():
-        table.add_row(doc.id, _t(lang, doc.title_zh, doc.title_en),
+        table.add_row(doc.id, say(lang, doc.title_zh, doc.title_en),
                       " ".join(x for x in (doc.number, str(doc.date or "")) if x),
-                      pick(CERTAINTY_LABEL[doc.status], lang), doc.file)
+                      CERTAINTY_LABEL[doc.status].get(lang), doc.file)
     console.print(table)
-    table = Table(title=_t(lang, "规则", "Rules"))
+    table = Table(title=say(lang, "规则", "Rules"))
     table.add_column("id", no_wrap=True)
-    for head in (_t(lang, "内容", "Rule"), _t(lang, "期间", "Periods"), _t(lang, "条款", "Clause")):
+    for head in (say(lang, "内容", "Rule"), say(lang, "期间", "Periods"), say(lang, "条款", "Clause")):
         table.add_column(head, overflow="fold")
     for rule in rules.rules:
         when = ", ".join(p.label() for p in rule.periods)
-        when += f" ({rule.year})" if rule.year else f" ({_t(lang, '自', 'from')} {rule.valid_from})"
-        table.add_row(rule.id, _t(lang, rule.title_zh, rule.title_en), when, rule.clause)
+        when += f" ({rule.year})" if rule.year else f" ({say(lang, '自', 'from')} {rule.valid_from})"
+        table.add_row(rule.id, say(lang, rule.title_zh, rule.title_en), when, rule.clause)
     console.print(table)
 
 
 def batch_summary(console: Console, summary: Any, lang: str) -> None:
     """Counts per status, errors, elapsed time and throughput (to stderr)."""
-    parts = [f"{label(k, lang) if k in STYLE else _t(lang, '错误', 'error')} {v:,}"
+    parts = [f"{label(k, lang) if k in STYLE else say(lang, '错误', 'error')} {v:,}"
              for k, v in sorted(summary.counts.items())]
     console.print(
-        _t(lang, f"共 {summary.rows:,} 行：", f"{summary.rows:,} rows: ") + "，".join(parts)
+        say(lang, f"共 {summary.rows:,} 行：", f"{summary.rows:,} rows: ") + "，".join(parts)
         if lang == "zh" else f"{summary.rows:,} rows: " + ", ".join(parts))
-    console.print(_t(lang, f"用时 {summary.seconds:.2f} 秒，{summary.rate:,.0f} 行/秒",
+    console.print(say(lang, f"用时 {summary.seconds:.2f} 秒，{summary.rate:,.0f} 行/秒",
                      f"{summary.seconds:.2f} s, {summary.rate:,.0f} rows/s"))
 
 
 def problems(console: Console, found: list, lang: str) -> None:
     """A zones file's problems, errors first; or a line saying there are none."""
     if not found:
-        console.print(_t(lang, "未发现问题。", "No problems found."))
+        console.print(say(lang, "未发现问题。", "No problems found."))
         return
-    table = Table(title=_t(lang, "区域文件问题", "Zones file problems"))
-    for head in (_t(lang, "级别", "Level"), _t(lang, "要素", "Feature"), "id",
-                 _t(lang, "问题", "Problem")):
+    table = Table(title=say(lang, "区域文件问题", "Zones file problems"))
+    for head in (say(lang, "级别", "Level"), say(lang, "要素", "Feature"), "id",
+                 say(lang, "问题", "Problem")):
         table.add_column(head, overflow="fold")
     for p in sorted(found, key=lambda p: (p.severity != "error", p.index or -1)):
-        level = {"error": _t(lang, "错误", "error"), "warning": _t(lang, "警告", "warning")}
+        level = {"error": say(lang, "错误", "error"), "warning": say(lang, "警告", "warning")}
         table.add_row(Text(level[p.severity], style="bold red" if p.severity == "error"
                            else "yellow"), "—" if p.index is None else str(p.index),
-                      p.id or "—", p.zh if lang == "zh" else p.en)
+                      p.id or "—", p.text.get(lang))
     console.print(table)
 
 
 def _km(metres: float, lang: str) -> str:
     if abs(metres) >= 1000:
-        return f"{metres / 1000:.1f} {_t(lang, '公里', 'km')}"
-    return f"{metres:.0f} {_t(lang, '米', 'm')}"
+        return f"{metres / 1000:.1f} {say(lang, '公里', 'km')}"
+    return f"{metres:.0f} {say(lang, '米', 'm')}"
 
 
 def nearby(console: Console, place: Any, found: list, unmapped: list[str], zones: ZoneSet,
            warnings: tuple, lang: str) -> None:
     """The nearest zones: distance to the edge and to the ban line, direction, accuracy."""
-    console.print(f"{_t(lang, '位置', 'Place')}: {place.lat:.6f}, {place.lon:.6f} (WGS-84)"
+    console.print(f"{say(lang, '位置', 'Place')}: {place.lat:.6f}, {place.lon:.6f} (WGS-84)"
                   + (f" ±{place.accuracy_m:.0f} m" if place.accuracy_m else ""))
-    table = Table(title=_t(lang, "最近的区域", "Nearest zones"))
-    for head in (_t(lang, "区域", "Zone"), _t(lang, "到边界", "To edge"),
-                 _t(lang, "到 500 米线", "To the ban line"), _t(lang, "方向", "Direction"),
-                 _t(lang, "精度", "Accuracy"), _t(lang, "在戒严范围内？", "In the ban area?")):
+    table = Table(title=say(lang, "最近的区域", "Nearest zones"))
+    for head in (say(lang, "区域", "Zone"), say(lang, "到边界", "To edge"),
+                 say(lang, "到 500 米线", "To the ban line"), say(lang, "方向", "Direction"),
+                 say(lang, "精度", "Accuracy"), say(lang, "在戒严范围内？", "In the ban area?")):
         table.add_column(head, overflow="fold")
-    answer = {"certain": _t(lang, "是", "yes"), "near": _t(lang, "无法确定", "uncertain"),
-              "beyond": _t(lang, "否", "no")}
+    answer = {"certain": say(lang, "是", "yes"), "near": say(lang, "无法确定", "uncertain"),
+              "beyond": say(lang, "否", "no")}
     for n in found:
-        edge = (_t(lang, f"在区内（距边界 {_km(-n.edge_m, lang)}）",
+        edge = (say(lang, f"在区内（距边界 {_km(-n.edge_m, lang)}）",
                    f"inside ({_km(-n.edge_m, lang)} from the edge)") if n.inside
                 else _km(n.edge_m, lang))
-        line = (_t(lang, f"线内 {_km(-n.buffer_line_m, lang)}", f"{_km(-n.buffer_line_m, lang)} "
+        line = (say(lang, f"线内 {_km(-n.buffer_line_m, lang)}", f"{_km(-n.buffer_line_m, lang)} "
                    "inside it") if n.buffer_line_m <= 0 else _km(n.buffer_line_m, lang))
-        table.add_row(n.zone.name(lang), edge, line, n.direction(lang) or "—",
+        table.add_row(n.zone.name.get(lang), edge, line, n.direction(lang) or "—",
                       f"±{n.accuracy_m:.0f} m", answer[n.within])
     console.print(table)
     if unmapped:
-        names = [zones.designation_names(d)[0 if lang == "zh" else 1] for d in unmapped]
-        console.print(_t(lang, "无（完整）边界数据、可能覆盖此处的区域：", "Zones without (complete) "
+        names = [zones.designation_name(d).get(lang) for d in unmapped]
+        console.print(say(lang, "无（完整）边界数据、可能覆盖此处的区域：", "Zones without (complete) "
                          "boundaries that may cover this place: ") + ("、" if lang == "zh"
                                                                  else "; ").join(names),
                       style="yellow")
     for message in warnings:
-        console.print(f" • {message.text(lang)}", style="dim")
+        console.print(f" • {message.get(lang)}", style="dim")
 
 
 CALENDAR_STYLE = {"fire_ban": ("bold white on red", "戒", "B"),
@@ -294,9 +292,9 @@ def calendar(console: Console, rows: list[dict], year: int, lang: str) -> None:
                                          < order.index(marks[day])):
                     marks[day] = row["kind"]
                 day += timedelta(days=1)
-    console.print(Text(_t(lang, f"{year} 年", f"{year}"), style="bold"))
+    console.print(Text(say(lang, f"{year} 年", f"{year}"), style="bold"))
     for month in range(1, 13):
-        line = Text(f"{month:>2}{_t(lang, '月', ' ')} ")
+        line = Text(f"{month:>2}{say(lang, '月', ' ')} ")
         day = date(year, month, 1)
         while day.month == month:
             kind = marks.get(day)
@@ -304,17 +302,17 @@ def calendar(console: Console, rows: list[dict], year: int, lang: str) -> None:
             line.append(" ")
             day += timedelta(days=1)
         console.print(line)
-    legend = Text(_t(lang, "图例：", "Key: "))
-    names = {"fire_ban": ("防火戒严（戒严区及 500 米内禁火）", "fire ban (zones and 500 m)"),
-             "lockdown_period": ("自治区戒严管制期", "regional lockdown period"),
-             "fire_period": ("森林草原防火期（林区草原用火须批准）", "fire-prevention period"),
-             "straw_ban": ("仅秸秆禁烧（全年）", "straw-burning ban only (all year)")}
+    legend = Text(say(lang, "图例：", "Key: "))
+    names = {"fire_ban": Bilingual("防火戒严（戒严区及 500 米内禁火）", "fire ban (zones and 500 m)"),
+             "lockdown_period": Bilingual("自治区戒严管制期", "regional lockdown period"),
+             "fire_period": Bilingual("森林草原防火期（林区草原用火须批准）", "fire-prevention period"),
+             "straw_ban": Bilingual("仅秸秆禁烧（全年）", "straw-burning ban only (all year)")}
     for kind in order:
         legend.append(" 01 ", style=CALENDAR_STYLE[kind][0])
-        legend.append(f" {pick(names[kind], lang)}  ")
+        legend.append(f" {names[kind].get(lang)}  ")
     console.print(legend)
     assumed = sorted({r["assumed_from_year"] for r in rows if r["assumed_from_year"]})
     if assumed:
-        console.print(_t(lang, f"注：{year} 年无通告，戒严日期沿用 {assumed[0]} 年通告，假定逐年相同。",
+        console.print(say(lang, f"注：{year} 年无通告，戒严日期沿用 {assumed[0]} 年通告，假定逐年相同。",
                          f"Note: no {year} notice is loaded; ban dates of the {assumed[0]} "
                          "notice are assumed to recur."), style="yellow")

@@ -4,37 +4,33 @@ from __future__ import annotations
 
 import math
 
-from .engine import Reason, Verdict, ZoneHit
-from .rules import Amount, Fine
+from ..engine.model import Reason, Verdict, ZoneHit
+from ..rules.model import Amount, Fine
+from ..text import Text
 
 STATUS_LABEL = {
-    "prohibited": ("禁止", "PROHIBITED"),
-    "permit_required": ("须经批准", "PERMIT REQUIRED"),
-    "uncertain": ("无法确定", "UNCERTAIN"),
-    "allowed": ("未禁止", "ALLOWED"),
-    "out_of_scope": ("不在本县范围", "OUT OF SCOPE"),
+    "prohibited": Text("禁止", "PROHIBITED"),
+    "permit_required": Text("须经批准", "PERMIT REQUIRED"),
+    "uncertain": Text("无法确定", "UNCERTAIN"),
+    "allowed": Text("未禁止", "ALLOWED"),
+    "out_of_scope": Text("不在本县范围", "OUT OF SCOPE"),
 }
 EFFECT_LABEL = {
-    "prohibited": ("禁止", "prohibited"),
-    "permit_required": ("须经批准", "permit required"),
-    "uncertain": ("无法确定", "uncertain"),
-    "out_of_scope": ("不适用", "not covered"),
+    "prohibited": Text("禁止", "prohibited"),
+    "permit_required": Text("须经批准", "permit required"),
+    "uncertain": Text("无法确定", "uncertain"),
+    "out_of_scope": Text("不适用", "not covered"),
 }
-LAND_LABEL = {"forest": ("林地", "forest"), "grassland": ("草原", "grassland"), "any": ("", "")}
+LAND_LABEL = {"forest": Text("林地", "forest"), "grassland": Text("草原", "grassland"), "any": Text("", "")}
 CERTAINTY_LABEL = {
-    "verified": ("已核实", "verified"),
-    "secondary": ("二手来源", "secondary source"),
-    "unconfirmed": ("待核实", "UNCONFIRMED"),
+    "verified": Text("已核实", "verified"),
+    "secondary": Text("二手来源", "secondary source"),
+    "unconfirmed": Text("待核实", "UNCONFIRMED"),
 }
-
-
-def pick(pair: tuple[str, str], lang: str) -> str:
-    """The zh or en member of a (zh, en) pair."""
-    return pair[0] if lang == "zh" else pair[1]
 
 
 def status_label(status: str, lang: str) -> str:
-    return pick(STATUS_LABEL[status], lang)
+    return STATUS_LABEL[status].get(lang)
 
 
 def explain(reason: Reason, verdict: Verdict, lang: str) -> str:
@@ -81,9 +77,9 @@ def explain(reason: Reason, verdict: Verdict, lang: str) -> str:
 
 def _zone_name(z: ZoneHit, lang: str) -> str:
     name = z.name_zh if lang == "zh" else z.name_en
-    state = {"unmapped": ("无边界", "unmapped"), "partial": ("仅有近似位置", "approximate only")}
-    return f"{name}（{pick(state[z.completeness], lang)}）" if lang == "zh" else (
-        f"{name} ({pick(state[z.completeness], lang)})")
+    state = {"unmapped": Text("无边界", "unmapped"), "partial": Text("仅有近似位置", "approximate only")}
+    return f"{name}（{state[z.completeness].get(lang)}）" if lang == "zh" else (
+        f"{name} ({state[z.completeness].get(lang)})")
 
 
 def _hit(z: ZoneHit, lang: str) -> str:
@@ -127,8 +123,8 @@ def fine_range(fine: Fine, actor: str | None, lang: str) -> str:
     parts = []
     for who, amount in (("individual", fine.individual), ("unit", fine.unit)):
         if actor in (None, who) and amount is not None:
-            label = {"individual": ("个人", "individual"), "unit": ("单位", "unit")}[who]
-            parts.append(f"{pick(label, lang)} {amount_text(amount, lang)}")
+            label = {"individual": Text("个人", "individual"), "unit": Text("单位", "unit")}[who]
+            parts.append(f"{label.get(lang)} {amount_text(amount, lang)}")
     if fine.multiple_en:
         parts.append(fine.multiple_zh if lang == "zh" else fine.multiple_en)
     return "；".join(parts) if lang == "zh" else "; ".join(parts)

@@ -1,6 +1,6 @@
 """Checking a zones GeoJSON file: every problem, with feature index, id and reason.
 
-Used by :func:`firecheck.zones.load_zones` (which refuses a file with errors) and by
+Used by :func:`firecheck.zones.load.load_zones` (which refuses a file with errors) and by
 ``firecheck zones validate`` (which lists them all, and can repair invalid rings).
 """
 
@@ -18,6 +18,8 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry import shape as geojson_shape
 from shapely.geometry.base import BaseGeometry
+
+from ..text import Text
 
 COMPLETENESS = ("complete", "partial", "unmapped")
 COUNTY_KIND = "county_boundary"
@@ -38,14 +40,20 @@ class Problem:
     id: str | None
     severity: Literal["error", "warning"]
     code: str
-    en: str
-    zh: str
+    text: Text
 
-    def text(self, lang: str) -> str:
+    def get(self, lang: str) -> str:
+        """The problem with where it is: 'feature 3 (id): …'."""
         where = "file" if self.index is None else f"feature {self.index}"
         where_zh = "文件" if self.index is None else f"第 {self.index} 个要素"
         who = f" ({self.id})" if self.id else ""
-        return f"{where_zh}{who}：{self.zh}" if lang == "zh" else f"{where}{who}: {self.en}"
+        return f"{where_zh}{who}：{self.text.zh}" if lang == "zh" else (
+            f"{where}{who}: {self.text.en}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (``zones validate --json``)."""
+        return {"index": self.index, "id": self.id, "severity": self.severity,
+                "code": self.code, "en": self.text.en, "zh": self.text.zh}
 
 
 def check(data: Any, fix: bool = False) -> tuple[list[Problem], list[BaseGeometry | None]]:
@@ -53,12 +61,12 @@ def check(data: Any, fix: bool = False) -> tuple[list[Problem], list[BaseGeometr
     null or unusable). With ``fix``, invalid geometries are repaired with ``make_valid`` in
     ``data`` itself and reported as warnings."""
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        return [_file_error("not_feature_collection", "not a GeoJSON FeatureCollection",
-                            "不是 GeoJSON FeatureCollection")], []
+        return [_file_error("not_feature_collection", "不是 GeoJSON FeatureCollection",
+                            "not a GeoJSON FeatureCollection")], []
     features = data.get("features")
     if not isinstance(features, list):
-        return [_file_error("no_features", "'features' must be a list",
-                            "'features' 必须是列表")], []
+        return [_file_error("no_features", "'features' 必须是列表",
+                            "'features' must be a list")], []
     problems: list[Problem] = []
     parsed = _parse_all([f.get("geometry") if isinstance(f, dict) else None for f in features])
     shapes: list[BaseGeometry | None] = []
@@ -74,8 +82,8 @@ def check(data: Any, fix: bool = False) -> tuple[list[Problem], list[BaseGeometr
                    if shape is not None and f["properties"].get("kind") == COUNTY_KIND)
     if counties != 1:
         problems.append(_file_error(
-            "county_count", f"exactly one mapped feature of kind {COUNTY_KIND!r} is needed "
-            f"(found {counties})", f"必须有且仅有一个带几何的 {COUNTY_KIND!r} 要素（现有 {counties} 个）"))
+            "county_count", f"必须有且仅有一个带几何的 {COUNTY_KIND!r} 要素（现有 {counties} 个）",
+            f"exactly one mapped feature of kind {COUNTY_KIND!r} is needed (found {counties})"))
     problems.sort(key=lambda p: -1 if p.index is None else p.index)
     return problems, shapes
 
@@ -84,53 +92,53 @@ def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
 
 
-def _file_error(code: str, en: str, zh: str) -> Problem:
-    return Problem(None, None, "error", code, en, zh)
+def _file_error(code: str, zh: str, en: str) -> Problem:
+    return Problem(None, None, "error", code, Text(zh, en))
 
 
 def _check_feature(index: int, feature: Any, seen: dict[str, int]) -> list[Problem]:
     """The properties of one feature."""
     if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
-        return [Problem(index, None, "error", "not_feature", "not a Feature with properties",
-                        "不是带属性的 GeoJSON 要素")]
+        return [Problem(index, None, "error", "not_feature",
+                        Text("不是带属性的 GeoJSON 要素", "not a Feature with properties"))]
     props = feature["properties"]
     zid = _id(props)
     out: list[Problem] = []
 
-    def add(severity: Literal["error", "warning"], code: str, en: str, zh: str) -> None:
-        out.append(Problem(index, zid, severity, code, en, zh))
+    def add(severity: Literal["error", "warning"], code: str, zh: str, en: str) -> None:
+        out.append(Problem(index, zid, severity, code, Text(zh, en)))
 
     missing = [k for k in REQUIRED if props.get(k) in (None, "")]
     if missing:
-        add("error", "missing_properties", f"missing properties {missing}", f"缺少属性 {missing}")
+        add("error", "missing_properties", f"缺少属性 {missing}", f"missing properties {missing}")
     if zid is not None:
         if zid in seen:
-            add("error", "duplicate_id", f"duplicate id (also feature {seen[zid]})",
-                f"编号重复（与第 {seen[zid]} 个要素相同）")
+            add("error", "duplicate_id", f"编号重复（与第 {seen[zid]} 个要素相同）",
+                f"duplicate id (also feature {seen[zid]})")
         seen.setdefault(zid, index)
     completeness = props.get("completeness")
     if completeness is not None and completeness not in COMPLETENESS:
-        add("error", "bad_completeness", f"completeness must be one of {COMPLETENESS}",
-            f"completeness 必须是 {COMPLETENESS} 之一")
+        add("error", "bad_completeness", f"completeness 必须是 {COMPLETENESS} 之一",
+            f"completeness must be one of {COMPLETENESS}")
     for key in ("buffer_m", "accuracy_m"):
         value = props.get(key)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or not (
                 0 <= value <= 100_000):
-            add("error", f"bad_{key}", f"{key} must be a number of metres in 0..100000, "
-                f"not {value!r}", f"{key} 必须是 0..100000 之间的米数，而不是 {value!r}")
+            add("error", f"bad_{key}", f"{key} 必须是 0..100000 之间的米数，而不是 {value!r}",
+                f"{key} must be a number of metres in 0..100000, not {value!r}")
         elif key == "buffer_m" and 0 < value < 10:
-            add("warning", "buffer_units", f"buffer_m is {value}: kilometres instead of metres?",
-                f"buffer_m 为 {value}：是否误用了公里？")
+            add("warning", "buffer_units", f"buffer_m 为 {value}：是否误用了公里？",
+                f"buffer_m is {value}: kilometres instead of metres?")
     mapped = feature.get("geometry") is not None
     if completeness in COMPLETENESS and mapped != (completeness != "unmapped"):
         add("error", "geometry_completeness",
-            "geometry must be null exactly when completeness is 'unmapped'",
-            "仅当 completeness 为 'unmapped' 时几何才应为空")
+            "仅当 completeness 为 'unmapped' 时几何才应为空",
+            "geometry must be null exactly when completeness is 'unmapped'")
     if mapped and props.get("accuracy_m") is None:
-        add("error", "missing_accuracy", "a mapped zone needs accuracy_m (metres)",
-            "有几何的区域必须给出 accuracy_m（米）")
+        add("error", "missing_accuracy", "有几何的区域必须给出 accuracy_m（米）",
+            "a mapped zone needs accuracy_m (metres)")
     return out
 
 
@@ -138,7 +146,7 @@ def _id(props: dict[str, Any]) -> str | None:
     return str(props["id"]) if props.get("id") not in (None, "") else None
 
 
-Parsed = tuple[BaseGeometry | None, tuple[str, str, str] | None]
+Parsed = tuple[BaseGeometry | None, tuple[str, Text] | None]  # shape, or (code, why not)
 
 
 def _parse_all(geometries: list[Any]) -> list[Parsed]:
@@ -157,7 +165,7 @@ def _parse_all(geometries: list[Any]) -> list[Parsed]:
             (np.concatenate([[0], ring_ends]), np.concatenate([[0], poly_ends])))
         empty = shapely.is_empty(built)
         for k, i in enumerate(polygons):
-            out[i] = (None, ("empty_geometry", "empty geometry", "几何为空")) if empty[k] else (
+            out[i] = (None, ("empty_geometry", Text("几何为空", "empty geometry"))) if empty[k] else (
                 built[k], None)
         done = set(polygons)
     except (TypeError, ValueError, IndexError, KeyError, shapely.errors.ShapelyError):
@@ -176,12 +184,13 @@ def parse_geometry(geometry: Any) -> Parsed:
         shape = geojson_shape(geometry)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError,
             shapely.errors.ShapelyError) as exc:
-        return None, ("unreadable_geometry", f"unreadable geometry: {exc}", f"几何无法读取：{exc}")
+        return None, ("unreadable_geometry",
+                      Text(f"几何无法读取：{exc}", f"unreadable geometry: {exc}"))
     if shape.geom_type not in GEOMETRY_TYPES:
-        return None, ("geometry_type", f"unsupported geometry {shape.geom_type}",
-                      f"不支持的几何类型 {shape.geom_type}")
+        return None, ("geometry_type", Text(f"不支持的几何类型 {shape.geom_type}",
+                                            f"unsupported geometry {shape.geom_type}"))
     if shape.is_empty:
-        return None, ("empty_geometry", "empty geometry", "几何为空")
+        return None, ("empty_geometry", Text("几何为空", "empty geometry"))
     return shape, None
 
 
@@ -203,46 +212,46 @@ def _check_shapes(features: list[Any], shapes: list[BaseGeometry | None],
         zid = _id(features[i]["properties"])
         if not placed[k]:
             coords = shapely.get_coordinates(shapes[i])
-            severity, code, en, zh = place_problem(coords) if np.isfinite(coords).all() else (
-                "error", "bad_coordinates", "coordinates are not finite numbers", "坐标不是有限数值")
-            out.append(Problem(i, zid, severity, code, en, zh))
+            severity, code, why = place_problem(coords) if np.isfinite(coords).all() else (
+                "error", "bad_coordinates", Text("坐标不是有限数值", "coordinates are not finite numbers"))
+            out.append(Problem(i, zid, severity, code, why))
             shapes[i] = None
         elif not valid[k]:
             reason = shapely.is_valid_reason(shapes[i])
             if fix:
                 shapes[i] = shapely.make_valid(shapes[i])
                 features[i]["geometry"] = mapping(shapes[i])
-                out.append(Problem(i, zid, "warning", "fixed_geometry",
-                                   f"invalid geometry repaired: {reason}", f"无效几何已修复：{reason}"))
+                out.append(Problem(i, zid, "warning", "fixed_geometry", Text(
+                    f"无效几何已修复：{reason}", f"invalid geometry repaired: {reason}")))
             else:
-                out.append(Problem(i, zid, "error", "invalid_geometry",
-                                   f"invalid geometry: {reason} (firecheck zones validate --fix "
-                                   "repairs it)", f"几何无效：{reason}（可用 firecheck zones validate "
-                                   "--fix 修复）"))
+                out.append(Problem(i, zid, "error", "invalid_geometry", Text(
+                    f"几何无效：{reason}（可用 firecheck zones validate --fix 修复）",
+                    f"invalid geometry: {reason} (firecheck zones validate --fix repairs it)")))
     return out
 
 
-def place_problem(coords: np.ndarray) -> tuple | None:
-    """Why lon/lat coordinates cannot be Guyang's, naming the likely cause; else None."""
+def place_problem(coords: np.ndarray) -> tuple[str, str, Text] | None:
+    """Why lon/lat coordinates cannot be Guyang's, naming the likely cause, as (severity,
+    code, why); else None."""
     lon, lat = coords[:, 0], coords[:, 1]
     if _near_guyang(lon, lat):
         return None
     if _near_guyang(lat, lon):
-        return ("error", "swapped_axes",
-                "coordinates would fall in Guyang with longitude and latitude swapped: the "
-                "axes are swapped (lat,lon written as x,y)",
-                "经纬度互换后坐标正好落在固阳县内：坐标轴顺序颠倒（x,y 写成了纬度、经度）")
+        return ("error", "swapped_axes", Text(
+            "经纬度互换后坐标正好落在固阳县内：坐标轴顺序颠倒（x,y 写成了纬度、经度）",
+            "coordinates would fall in Guyang with longitude and latitude swapped: the "
+            "axes are swapped (lat,lon written as x,y)"))
     if (np.abs(lon) > 180).any() or (np.abs(lat) > 90).any():
-        return ("error", "not_degrees",
-                f"coordinates like ({lon[0]:.0f}, {lat[0]:.0f}) are not degrees: projected "
-                "coordinates in a file declared (or assumed) WGS-84 — the CRS is wrong "
-                "(import with --crs, e.g. EPSG:4546 or EPSG:4525)",
-                f"坐标（{lon[0]:.0f}, {lat[0]:.0f}）不是经纬度：文件的坐标系声明有误，"
-                "请用 --crs 指定（如 EPSG:4546 或 EPSG:4525）")
-    return ("error", "far_from_guyang",
-            f"coordinates lie far from Guyang (first point {lon[0]:.4f}, {lat[0]:.4f}): "
-            "a wrong CRS, or data of another area",
-            f"坐标远离固阳县（首点 {lon[0]:.4f}, {lat[0]:.4f}）：坐标系有误，或不是本县数据")
+        return ("error", "not_degrees", Text(
+            f"坐标（{lon[0]:.0f}, {lat[0]:.0f}）不是经纬度：文件的坐标系声明有误，"
+            "请用 --crs 指定（如 EPSG:4546 或 EPSG:4525）",
+            f"coordinates like ({lon[0]:.0f}, {lat[0]:.0f}) are not degrees: projected "
+            "coordinates in a file declared (or assumed) WGS-84 — the CRS is wrong "
+            "(import with --crs, e.g. EPSG:4546 or EPSG:4525)"))
+    return ("error", "far_from_guyang", Text(
+        f"坐标远离固阳县（首点 {lon[0]:.4f}, {lat[0]:.4f}）：坐标系有误，或不是本县数据",
+        f"coordinates lie far from Guyang (first point {lon[0]:.4f}, {lat[0]:.4f}): "
+        "a wrong CRS, or data of another area"))
 
 
 def _near_guyang(lon: np.ndarray, lat: np.ndarray) -> bool:

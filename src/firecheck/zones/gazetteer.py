@@ -13,9 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DataError, InputError
-from .projection import to_wgs84
-from .zones import ZoneSet
+from ..errors import DataError, InputError
+from ..geo.projection import to_wgs84
+from ..resources import PLACES_FILE
+from .model import ZoneSet
 
 _PARTS = re.compile(r"[()（）\-—–,，/·]+")
 
@@ -30,14 +31,6 @@ class Place:
     lon: float
     accuracy_m: float
     source: str
-
-
-def places_path() -> Path:
-    """The gazetteer shipped in the wheel (or the source tree)."""
-    packaged = Path(__file__).with_name("data") / "places.json"
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "places.json"
 
 
 def _key(text: str) -> str:
@@ -60,12 +53,12 @@ class Gazetteer:
     @classmethod
     def load(cls, zones: ZoneSet, path: Path | None = None) -> Gazetteer:
         """The shipped places and every mapped zone (at a point inside it)."""
-        path = path or places_path()
+        path = path or PLACES_FILE
         try:
             rows = json.loads(path.read_text("utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise DataError(f"cannot read the gazetteer {path}: {exc}",
-                            f"无法读取地名表 {path}：{exc}") from exc
+            raise DataError(f"无法读取地名表 {path}：{exc}",
+                            f"cannot read the gazetteer {path}: {exc}") from exc
         places = [Place(r["name_zh"], r["name_en"], float(r["lat"]), float(r["lon"]),
                         float(r["accuracy_m"]), r["source"]) for r in rows]
         for zone in (zones.county, *zones.mapped):
@@ -85,6 +78,6 @@ class Gazetteer:
         names = list(dict.fromkeys(self._index[k][0].name_zh for k in close))
         hint_en = f" Did you mean: {', '.join(names)}?" if names else ""
         hint_zh = f" 是否要找：{'、'.join(names)}？" if names else ""
-        raise InputError(f"unknown place {name!r}.{hint_en} Known places come from "
-                         "places.json and the zones file; or give coordinates.",
-                         f"未知地名 {name!r}。{hint_zh} 地名来自地名表和区域文件；也可直接给出坐标。")
+        raise InputError(f"未知地名 {name!r}。{hint_zh} 地名来自地名表和区域文件；也可直接给出坐标。",
+                         f"unknown place {name!r}.{hint_en} Known places come from "
+                         "places.json and the zones file; or give coordinates.")

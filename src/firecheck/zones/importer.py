@@ -27,8 +27,9 @@ from shapely.geometry import mapping
 from shapely.geometry import shape as geojson_shape
 from shapely.geometry.base import BaseGeometry
 
-from . import zonefile
-from .errors import InputError
+from ..errors import InputError
+from ..text import Text
+from .file import place_problem
 
 # The CRSs a Guyang GIS file is likely in: CGCS2000 and WGS-84 degrees, CGCS2000 3-degree
 # Gauss-Krüger zone 37 (CM 111° E) with and without the zone prefix, the 6-degree zone 19
@@ -66,12 +67,12 @@ class ImportOptions:
         try:
             data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"{path}: unreadable mapping file: {exc}",
-                             f"{path}：映射文件无法读取：{exc}") from exc
+            raise InputError(f"{path}：映射文件无法读取：{exc}",
+                             f"{path}: unreadable mapping file: {exc}") from exc
         known = set(cls.__dataclass_fields__) - {"today"}
         if unknown := set(data) - known:
-            raise InputError(f"{path}: unknown keys {sorted(unknown)}; known: {sorted(known)}",
-                             f"{path}：未知的键 {sorted(unknown)}")
+            raise InputError(f"{path}：未知的键 {sorted(unknown)}",
+                             f"{path}: unknown keys {sorted(unknown)}; known: {sorted(known)}")
         data.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**data)
 
@@ -84,13 +85,13 @@ class ImportOptions:
             return metres, (f"survey scale 1:{self.scale} × {MAP_ACCURACY_MM} mm "
                             "(map-accuracy convention)")
         raise InputError(
+            "需要边界精度：--accuracy 米数，或用 --scale N 给出测绘比例尺 1:N（精度按图上 0.5 毫米计）",
             "the accuracy of the boundaries is needed: --accuracy METRES, or --scale N for a "
-            "survey at 1:N (accuracy = 0.5 mm at that scale)",
-            "需要边界精度：--accuracy 米数，或用 --scale N 给出测绘比例尺 1:N（精度按图上 0.5 毫米计）")
+            "survey at 1:N (accuracy = 0.5 mm at that scale)")
 
 
 @dataclass
-class Source:
+class Layer:
     """Features read from one file, still in its own CRS."""
 
     path: Path
@@ -107,13 +108,13 @@ def import_files(paths: list[Path], options: ImportOptions,
     features: list[dict[str, Any]] = []
     provenance = []
     for path in paths:
-        source = read_source(path, options)
-        converted = _to_wgs84(source)
+        layer = read_layer(path, options)
+        converted = _to_wgs84(layer)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         for n, (props, geom) in enumerate(converted):
             features.append(_feature(path, n, props, geom, options, accuracy, basis, digest))
-        provenance.append({"file": path.name, "sha256": digest, "crs": source.crs.to_string(),
-                           "crs_name": source.crs.name, "imported": options.today.isoformat(),
+        provenance.append({"file": path.name, "sha256": digest, "crs": layer.crs.to_string(),
+                           "crs_name": layer.crs.name, "imported": options.today.isoformat(),
                            "features": len(converted), "accuracy_m": accuracy,
                            "accuracy_basis": basis})
     merged = _merge(base, features)
@@ -124,10 +125,10 @@ def import_files(paths: list[Path], options: ImportOptions,
     return head
 
 
-def read_source(path: Path, options: ImportOptions) -> Source:
+def read_layer(path: Path, options: ImportOptions) -> Layer:
     """Read a GeoJSON, Shapefile or KML file without reprojecting it."""
     if not path.is_file():
-        raise InputError(f"file not found: {path}", f"找不到文件：{path}")
+        raise InputError(f"找不到文件：{path}", f"file not found: {path}")
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
         return _read_geojson(path, options)
@@ -135,28 +136,28 @@ def read_source(path: Path, options: ImportOptions) -> Source:
         return _read_shapefile(path, options)
     if suffix == ".kml":
         return _read_kml(path, options)
-    raise InputError(f"{path.name}: unsupported format; use {', '.join(SOURCE_SUFFIXES)} "
-                     "(convert others with ogr2ogr, see the README)",
-                     f"{path.name}：不支持的格式，请用 {', '.join(SOURCE_SUFFIXES)}")
+    raise InputError(f"{path.name}：不支持的格式，请用 {', '.join(SOURCE_SUFFIXES)}",
+                     f"{path.name}: unsupported format; use {', '.join(SOURCE_SUFFIXES)} "
+                     "(convert others with ogr2ogr, see the README)")
 
 
 def _crs(text: str, where: str) -> CRS:
     try:
         return CRS.from_user_input(text)
     except CRSError as exc:
-        raise InputError(f"{where}: unknown CRS {text!r}: {exc}",
-                         f"{where}：无法识别的坐标系 {text!r}") from exc
+        raise InputError(f"{where}：无法识别的坐标系 {text!r}",
+                         f"{where}: unknown CRS {text!r}: {exc}") from exc
 
 
-def _read_geojson(path: Path, options: ImportOptions) -> Source:
+def _read_geojson(path: Path, options: ImportOptions) -> Layer:
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path.name}: not valid UTF-8 JSON: {exc}",
-                         f"{path.name}：不是有效的 UTF-8 JSON：{exc}") from exc
+        raise InputError(f"{path.name}：不是有效的 UTF-8 JSON：{exc}",
+                         f"{path.name}: not valid UTF-8 JSON: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise InputError(f"{path.name}: not a GeoJSON FeatureCollection",
-                         f"{path.name}：不是 GeoJSON FeatureCollection")
+        raise InputError(f"{path.name}：不是 GeoJSON FeatureCollection",
+                         f"{path.name}: not a GeoJSON FeatureCollection")
     declared = ((data.get("crs") or {}).get("properties") or {}).get("name") if isinstance(
         data.get("crs"), dict) else None
     crs = _crs(options.crs or declared or "EPSG:4326", path.name)
@@ -165,18 +166,18 @@ def _read_geojson(path: Path, options: ImportOptions) -> Source:
         props = (feature.get("properties") or {}) if isinstance(feature, dict) else {}
         geometry = feature.get("geometry") if isinstance(feature, dict) else None
         records.append((props, _shape(geometry, path.name)))
-    return Source(path, crs, records)
+    return Layer(path, crs, records)
 
 
-def _read_shapefile(path: Path, options: ImportOptions) -> Source:
+def _read_shapefile(path: Path, options: ImportOptions) -> Layer:
     prj = path.with_suffix(".prj")
     if options.crs:
         crs = _crs(options.crs, path.name)
     elif prj.is_file():
         crs = _crs(prj.read_text("utf-8", errors="replace"), prj.name)
     else:
-        raise InputError(f"{path.name}: no .prj file says its CRS; give --crs (e.g. EPSG:4546)",
-                         f"{path.name}：缺少 .prj 坐标系文件，请用 --crs 指定（如 EPSG:4546）")
+        raise InputError(f"{path.name}：缺少 .prj 坐标系文件，请用 --crs 指定（如 EPSG:4546）",
+                         f"{path.name}: no .prj file says its CRS; give --crs (e.g. EPSG:4546)")
     encodings = [options.encoding] if options.encoding else _dbf_encodings(path)
     for encoding in encodings:
         try:
@@ -186,19 +187,20 @@ def _read_shapefile(path: Path, options: ImportOptions) -> Source:
                             _shape(rec.shape.__geo_interface__, path.name)
                             if rec.shape.shapeType != shapefile.NULL else None)
                            for rec in reader.iterShapeRecords()]
-            return Source(path, crs, records)
+            return Layer(path, crs, records)
         except UnicodeDecodeError:
             continue
         except shapefile.ShapefileException as exc:
             if "decode" in str(exc):  # pyshp 3 wraps decoding errors: try the next encoding
                 continue
-            raise InputError(f"{path.name}: unreadable Shapefile: {exc}",
-                             f"{path.name}：Shapefile 无法读取：{exc}") from exc
+            raise InputError(f"{path.name}：Shapefile 无法读取：{exc}",
+                             f"{path.name}: unreadable Shapefile: {exc}") from exc
         except (OSError, ValueError) as exc:
-            raise InputError(f"{path.name}: unreadable Shapefile: {exc}",
-                             f"{path.name}：Shapefile 无法读取：{exc}") from exc
-    raise InputError(f"{path.name}: the .dbf is neither {' nor '.join(encodings)}; give "
-                     "--encoding", f"{path.name}：.dbf 编码无法识别，请用 --encoding 指定")
+            raise InputError(f"{path.name}：Shapefile 无法读取：{exc}",
+                             f"{path.name}: unreadable Shapefile: {exc}") from exc
+    raise InputError(f"{path.name}：.dbf 编码无法识别，请用 --encoding 指定",
+                     f"{path.name}: the .dbf is neither {' nor '.join(encodings)}; give "
+                     "--encoding")
 
 
 def _dbf_encodings(path: Path) -> list[str]:
@@ -213,12 +215,12 @@ def _dbf_encodings(path: Path) -> list[str]:
 KML_NS = re.compile(r"^\{.*\}")
 
 
-def _read_kml(path: Path, options: ImportOptions) -> Source:
+def _read_kml(path: Path, options: ImportOptions) -> Layer:
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
-        raise InputError(f"{path.name}: not valid KML/XML: {exc}",
-                         f"{path.name}：不是有效的 KML：{exc}") from exc
+        raise InputError(f"{path.name}：不是有效的 KML：{exc}",
+                         f"{path.name}: not valid KML/XML: {exc}") from exc
     for element in root.iter():
         element.tag = KML_NS.sub("", element.tag)
     records = []
@@ -232,7 +234,7 @@ def _read_kml(path: Path, options: ImportOptions) -> Source:
             props[data.get("name", "")] = (data.text or "").strip()
         records.append((props, _kml_geometry(placemark, path.name)))
     crs = _crs(options.crs or "EPSG:4326", path.name)
-    return Source(path, crs, records)
+    return Layer(path, crs, records)
 
 
 def _kml_geometry(node: ET.Element, where: str) -> BaseGeometry | None:
@@ -256,18 +258,18 @@ def _kml_geometry(node: ET.Element, where: str) -> BaseGeometry | None:
         return shapely.MultiPolygon(parts)
     if kinds == {"LineString"}:
         return shapely.MultiLineString(parts)
-    raise InputError(f"{where}: a placemark mixes {sorted(kinds)}; split it into one kind each",
-                     f"{where}：同一地标混合了多种几何 {sorted(kinds)}")
+    raise InputError(f"{where}：同一地标混合了多种几何 {sorted(kinds)}",
+                     f"{where}: a placemark mixes {sorted(kinds)}; split it into one kind each")
 
 
 def _kml_coords(text: str | None, where: str) -> list[tuple[float, float]]:
     try:
         points = [tuple(float(v) for v in item.split(",")[:2]) for item in (text or "").split()]
     except ValueError as exc:
-        raise InputError(f"{where}: unreadable KML coordinates: {exc}",
-                         f"{where}：KML 坐标无法读取") from exc
+        raise InputError(f"{where}：KML 坐标无法读取",
+                         f"{where}: unreadable KML coordinates: {exc}") from exc
     if not points:
-        raise InputError(f"{where}: empty KML coordinates", f"{where}：KML 坐标为空")
+        raise InputError(f"{where}：KML 坐标为空", f"{where}: empty KML coordinates")
     return points  # type: ignore[return-value]
 
 
@@ -278,32 +280,32 @@ def _shape(geometry: Any, where: str) -> BaseGeometry | None:
         return geojson_shape(geometry)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError,
             shapely.errors.ShapelyError) as exc:
-        raise InputError(f"{where}: unreadable geometry: {exc}",
-                         f"{where}：几何无法读取：{exc}") from exc
+        raise InputError(f"{where}：几何无法读取：{exc}",
+                         f"{where}: unreadable geometry: {exc}") from exc
 
 
-def _to_wgs84(source: Source) -> list[tuple[dict[str, Any], BaseGeometry | None]]:
+def _to_wgs84(layer: Layer) -> list[tuple[dict[str, Any], BaseGeometry | None]]:
     """Reproject every geometry; refuse the file, naming the likely CRS, if the result is
     not in Guyang."""
-    shapes = [g for _, g in source.records if g is not None]
+    shapes = [g for _, g in layer.records if g is not None]
     if not shapes:
-        return source.records
-    converted = _reproject(shapes, source.crs)
+        return layer.records
+    converted = _reproject(shapes, layer.crs)
     coords = shapely.get_coordinates(np.array(converted, dtype=object))
-    problem = zonefile.place_problem(coords) if np.isfinite(coords).all() else (
-        "error", "not_in_crs", "the coordinates are outside the declared CRS's area",
-        "坐标超出所声明坐标系的范围")
+    problem = place_problem(coords) if np.isfinite(coords).all() else (
+        "error", "not_in_crs", Text("坐标超出所声明坐标系的范围",
+                                    "the coordinates are outside the declared CRS's area"))
     if problem:
-        raw = zonefile.place_problem(shapely.get_coordinates(np.array(shapes, dtype=object)))
-        hint = ((" Swap the columns (or fix the writer's axis order) and import again.",
-                 " 请交换经纬度列（或修正导出时的坐标轴顺序）后重新导入。")
-                if raw and raw[1] == "swapped_axes" else _likely_crs(shapes, source.crs))
-        problem = raw if raw and raw[1] == "swapped_axes" else problem
-        raise InputError(
-            f"{source.path.name}: read as {source.crs.name}, {problem[2]}.{hint[0]}",
-            f"{source.path.name}：按 {source.crs.name} 读取时，{problem[3]}。{hint[1]}")
+        raw = place_problem(shapely.get_coordinates(np.array(shapes, dtype=object)))
+        swapped = raw is not None and raw[1] == "swapped_axes"
+        hint = (Text(" 请交换经纬度列（或修正导出时的坐标轴顺序）后重新导入。",
+                     " Swap the columns (or fix the writer's axis order) and import again.")
+                if swapped else _likely_crs(shapes, layer.crs))
+        why = raw[2] if swapped and raw is not None else problem[2]
+        raise InputError(f"{layer.path.name}：按 {layer.crs.name} 读取时，{why.zh}。{hint.zh}",
+                         f"{layer.path.name}: read as {layer.crs.name}, {why.en}.{hint.en}")
     out = iter(converted)
-    return [(props, next(out) if g is not None else None) for props, g in source.records]
+    return [(props, next(out) if g is not None else None) for props, g in layer.records]
 
 
 def _reproject(shapes: list[BaseGeometry], crs: CRS) -> list[BaseGeometry]:
@@ -316,24 +318,25 @@ def _reproject(shapes: list[BaseGeometry], crs: CRS) -> list[BaseGeometry]:
     return list(shapely.transform(np.array(shapes, dtype=object), move))
 
 
-def _likely_crs(shapes: list[BaseGeometry], declared: CRS) -> tuple[str, str]:
+def _likely_crs(shapes: list[BaseGeometry], declared: CRS) -> Text:
     """Which likely CRS (or which axis order) would put the data in Guyang."""
     raw = shapely.get_coordinates(np.array(shapes, dtype=object))
-    if zonefile.place_problem(raw) is None and not declared.is_geographic:
-        return (" The coordinates are already WGS-84 degrees: import without --crs, or with "
-                "--crs EPSG:4326.", " 坐标本身就是经纬度：请不指定 --crs，或用 --crs EPSG:4326。")
+    if place_problem(raw) is None and not declared.is_geographic:
+        return Text(" 坐标本身就是经纬度：请不指定 --crs，或用 --crs EPSG:4326。",
+                    " The coordinates are already WGS-84 degrees: import without --crs, or "
+                    "with --crs EPSG:4326.")
     for candidate in LIKELY_CRS:
         crs = CRS.from_user_input(candidate)
         if crs == declared:
             continue
         moved = shapely.get_coordinates(np.array(_reproject(shapes, crs), dtype=object))
-        if np.isfinite(moved).all() and zonefile.place_problem(moved) is None:
-            return (f" Read as {candidate} ({crs.name}) it falls in Guyang: rerun with "
-                    f"--crs {candidate}.",
-                    f" 按 {candidate}（{crs.name}）读取则落在固阳县内：请加 --crs {candidate} 重新导入。")
-    return (" None of the usual CRSs (CGCS2000, WGS-84, Gauss-Krüger zone 37/19, UTM 49N) "
-            "puts it in Guyang.",
-            " 常用坐标系（CGCS2000、WGS-84、高斯-克吕格 37/19 带、UTM 49N）均不能使其落在固阳县。")
+        if np.isfinite(moved).all() and place_problem(moved) is None:
+            return Text(f" 按 {candidate}（{crs.name}）读取则落在固阳县内：请加 --crs {candidate} "
+                        "重新导入。", f" Read as {candidate} ({crs.name}) it falls in Guyang: "
+                        f"rerun with --crs {candidate}.")
+    return Text(" 常用坐标系（CGCS2000、WGS-84、高斯-克吕格 37/19 带、UTM 49N）均不能使其落在固阳县。",
+                " None of the usual CRSs (CGCS2000, WGS-84, Gauss-Krüger zone 37/19, UTM 49N) "
+                "puts it in Guyang.")
 
 
 def _feature(path: Path, n: int, props: dict[str, Any], geom: BaseGeometry | None,
@@ -343,10 +346,10 @@ def _feature(path: Path, n: int, props: dict[str, Any], geom: BaseGeometry | Non
     designation = _text(props.get(options.designation_field)) if options.designation_field \
         else options.designation
     if not designation:
-        raise InputError(f"{path.name}: feature {n}: no designation; give --designation (e.g. "
-                         "grassland-subsidy-areas) or --designation-field",
-                         f"{path.name}：第 {n} 个要素缺少所属区域；请用 --designation 或 "
-                         "--designation-field 指定")
+        raise InputError(f"{path.name}：第 {n} 个要素缺少所属区域；请用 --designation 或 "
+                         "--designation-field 指定",
+                         f"{path.name}: feature {n}: no designation; give --designation (e.g. "
+                         "grassland-subsidy-areas) or --designation-field")
     raw_id = _text(props.get(options.id_field)) if options.id_field else None
     name = _text(props.get(options.name_field)) if options.name_field else _guess_name(props)
     name_en = _text(props.get(options.name_en_field)) if options.name_en_field else None

@@ -1,7 +1,8 @@
 """'How far am I from the line?': the nearest zones of a place, with distance and direction.
 
 Distances come from the same geometry index as the engine, and "within the ban area" is the
-engine's own :func:`relation` — so `near` and `check` cannot disagree.
+engine's own :func:`~firecheck.geo.edges.relation` — so `near` and `check` cannot
+disagree.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import numpy as np
 import shapely
 from shapely.ops import nearest_points
 
-from .engine import Relation, relation
-from .zones import Zone, ZoneSet
+from ..geo.edges import Relation, relation
+from ..text import Text
+from .model import Zone, ZoneSet
 
-COMPASS = (("北", "N"), ("东北", "NE"), ("东", "E"), ("东南", "SE"), ("南", "S"),
-           ("西南", "SW"), ("西", "W"), ("西北", "NW"))
+COMPASS = tuple(Text(zh, en) for zh, en in (
+    ("北", "N"), ("东北", "NE"), ("东", "E"), ("东南", "SE"), ("南", "S"), ("西南", "SW"),
+    ("西", "W"), ("西北", "NW")))
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,7 @@ class Nearby:
         """Compass direction in words ('东北' / 'NE'); '' when inside."""
         if self.bearing_deg is None:
             return ""
-        pair = COMPASS[int(((self.bearing_deg + 22.5) % 360) // 45)]
-        return pair[0] if lang == "zh" else pair[1]
+        return COMPASS[int(((self.bearing_deg + 22.5) % 360) // 45)].get(lang)
 
 
 def nearest(zones: ZoneSet, x: float, y: float, accuracy_m: float = 0.0,
@@ -50,9 +52,7 @@ def nearest(zones: ZoneSet, x: float, y: float, accuracy_m: float = 0.0,
     if not len(index.shapes) or not (math.isfinite(x) and math.isfinite(y)):
         return []  # no zones, or a place the local plane cannot hold (PROJ gives inf)
     point = shapely.Point(x, y)
-    distance = shapely.distance(index.edges, point)
-    inside = index.areal & (distance > 0) & shapely.contains(index.shapes, point)
-    edge = np.where(inside, -distance, distance)
+    edge = index.edge_m(np.arange(len(index.shapes)), point)
     out = []
     for i in np.argsort(edge, kind="stable")[:count]:
         zone = zones.mapped[int(i)]

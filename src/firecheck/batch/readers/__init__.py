@@ -1,6 +1,9 @@
-"""Reading request tables in chunks, whatever their format: CSV (:mod:`.csv_input`), JSON
-Lines and GeoJSON (:mod:`.json_input`). Every input row becomes exactly one table row, in
-input order, with its fields as text and its line (or feature) number."""
+"""Reading request tables in chunks, whatever their format. Every input row becomes exactly
+one table row, in input order, with its fields as text and its line (or feature) number.
+
+Formats are registered in :data:`READERS`: a new input format is one module with a
+:class:`Reader` and one line here.
+"""
 
 from __future__ import annotations
 
@@ -8,50 +11,80 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-from .chunks import Chunk, Source
-from .csv_input import csv_chunks, sniff_csv
-from .errors import InputError
-from .json_input import geojson_chunks, jsonl_chunks
-
-FORMATS = ("csv", "jsonl", "geojson")
+from ...errors import InputError
+from . import csv_reader, geojson_reader, jsonl_reader
+from .source import Chunk, InputFile
 
 
-def open_source(name: str, fmt: str | None) -> Source:
-    """Resolve ``name`` ('-' for stdin), its format (from ``fmt`` or the extension) and,
-    for CSV, its encoding and delimiter."""
-    if name == "-":
+@dataclass(frozen=True)
+class Reader:
+    """One input format: how to recognise it, sniff it, list its fields, read its rows."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    chunks: Callable[[InputFile, int], Iterator[Chunk]]
+    fields: Callable[[InputFile], list[str] | None]  # known before the first row
+    sniff: Callable[[InputFile], None] | None = None
+    geometry: bool = False  # rows may carry their own geometry instead of lat/lon
+
+
+READERS: dict[str, Reader] = {r.name: r for r in (
+    Reader("csv", (".csv",), csv_reader.csv_chunks, csv_reader.csv_fields,
+           csv_reader.sniff_csv),
+    Reader("jsonl", (".jsonl", ".ndjson"), jsonl_reader.jsonl_chunks, jsonl_reader.jsonl_fields),
+    Reader("geojson", (".geojson", ".json"), geojson_reader.geojson_chunks,
+           geojson_reader.geojson_fields, geometry=True),
+)}
+FORMATS = tuple(READERS)
+DEFAULT_FORMAT = "csv"
+
+
+def format_of(name: str, fallback: str = DEFAULT_FORMAT) -> str:
+    """The format a file name's extension says, else ``fallback``."""
+    lower = name.lower()
+    return next((r.name for r in READERS.values() if lower.endswith(r.suffixes)), fallback)
+
+
+def open_input(source: str | Path | BinaryIO, fmt: str | None) -> InputFile:
+    """Resolve a path ('-' for stdin) or a binary file object, its format (from ``fmt`` or
+    the extension) and what its reader sniffs (a CSV's encoding and delimiter). Streams are
+    spooled to a temporary file, removed by :func:`close_input`."""
+    if isinstance(source, (str, Path)) and str(source) != "-":
+        path, cleanup, name = Path(source), [], str(source)
+        if not path.is_file():
+            raise InputError(f"找不到输入文件：{source}", f"input file not found: {source}")
+    else:
+        stream = sys.stdin.buffer if isinstance(source, (str, Path)) else source
         handle, tmp = tempfile.mkstemp(prefix="firecheck-stdin-")
         with os.fdopen(handle, "wb") as out:
-            shutil.copyfileobj(sys.stdin.buffer, out)
-        path, cleanup = Path(tmp), [Path(tmp)]
-    else:
-        path, cleanup = Path(name), []
-        if not path.is_file():
-            raise InputError(f"input file not found: {name}", f"找不到输入文件：{name}")
-    fmt = fmt or _format_from_name(name)
-    source = Source(path, fmt, size=path.stat().st_size, cleanup=cleanup)
-    if fmt == "csv":
-        sniff_csv(source)
-    return source
+            shutil.copyfileobj(stream, out)
+        path, cleanup, name = Path(tmp), [Path(tmp)], str(getattr(source, "name", "") or "")
+    fmt = fmt or format_of(name)
+    if fmt not in READERS:
+        raise InputError(f"输入格式必须是 {', '.join(FORMATS)} 之一，而不是 {fmt!r}",
+                         f"the input format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    found = InputFile(path, fmt, size=path.stat().st_size, cleanup=cleanup)
+    if (sniff := READERS[fmt].sniff) is not None:
+        sniff(found)
+    return found
 
 
-def _format_from_name(name: str) -> str:
-    suffix = Path(name).suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    if suffix in (".geojson", ".json"):
-        return "geojson"
-    return "csv"
+def close_input(source: InputFile) -> None:
+    """Remove any temporary spool of the input."""
+    for path in source.cleanup:
+        path.unlink(missing_ok=True)
 
 
-def read_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
+def read_chunks(source: InputFile, chunk_rows: int) -> Iterator[Chunk]:
     """Chunks of at most about ``chunk_rows`` rows, in input order."""
-    if source.format == "jsonl":
-        yield from jsonl_chunks(source, chunk_rows)
-    elif source.format == "geojson":
-        yield from geojson_chunks(source, chunk_rows)
-    else:
-        yield from csv_chunks(source, chunk_rows)
+    yield from READERS[source.format].chunks(source, chunk_rows)
+
+
+def input_fields(source: InputFile) -> list[str] | None:
+    """The input's field names, before the first row (None for an empty CSV)."""
+    return READERS[source.format].fields(source)

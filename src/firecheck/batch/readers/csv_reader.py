@@ -19,13 +19,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from .chunks import Chunk, Source
+from ...text import Text
+from .source import Chunk, InputFile
 
 _SNIFF_BYTES = 1 << 20
 _MAX_FIELD = 1 << 30  # the csv module's default 128 KiB limit would reject long notes
 
 
-def sniff_csv(source: Source) -> None:
+def sniff_csv(source: InputFile) -> None:
     """Set the file's encoding, BOM, delimiter and line-end style from its first MiB, and
     read its header."""
     with source.path.open("rb") as fh:
@@ -52,7 +53,7 @@ class _Fallback(Exception):
     """pyarrow cannot read this CSV as it is; use the tolerant reader."""
 
 
-def csv_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
+def csv_chunks(source: InputFile, chunk_rows: int) -> Iterator[Chunk]:
     header = source.header
     if header is None:
         return
@@ -67,7 +68,12 @@ def csv_chunks(source: Source, chunk_rows: int) -> Iterator[Chunk]:
         yield from _python_csv(source, header, chunk_rows, skip=done)
 
 
-def csv_header(source: Source) -> list[str] | None:
+def csv_fields(source: InputFile) -> list[str] | None:
+    """The header read when the file was sniffed."""
+    return source.header
+
+
+def csv_header(source: InputFile) -> list[str] | None:
     """The CSV header row with empty names filled in and duplicates numbered."""
     with _text(source) as fh:
         row = next(csv.reader(fh, delimiter=source.delimiter), None)
@@ -83,12 +89,12 @@ def csv_header(source: Source) -> list[str] | None:
     return names
 
 
-def _text(source: Source) -> io.TextIOWrapper:
+def _text(source: InputFile) -> io.TextIOWrapper:
     encoding = "utf-8-sig" if source.bom else source.encoding
     return open(source.path, encoding=encoding, errors="replace", newline="")
 
 
-def _arrow_csv(source: Source, header: list[str], chunk_rows: int) -> Iterator[Chunk]:
+def _arrow_csv(source: InputFile, header: list[str], chunk_rows: int) -> Iterator[Chunk]:
     """pyarrow parses blocks of whole lines that we cut ourselves: memory stays at one
     block, and the line number of every row is known. Any malformed row → _Fallback."""
     state = {"bad": False}
@@ -161,7 +167,7 @@ def _line_blocks(path: Path, size: int) -> Iterator[bytes]:
             yield carry
 
 
-def _python_csv(source: Source, header: list[str], chunk_rows: int,
+def _python_csv(source: InputFile, header: list[str], chunk_rows: int,
                 skip: int) -> Iterator[Chunk]:
     """The tolerant reader, for the records after the header and the ``skip`` that pyarrow
     gave: short rows are padded, long rows cut, NULs dropped, each reported on its row.
@@ -183,7 +189,7 @@ def _python_csv(source: Source, header: list[str], chunk_rows: int,
         rows = csv.reader(pieces(fh), delimiter=source.delimiter)
         columns: list[list[str]] = [[] for _ in header]
         lines: list[int] = []
-        errors: dict[int, tuple[str, str]] = {}
+        errors: dict[int, Text] = {}
         records = 0
         while True:
             error = None
@@ -192,19 +198,19 @@ def _python_csv(source: Source, header: list[str], chunk_rows: int,
             except StopIteration:
                 break
             except csv.Error as exc:
-                row, error = [""] * width, (f"unreadable row: {exc}", f"无法读取的行：{exc}")
+                row, error = [""] * width, Text(f"无法读取的行：{exc}", f"unreadable row: {exc}")
             if not row:
                 continue
             records += 1
             if records <= 1 + skip:  # the header, then the rows pyarrow gave
                 continue
             if len(row) != width:
-                error = error or (f"row has {len(row)} fields, the header has {width}",
-                                  f"该行有 {len(row)} 个字段，表头有 {width} 个")
+                error = error or Text(f"该行有 {len(row)} 个字段，表头有 {width} 个",
+                                      f"row has {len(row)} fields, the header has {width}")
                 row = (row + [""] * width)[:width]
             if any("\ufffd" in cell for cell in row):
-                error = error or ("row contains bytes that are not valid "
-                                  f"{source.encoding}", f"该行含有无法按 {source.encoding} 解码的字节")
+                error = error or Text(f"该行含有无法按 {source.encoding} 解码的字节",
+                                      f"row contains bytes that are not valid {source.encoding}")
             for column, cell in zip(columns, row, strict=True):
                 column.append(cell)
             if error:
@@ -218,7 +224,7 @@ def _python_csv(source: Source, header: list[str], chunk_rows: int,
 
 
 def _chunk_from_columns(header: list[str], columns: list[list[str]], lines: list[int],
-                        errors: dict[int, tuple[str, str]]) -> Chunk:
+                        errors: dict[int, Text]) -> Chunk:
     table = pa.table({name: pa.array(col, type=pa.string())
                       for name, col in zip(header, columns, strict=True)})
     return Chunk(table, np.array(lines, dtype=np.int64), errors=errors)

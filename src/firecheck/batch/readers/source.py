@@ -1,4 +1,4 @@
-"""What the readers hand on: the input file (:class:`Source`) and its rows in chunks
+"""What the readers hand on: the input file (:class:`InputFile`) and its rows in chunks
 (:class:`Chunk`), every field as text with its line (or feature) number."""
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from ...text import Text
+
 
 @dataclass
 class Chunk:
@@ -18,7 +20,7 @@ class Chunk:
     table: pa.Table
     lines: np.ndarray  # int64 line (or feature) number of each row
     geometry: dict[int, Any] = field(default_factory=dict)  # row -> lon/lat shapely geometry
-    errors: dict[int, tuple[str, str]] = field(default_factory=dict)  # row -> (en, zh)
+    errors: dict[int, Text] = field(default_factory=dict)  # row -> why it cannot be used
     extra: list[dict[str, Any]] | None = None  # JSON input: the original objects
     features: bool = False  # GeoJSON: `lines` number features, not lines
 
@@ -26,10 +28,18 @@ class Chunk:
     def rows(self) -> int:
         return len(self.lines)
 
+    def where(self, row: int, why: Text) -> Text:
+        """``why`` prefixed with the row's line (or feature) number."""
+        line = int(self.lines[row])
+        if self.features:
+            return why.prefixed(f"第 {line} 个要素：", f"feature {line}: ")
+        return why.prefixed(f"第 {line} 行：", f"line {line}: ")
+
 
 @dataclass
-class Source:
-    """An input file (stdin is spooled to a temporary file first) and what was sniffed."""
+class InputFile:
+    """An input file (stdin or a file object is spooled to a temporary file first), its
+    format and what was sniffed."""
 
     path: Path
     format: str

@@ -1,0 +1,126 @@
+"""GeoJSON input: a FeatureCollection streamed feature by feature (ijson), so memory stays
+at one chunk of features whatever the size of the collection; each feature's geometry is
+read by the zones file's own parser."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from ...errors import InputError
+from ...text import Text
+from ...zones.file import parse_geometry
+from .json_records import TOO_DEEP, chunk_from_records, open_json, properties, too_deep
+from .source import Chunk, InputFile
+
+
+def geojson_chunks(source: InputFile, chunk_rows: int) -> Iterator[Chunk]:
+    """Features streamed from the file (ijson), a chunk at a time: memory stays at one
+    chunk of features whatever the size of the collection."""
+    import ijson  # only GeoJSON input needs it
+
+    read, batch = 0, []
+    try:
+        if not _has_features_array(source.path):
+            raise InputError(f"{source.path.name}：不是 GeoJSON FeatureCollection",
+                             f"{source.path.name}: not a GeoJSON FeatureCollection")
+        for feature in _features(source.path):
+            batch.append(feature)
+            read += 1
+            if len(batch) == chunk_rows:
+                yield _feature_chunk(batch, read - len(batch))
+                batch = []
+        if batch:
+            yield _feature_chunk(batch, read - len(batch))
+    except ijson.JSONError as exc:
+        reason = _json_reason(exc)
+        raise InputError(f"{source.path.name}：第 {read} 个要素之后的 GeoJSON 无法读取："
+                         f"{reason}",
+                         f"{source.path.name}: cannot read the GeoJSON after feature {read}: "
+                         f"{reason}") from exc
+
+
+def _features(path: Path) -> Iterator[Any]:
+    """The collection's features, by ijson's C parser; from the first number it cannot
+    hold (an integer beyond 64 bits, such as a long permit number) on, by its pure-Python
+    parser, which holds any integer Python can."""
+    import ijson
+
+    done = 0
+    with open_json(path) as fh:
+        try:
+            for feature in ijson.items(fh, "features.item", use_float=True):
+                done += 1
+                yield feature
+            return
+        except ijson.JSONError as exc:
+            if "integer overflow" not in _json_reason(exc):
+                raise
+    with open_json(path) as fh:
+        python = ijson.get_backend("python").items(fh, "features.item", use_float=True)
+        yield from islice(python, done, None)
+
+
+def _json_reason(exc: Exception) -> str:
+    """The first line of an ijson error's message."""
+    reason = exc.args[0] if exc.args else exc
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", errors="replace")
+    first = (str(reason).strip().splitlines() or [""])[0]
+    return first if len(first) <= 160 else first[:160] + "…"
+
+
+def _has_features_array(path: Path) -> bool:
+    """Whether the document's top level has a "features" array (perhaps empty). By ijson's
+    pure-Python parser, which stops there (the C parser reads ahead, and without its float
+    mode crashes on integers of more than 4,300 digits)."""
+    import ijson
+
+    with open_json(path) as fh:
+        for prefix, event, _ in ijson.get_backend("python").parse(fh, use_float=True):
+            if prefix == "features":
+                return event == "start_array"
+    return False
+
+
+def _feature_chunk(features: list[Any], start: int) -> Chunk:
+    records: list[dict[str, Any]] = []
+    geoms: dict[int, Any] = {}
+    errors: dict[int, Text] = {}
+    for i, feature in enumerate(features):
+        if too_deep(feature):
+            records.append({})
+            errors[i] = TOO_DEEP
+            continue
+        records.append(properties(feature))
+        geom, error = _feature_geometry(feature)
+        if geom is not None:
+            geoms[i] = geom
+        if error:
+            errors[i] = error
+    lines = list(range(start + 1, start + 1 + len(records)))
+    return replace(chunk_from_records(records, lines, errors, geoms), features=True)
+
+
+def _feature_geometry(feature: Any) -> tuple[Any, Text | None]:
+    """The feature's shape, or why it has none (the zones file's own parser)."""
+    shape, problem = parse_geometry(feature.get("geometry") if isinstance(feature, dict) else None)
+    return shape, problem[1] if problem else None
+
+
+
+
+def geojson_fields(source: InputFile) -> list[str]:
+    """Every property name of the collection's features, in order of first appearance."""
+    import ijson
+
+    names: dict[str, None] = {}
+    try:
+        for feature in _features(source.path):
+            names.update(dict.fromkeys(properties(feature)))
+    except ijson.JSONError:
+        pass
+    return list(names)

@@ -1,0 +1,82 @@
+"""Loading a zones file: read, check (refusing a file with errors), project once to the
+county's plane; large files go through the cache (:mod:`.cache`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from ..errors import DataError
+from ..geo.projection import to_local
+from ..resources import ZONES_FILE
+from .cache import CACHE_MIN_BYTES, cache_path, read_cache, write_cache
+from .file import check, errors
+from .model import Zone, ZoneSet
+
+ENV_VAR = "FIRECHECK_ZONES"
+
+
+def default_zones_path() -> Path:
+    """``$FIRECHECK_ZONES``, else the zones file shipped in the package."""
+    if env := os.environ.get(ENV_VAR):
+        return Path(env)
+    return ZONES_FILE
+
+
+def load_zones(path: Path | None = None) -> ZoneSet:
+    """Load, check and project a zones GeoJSON file; refuse it if it has errors."""
+    path = path or default_zones_path()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"无法读取区域文件 {path}：{exc.strerror}",
+                        f"cannot read zones file {path}: {exc.strerror}") from exc
+    version = "sha256:" + hashlib.sha256(raw).hexdigest()
+    cache = cache_path(version) if len(raw) >= CACHE_MIN_BYTES else None
+    if cache is not None and (cached := read_cache(cache)) is not None:
+        return ZoneSet(cached, version, str(path))
+    data = parse_json(raw, path)
+    problems, shapes = check(data)
+    if bad := errors(problems):
+        more = f" (+{len(bad) - 5} more; run 'firecheck zones validate')" if len(bad) > 5 else ""
+        raise DataError(f"{path.name}：" + "；".join(p.get("zh") for p in bad[:5]) + more,
+                        f"{path.name}: " + "; ".join(p.get("en") for p in bad[:5]) + more)
+    mapped = [s for s in shapes if s is not None]
+    projected = iter(shapely.transform(np.array(mapped, dtype=object), _to_plane)
+                     if mapped else [])
+    zones = []
+    for feature, shape in zip(data["features"], shapes, strict=True):
+        props = feature["properties"]
+        local = next(projected) if shape is not None else None
+        accuracy = props.get("accuracy_m")
+        zones.append(Zone(
+            id=str(props["id"]), designation=str(props["designation"]),
+            name_zh=str(props["name_zh"]), name_en=str(props["name_en"]),
+            kind=str(props["kind"]), level=str(props["level"]),
+            buffer_m=float(props["buffer_m"]),
+            accuracy_m=None if accuracy is None else float(accuracy),
+            completeness=props["completeness"], geometry_source=props.get("geometry_source"),
+            source=str(props["source"]), shape=local,
+        ))
+    if cache is not None:
+        write_cache(cache, zones)
+    return ZoneSet(zones, version, str(path))
+
+
+def parse_json(raw: bytes, path: Path) -> Any:
+    """A JSON document from bytes (UTF-8, BOM allowed) or a DataError naming the file."""
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{path}：不是有效的 UTF-8 JSON：{exc}",
+                        f"{path}: not valid UTF-8 JSON: {exc}") from exc
+
+
+def _to_plane(xy: np.ndarray) -> np.ndarray:
+    return np.column_stack(to_local(xy[:, 0], xy[:, 1]))
