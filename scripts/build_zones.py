@@ -1,12 +1,14 @@
 """Build src/firecheck/data/zones.geojson (and places.json, neighbours.geojson) from the
-reference data in ../shared/data/.
+reference data in sources/ (a snapshot of ../shared/data/).
 
 Reproducible: the same inputs give a byte-identical file. Nothing here invents a
 coordinate: geometry comes from the county boundary file and from places.csv rows,
 and every zone without a usable location is written with a null geometry
 ("unmapped"). Run from the repository root:
 
-    python scripts/build_zones.py [--shared ../shared/data] [-o src/firecheck/data/zones.geojson]
+    python scripts/build_zones.py [--shared sources] [-o src/firecheck/data/zones.geojson]
+
+sources/ is a snapshot of ../shared/data (see sources/README.md).
 """
 
 from __future__ import annotations
@@ -235,7 +237,8 @@ def places(shared: Path) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--shared", type=Path, default=Path("sources"),
+                        help="the reference data (default: the snapshot in sources/)")
     parser.add_argument("-o", "--output", type=Path, default=Path("src/firecheck/data/zones.geojson"))
     parser.add_argument("--places", type=Path, default=Path("src/firecheck/data/places.json"))
     parser.add_argument("--neighbours", type=Path, default=Path("src/firecheck/data/neighbours.geojson"))

@@ -23,8 +23,10 @@ from firecheck.zones.model import ZoneSet
 from conftest import EXACT
 
 ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "sources"  # the snapshot of ../shared/data the shipped data is built from
 SHARED = ROOT.parent / "shared" / "data"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data not present")
+SNAPSHOT = ("PROVENANCE.md", "guyang_boundary_wgs84.geojson", "guyang_neighbours_wgs84.geojson",
+            "places.csv")
 
 
 def _build_module():
@@ -35,17 +37,23 @@ def _build_module():
     return module
 
 
-@needs_shared
-def test_zones_file_is_reproducible_from_shared_data() -> None:
+def test_zones_file_is_reproducible_from_the_sources() -> None:
     build = _build_module()
-    assert dump(build.build(SHARED)) == ZONES_FILE.read_text("utf-8")
-    assert dump(build.neighbours(SHARED)) == NEIGHBOURS_FILE.read_text("utf-8")
-    assert build.places(SHARED) == json.loads(PLACES_FILE.read_text("utf-8"))
+    assert dump(build.build(SOURCES)) == ZONES_FILE.read_text("utf-8")
+    assert dump(build.neighbours(SOURCES)) == NEIGHBOURS_FILE.read_text("utf-8")
+    assert build.places(SOURCES) == json.loads(PLACES_FILE.read_text("utf-8"))
 
 
-@needs_shared
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not on this machine")
+@pytest.mark.parametrize("name", SNAPSHOT)
+def test_sources_are_the_shared_reference_data(name: str) -> None:
+    assert (SOURCES / name).read_bytes() == (SHARED / name).read_bytes(), (
+        f"sources/{name} differs from ../shared/data/{name}: copy it and run "
+        "scripts/build_zones.py (sources/README.md)")
+
+
 def test_no_zone_coordinate_is_invented() -> None:
-    with (SHARED / "places.csv").open(encoding="utf-8") as fh:
+    with (SOURCES / "places.csv").open(encoding="utf-8") as fh:
         known = {(float(r["lon"]), float(r["lat"])) for r in csv.DictReader(fh)}
     data = json.loads(ZONES_FILE.read_text("utf-8"))
     for feature in data["features"]:

@@ -71,26 +71,39 @@ def render(path: Path, zones: ZoneSet, lang: str, marker: Marker | None = None,
     if suffix not in (".svg", ".png"):
         raise InputError(f"地图文件须以 .svg 或 .png 结尾：{path.name}",
                          f"map file must end in .svg or .png, not {path.name}")
-    if marker is not None and not np.isfinite(to_local(marker.lon, marker.lat)).all():
-        raise InputError("此处离固阳过远，无法在本县地图平面上绘制",
-                         "this place is too far from Guyang to draw on the county's plane")
     lang = label_lang(lang)
-    font = cjk_font()
-    rc = {"font.family": "sans-serif",
-          "font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
-          "svg.fonttype": "none", "axes.unicode_minus": False, "svg.hashsalt": "firecheck"}
-    with matplotlib.rc_context(rc):
-        fig = Figure(figsize=(9, 9), dpi=110)  # no pyplot: no GUI backend, no global state
-        ax = fig.add_subplot()
-        _draw(ax, zones, lang, marker, points, radius_m)
-        ax.set_title(title or say(lang, "固阳县防火戒严区域", "Guyang County fire-ban zones"),
-                     fontsize=13, gid="title")
+    with matplotlib.rc_context(_style()):
+        fig = figure(zones, lang, marker, points, radius_m, title)
         try:
             fig.savefig(path, bbox_inches="tight", metadata=_metadata(suffix))
         except OSError as exc:
             raise InputError(f"无法写入 {path}：{exc.strerror}",
                              f"cannot write {path}: {exc.strerror}") from exc
     return lang
+
+
+def figure(zones: ZoneSet, lang: str, marker: Marker | None = None,
+           points: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+           radius_m: float | None = None, title: str | None = None) -> Figure:
+    """The map as a matplotlib figure whose axes are the county's plane in metres."""
+    if marker is not None and not np.isfinite(to_local(marker.lon, marker.lat)).all():
+        raise InputError("此处离固阳过远，无法在本县地图平面上绘制",
+                         "this place is too far from Guyang to draw on the county's plane")
+    with matplotlib.rc_context(_style()):
+        fig = Figure(figsize=(9, 9), dpi=110)  # no pyplot: no GUI backend, no global state
+        ax = fig.add_subplot()
+        _draw(ax, zones, lang, marker, points, radius_m)
+        ax.set_title(title or say(lang, "固阳县防火戒严区域", "Guyang County fire-ban zones"),
+                     fontsize=13, gid="title")
+    return fig
+
+
+def _style() -> dict[str, Any]:
+    """Fonts (CJK when installed) and reproducible SVG output."""
+    font = cjk_font()
+    return {"font.family": "sans-serif",
+            "font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
+            "svg.fonttype": "none", "axes.unicode_minus": False, "svg.hashsalt": "firecheck"}
 
 
 def _metadata(suffix: str) -> dict[str, Any]:

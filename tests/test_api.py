@@ -1,0 +1,151 @@
+"""The public Python API: what a script can do without the command line, and what it costs
+to import."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import firecheck
+from firecheck import InputError, RangeVerdict, Verdict, check, check_file, check_rows
+from firecheck.cli import app
+from firecheck.rules.model import RuleSet
+from firecheck.zones.model import ZoneSet
+
+SEAT = "41.0335,110.0520"  # 金山镇, the county seat (GeoNames)
+HEAVY = ("pyarrow", "ijson", "matplotlib", "pandas", "shapefile", "icalendar")
+
+
+def _python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).parent)
+    return done.stdout
+
+
+def test_the_done_when_line_in_a_fresh_interpreter() -> None:
+    out = _python("from firecheck import check\n"
+                  "print(check('41.0335,110.0520', '焚烧秸秆', '2023-07-01').status)")
+    assert out.strip() == "prohibited"
+
+
+def test_importing_firecheck_loads_nothing_heavy() -> None:
+    out = _python("import sys, firecheck\nprint(sorted(sys.modules))")
+    loaded = set(json.loads(out.replace("'", '"')))
+    assert not loaded & {"numpy", "shapely", "pyproj", "typer", "rich", *HEAVY}
+    assert "firecheck.engine" not in loaded
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", SEAT, "-a", "秸秆", "-d", "2023-07-01"],
+    ["check", SEAT, "-a", "bbq", "-d", "2023-04-01..2023-04-03", "--json"],
+    ["near", SEAT], ["periods", "2023"], ["hotlines"], ["--version"]])
+def test_a_single_command_imports_no_batch_or_map_library(argv: list[str]) -> None:
+    code = ("import sys\nfrom firecheck.cli import run\n"
+            f"run({argv!r})\n"
+            "print('MODULES', sorted(sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    line = next(x for x in done.stderr.splitlines() if x.startswith("MODULES"))
+    loaded = set(json.loads(line[len("MODULES "):].replace("'", '"')))
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+    assert not {m for m in loaded if m.startswith(("firecheck.batch", "firecheck.views.maps"))}
+
+
+def test_to_dict_is_exactly_what_check_json_prints() -> None:
+    verdict = check(SEAT, "焚烧秸秆", "2023-07-01")
+    assert isinstance(verdict, Verdict) and verdict.status == "prohibited"
+    cli = CliRunner().invoke(app, ["check", SEAT, "-a", "焚烧秸秆", "-d", "2023-07-01", "--json"])
+    assert cli.exit_code == 10
+    assert cli.stdout == json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def test_a_range_is_a_range_verdict() -> None:
+    answer = check(SEAT, "bbq", "2023-05-30..2023-06-02")
+    assert isinstance(answer, RangeVerdict)
+    assert answer.spans[0].start == date(2023, 5, 30)
+    assert answer.spans[-1].end == date(2023, 6, 2)
+    cli = CliRunner().invoke(app, ["check", SEAT, "-a", "bbq", "--from", "2023-05-30",
+                                   "--to", "2023-06-02", "--json"])
+    assert json.loads(cli.stdout) == answer.to_dict()
+    assert answer.status == answer.to_dict()["status"]
+
+
+def test_the_api_takes_what_the_cli_takes() -> None:
+    by_name = check("金山镇", "秸秆", "2023年7月1日")
+    by_dms = check("北纬41度2分 东经110度3分", "straw", date(2023, 7, 1))
+    by_parts = check(None, "STRAW", "2023-07-01", lat="41.0335", lon=110.052)
+    assert by_name.status == by_dms.status == by_parts.status == "prohibited"
+    assert any(w.code == "place_name" for w in by_name.warnings)
+    swapped = check("110.052,41.0335", "straw", "2023-07-01")
+    assert [w.code for w in swapped.warnings] == ["swapped_lat_lon"]  # travels on the verdict
+    phone = check("41.0352,110.0581", "straw", "2023-07-01", datum="gcj02")
+    assert [w.code for w in phone.warnings] == ["datum_converted"]
+
+
+@pytest.mark.parametrize(("kwargs", "word"), [
+    ({"place": "41.03,abc", "activity": "bbq"}, "41.03,abc"),
+    ({"place": SEAT, "activity": "flying"}, "flying"),
+    ({"place": SEAT, "activity": "bbq", "date": "2023-02-30"}, "2023-02-30"),
+    ({"place": SEAT, "activity": "bbq", "actor": "company"}, "company"),
+    ({"place": "火星基地", "activity": "bbq"}, "火星基地"),
+    ({"place": SEAT, "activity": "bbq", "start": "2023-01-01", "end": "2033-12-31"}, "3660"),
+])
+def test_mistakes_are_input_errors_in_both_languages(kwargs: dict, word: str) -> None:
+    with pytest.raises(InputError) as info:
+        check(**kwargs)
+    assert word in info.value.text.en and word in info.value.text.zh
+
+
+def test_a_long_range_is_refused_whichever_way_it_is_written() -> None:
+    for kwargs in ({"date": "2023-01-01..2033-12-31"},
+                   {"start": "2023-01-01", "end": "2033-12-31"}):
+        with pytest.raises(InputError, match="at most 3660"):
+            check(SEAT, "bbq", **kwargs)
+
+
+def test_check_file_reads_and_writes_file_objects() -> None:
+    source = io.BytesIO("编号,纬度,经度,日期,活动\n1,41.0335,110.0520,2023-07-01,秸秆\n"
+                        "2,41.0335,110.0520,2023-07-01,放风筝\n".encode())
+    target = io.BytesIO()
+    summary = check_file(source, target, output_format="jsonl", lang="en")
+    rows = [json.loads(line) for line in target.getvalue().decode().splitlines()]
+    assert summary.rows == 2 and summary.counts == {"prohibited": 1, "error": 1}
+    assert rows[0]["编号"] == "1" and rows[0]["status"] == "prohibited"
+    assert rows[1]["status"] == "error" and "line 3" in rows[1]["error"]
+
+
+def test_check_rows_answers_each_row_in_order(rules: RuleSet, real_zones: ZoneSet) -> None:
+    rows = [{"lat": 41.0335, "lon": 110.052, "date": "2023-07-01", "activity": "straw"},
+            {"纬度": "x"}, {"lat": "45", "lon": "120", "date": "2023-07-01", "activity": "straw"}]
+    out = list(check_rows(rows, rules=rules, zones=real_zones, lang="en"))
+    assert [r["status"] for r in out] == ["prohibited", "error", "out_of_scope"]
+    assert out[0]["lat"] == 41.0335  # the row's own fields come back as given
+
+
+def test_public_names_are_exported() -> None:
+    for name in firecheck.__all__:
+        assert getattr(firecheck, name) is not None
+    assert "check" in dir(firecheck)
+    with pytest.raises(AttributeError):
+        _ = firecheck.no_such_name  # type: ignore[attr-defined]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lat=st.floats(40.6, 41.6), lon=st.floats(109.5, 110.9),
+       day=st.dates(date(2022, 1, 1), date(2027, 12, 31)),
+       activity=st.sampled_from(["bbq", "秸秆", "entry", "上坟烧纸", "vehicle"]))
+def test_the_api_and_the_command_line_agree(lat: float, lon: float, day: date,
+                                           activity: str) -> None:
+    place = f"{lat!r},{lon!r}"
+    verdict = check(place, activity, day.isoformat())
+    cli = CliRunner().invoke(app, ["check", place, "-a", activity, "-d", day.isoformat(),
+                                   "--json"])
+    assert json.loads(cli.stdout) == verdict.to_dict()

@@ -1,0 +1,190 @@
+"""Scenario files (``tests/cases/*.toml``), in the spirit of OpenFisca's YAML tests: each
+case is a place, an activity, a date (and options) with the expected status, reason codes,
+activity and hotlines, written from the notices — and each runs through every door: the
+Python API, the command line (``check --json`` and its exit code) and the batch path.
+
+The oracles do not come from the code under test: the "mapped" zones are drawn here with
+pyproj's geodesics (not firecheck's projection), places are put at geodesic distances from
+their edges, and every expected value is a literal in the case file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyproj import Geod
+from typer.testing import CliRunner
+
+import firecheck
+from firecheck.cli import EXIT_CODES, app
+from firecheck.resources import ZONES_FILE
+from firecheck.rules.model import RuleSet
+from firecheck.zones.load import load_zones
+from firecheck.zones.model import ZoneSet
+
+CASES = Path(__file__).with_name("cases")
+GEOD = Geod(ellps="WGS84")
+# Test zones (lat, lon of the centre, half side in metres, accuracy): clause 二's designations,
+# every one mapped completely so that the data can decide.
+CHUNKUNSHAN = (41.05, 110.30, 1000.0, 0.0)  # exact edges
+DAXIANSHAN = (41.20, 110.00, 1000.0, 300.0)  # edges known to ±300 m
+FAR = (41.35, 109.85, 50.0, 0.0)  # the others: tiny squares far from the test places
+LISTED = ("daqingshan-nr-baiyangou", "daqingshan-nr-maanshan", "qin-great-wall",
+          "zhao-great-wall", "honghua-obo-nr", "chunkunshan-nr", "daxianshan-scenic",
+          "xiheyi-forestry", "qifenzi-forestry", "erxiang-nanpo-forest", "ecological-redline",
+          "forestry-project-areas", "grassland-subsidy-areas")  # notice clause 二
+
+
+def _square(lat: float, lon: float, half: float) -> dict[str, Any]:
+    """A geodesic 'square': meridian edges east and west, parallel edges north and south."""
+    east = GEOD.fwd(lon, lat, 90, half)[0]
+    west = GEOD.fwd(lon, lat, 270, half)[0]
+    north = GEOD.fwd(lon, lat, 0, half)[1]
+    south = GEOD.fwd(lon, lat, 180, half)[1]
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _zone(zid: str, lat: float, lon: float, half: float, accuracy: float) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": _square(lat, lon, half), "properties": {
+        "id": zid, "designation": zid, "name_zh": f"测试{zid}", "name_en": f"test {zid}",
+        "kind": "test", "level": "test", "buffer_m": 500, "accuracy_m": accuracy,
+        "completeness": "complete", "source": "tests/test_scenarios.py"}}
+
+
+@pytest.fixture(scope="session")
+def mapped_zones_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    shipped = json.loads(ZONES_FILE.read_text("utf-8"))
+    county = next(f for f in shipped["features"] if f["properties"]["kind"] == "county_boundary")
+    features = [county]
+    for i, zid in enumerate(LISTED):
+        if zid == "chunkunshan-nr":
+            features.append(_zone(zid, *CHUNKUNSHAN))
+        elif zid == "daxianshan-scenic":
+            features.append(_zone(zid, *DAXIANSHAN))
+        else:
+            features.append(_zone(zid, FAR[0] + 0.01 * i, FAR[1], FAR[2], FAR[3]))
+    path = tmp_path_factory.mktemp("scenarios") / "mapped.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str
+    id: str
+    spec: dict[str, Any]
+    zones: str
+
+    def place(self) -> str:
+        """The place as text, 'lat,lon', or the case's own text."""
+        if "place" in self.spec:
+            return str(self.spec["place"])
+        at = self.spec["at"]  # {zone = "chunkunshan-nr"|"daxianshan-scenic", east_m = d}
+        lat, lon, half, _ = {"chunkunshan-nr": CHUNKUNSHAN, "daxianshan-scenic": DAXIANSHAN}[
+            at["zone"]]
+        east_lon = GEOD.fwd(lon, lat, 90, half)[0]
+        metres = float(at["east_m"])
+        lon2, lat2, _ = GEOD.fwd(east_lon, lat, 90 if metres >= 0 else 270, abs(metres))
+        return f"{lat2!r},{lon2!r}"
+
+
+def _cases() -> list[Case]:
+    out = []
+    for path in sorted(CASES.glob("*.toml")):
+        data = tomllib.loads(path.read_text("utf-8"))
+        for spec in data["case"]:
+            out.append(Case(path.stem, spec["id"], spec, spec.get("zones", data["zones"])))
+    return out
+
+
+CASE_LIST = _cases()
+
+
+def test_every_case_file_is_read() -> None:
+    files = {c.file for c in CASE_LIST}
+    assert {"fire-ban-dates", "buffer-500m", "straw-ban", "activities", "scope"} <= files
+    assert len({(c.file, c.id) for c in CASE_LIST}) == len(CASE_LIST), "case ids repeat"
+
+
+@pytest.fixture(scope="session")
+def zone_sets(mapped_zones_path: Path, real_zones: ZoneSet) -> dict[str, tuple[ZoneSet, Path]]:
+    return {"shipped": (real_zones, ZONES_FILE),
+            "mapped": (load_zones(mapped_zones_path), mapped_zones_path)}
+
+
+def _codes(answer: dict[str, Any]) -> set[str]:
+    days = answer.get("spans", [answer])
+    return {r["code"] for day in days for r in day["reasons"]}
+
+
+def _numbers(answer: dict[str, Any]) -> set[str]:
+    days = answer.get("spans", [answer])
+    return {h["number"] for day in days for h in day["hotlines"]}
+
+
+def _expect(case: Case, status: str, codes: set[str], door: str) -> None:
+    spec = case.spec
+    assert status == spec["status"], f"{door}: {case.file}/{case.id}"
+    if "reasons" in spec:
+        assert codes == set(spec["reasons"]), f"{door}: {case.file}/{case.id}"
+    for code in spec.get("reasons_include", []):
+        assert code in codes, f"{door}: {case.file}/{case.id}"
+    for code in spec.get("reasons_exclude", []):
+        assert code not in codes, f"{door}: {case.file}/{case.id}"
+
+
+def _options(spec: dict[str, Any]) -> dict[str, Any]:
+    return {k: spec[k] for k in ("datum", "accuracy_m", "actor") if k in spec}
+
+
+@pytest.mark.parametrize("case", CASE_LIST, ids=[f"{c.file}/{c.id}" for c in CASE_LIST])
+def test_case_through_every_door(case: Case, rules: RuleSet,
+                                 zone_sets: dict[str, tuple[ZoneSet, Path]]) -> None:
+    spec = case.spec
+    zones, zones_path = zone_sets[case.zones]
+    place, options = case.place(), _options(spec)
+
+    # The Python API.
+    verdict = firecheck.check(place, spec["activity"], spec["date"], rules=rules, zones=zones,
+                              **options)
+    answer = verdict.to_dict()
+    _expect(case, verdict.status, _codes(answer), "api")
+    days = answer.get("spans", [answer])
+    if "activity_id" in spec:
+        assert {d["activity"]["id"] for d in days} == {spec["activity_id"]}
+    for number in spec.get("hotlines", []):
+        assert number in _numbers(answer), f"api: {case.file}/{case.id}"
+
+    # The command line: the same JSON, and the exit code of the status.
+    args = ["check", place, "-a", spec["activity"], "-d", spec["date"], "--json",
+            "--zones", str(zones_path)]
+    for key, flag in (("datum", "--datum"), ("accuracy_m", "--accuracy"), ("actor", "--actor")):
+        if key in spec:
+            args += [flag, str(spec[key])]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == EXIT_CODES[spec["status"]], result.output
+    assert json.loads(result.stdout) == json.loads(json.dumps(answer, ensure_ascii=False))
+
+    # The batch path: one row, the same status and reasons.
+    plain = re.fullmatch(r"\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*", place)
+    lat, lon = plain.groups() if plain and "accuracy_m" not in spec else ("", "")
+    row: dict[str, Any] = {"lat": lat, "lon": lon, "activity": spec["activity"]}
+    if ".." in spec["date"]:
+        row["start"], row["end"] = spec["date"].split("..")
+    else:
+        row["date"] = spec["date"]
+    if "datum" in spec:
+        row["datum"] = spec["datum"]
+    if lat:  # the batch: decimal coordinates (names, DMS and --accuracy: API and CLI only)
+        (out,) = firecheck.check_rows([row], rules=rules, zones=zones)
+        codes = set(filter(None, (out["reasons"] or "").split(";")))
+        _expect(case, out["status"], codes, "batch")
+        if spec.get("hotlines") and spec["status"] not in ("allowed", "out_of_scope"):
+            assert out["hotline"] in spec["hotlines"], f"batch: {case.file}/{case.id}"
