@@ -38,9 +38,7 @@ def check(place: str | None, activity: str, date: str | dt.date | None = None, *
     ``firecheck check --json``), or a :class:`RangeVerdict` for a range (``"A..B"``, or
     ``start``/``end``). Raises :class:`InputError` for text it cannot read and
     :class:`DataError` for unusable data files."""
-    if rules is None or zones is None:
-        default_rules, default_zones = default_data()
-        rules, zones = rules or default_rules, zones or default_zones
+    rules, zones = _data(rules, zones)
     query = Query(activity, place=place, date=_text(date), start=_text(start), end=_text(end),
                   lat=_text(lat), lon=_text(lon), place_name=place_name, datum=datum,
                   accuracy_m=accuracy_m, actor=actor)
@@ -57,9 +55,7 @@ def check_file(source: str | Path | BinaryIO, target: str | BinaryIO = "-", *,
     ``workers``. Returns the counts per status."""
     from .batch.run import Options, run_batch
 
-    if rules is None or zones is None:
-        default_rules, default_zones = default_data()
-        rules, zones = rules or default_rules, zones or default_zones
+    rules, zones = _data(rules, zones)
     return run_batch(Options(source, target, **options), rules, zones, today or local_today())
 
 
@@ -71,10 +67,16 @@ def check_rows(rows: Iterable[Mapping[str, Any]], *, rules: RuleSet | None = Non
     ``datum``, ``mapping``, ``lang``, ``chunk_rows``."""
     from .batch.run import check_rows as run_rows
 
+    rules, zones = _data(rules, zones)
+    return run_rows(rows, rules, zones, today or local_today(), **options)
+
+
+def _data(rules: RuleSet | None, zones: ZoneSet | None) -> tuple[RuleSet, ZoneSet]:
+    """The given rules and zones, else the shipped ones (loaded once per process)."""
     if rules is None or zones is None:
         default_rules, default_zones = default_data()
-        rules, zones = rules or default_rules, zones or default_zones
-    return run_rows(rows, rules, zones, today or local_today(), **options)
+        return rules or default_rules, zones or default_zones
+    return rules, zones
 
 
 def _text(value: str | float | dt.date | None) -> str | None:
