@@ -61,9 +61,10 @@ DESIGNATIONS: list[tuple[str, str, str, str, str]] = [
 ]
 
 WHY_UNMAPPED = {
-    "daqingshan-nr-baiyangou": "PROVENANCE.md §3: nothing found for 白彦沟; no point, no boundary",
+    "daqingshan-nr-baiyangou": "PROVENANCE.md §3: nothing found for 白彦沟; no point, no boundary "
+    "(§5 bounds the reserve: see extent)",
     "daqingshan-nr-maanshan": "PROVENANCE.md §3: only '~58 km east of the county seat' (text); "
-    "no point, no boundary",
+    "no point, no boundary (§5 bounds the reserve: see extent)",
     "zhao-great-wall": "PROVENANCE.md §3: no coordinates; whether any part lies in Guyang is "
     "not established",
     "chunkunshan-nr": "PROVENANCE.md §3: no coordinates found (only road directions)",
@@ -157,14 +158,30 @@ def honghua_feature(places: list[dict[str, str]]) -> dict[str, Any]:
             "completeness": "partial",
             "geometry_source": f"derived reference point: {row['name_zh']} ({row['source']})",
             "source": f"{NOTICE}; places.csv; {PROVENANCE} §3 (no extent known)",
+            "area_ha": AREAS_HA["honghua-obo-nr"],
+            "area_source": f"{PROVENANCE} §5 (Zenodo 10.5281/zenodo.14875797)",
         },
         "geometry": {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]},
     }
 
 
+# PROVENANCE.md §5, "Daqingshan's published extent" (encyclopaedia text): the whole reserve
+# lies within 109°47′–112°17′ E, 40°34′–41°14′ N, so its Guyang parts (白彦沟, 马鞍山) do too.
+# Given to the arc-minute: a margin of half a minute of latitude (~925 m) rounded up to 1 km.
+DAQINGSHAN_EXTENT = [109 + 47 / 60, 40 + 34 / 60, 112 + 17 / 60, 41 + 14 / 60]
+EXTENTS = {
+    "daqingshan-nr-baiyangou": DAQINGSHAN_EXTENT,
+    "daqingshan-nr-maanshan": DAQINGSHAN_EXTENT,
+}
+EXTENT_ACCURACY_M = 1000
+# PROVENANCE.md §5, reserve list (Zenodo 10.5281/zenodo.14875797): areas, no geometry.
+AREAS_HA = {"chunkunshan-nr": 9500, "honghua-obo-nr": 6000}
+
+
 def unmapped_feature(zid: str, name_zh: str, name_en: str, kind: str, level: str) -> dict:
-    """A listed zone with no usable location: null geometry, never a guessed one."""
-    return {
+    """A listed zone with no usable location: null geometry, never a guessed one — but
+    where a source bounds where it can be, that bounding box (``extent``)."""
+    feature = {
         "type": "Feature",
         "properties": {
             "id": zid,
@@ -181,6 +198,17 @@ def unmapped_feature(zid: str, name_zh: str, name_en: str, kind: str, level: str
         },
         "geometry": None,
     }
+    if zid in EXTENTS:
+        feature["properties"].update({
+            "extent": [round(v, 6) for v in EXTENTS[zid]],
+            "extent_accuracy_m": EXTENT_ACCURACY_M,
+            "extent_source": f"{PROVENANCE} §5: the reserve's published extent 109°47′–112°17′ E, "
+                             "40°34′–41°14′ N (encyclopaedia text); the zone lies within it",
+        })
+    if zid in AREAS_HA:
+        feature["properties"]["area_ha"] = AREAS_HA[zid]
+        feature["properties"]["area_source"] = f"{PROVENANCE} §5 (Zenodo 10.5281/zenodo.14875797)"
+    return feature
 
 
 def build(shared: Path) -> dict[str, Any]:

@@ -420,8 +420,8 @@ def test_date_range_crossing_a_period_edge(tmp_path: Path, rules: RuleSet,
             f"3,{lat},{lon},2023-06-20,2023-06-02,bbq\n")
     rows = batch(write(tmp_path, text), zones, rules, lang="en")
     assert rows[0]["status"] == "prohibited"
-    assert rows[0]["reasons"].split(";")[:2] == ["fire_ban", "fire_period"]
-    assert rows[1]["status"] == "permit_required"
+    assert rows[0]["reasons"].split(";")[:2] == ["fire_ban", "fire_period_land_unknown"]
+    assert rows[1]["status"] == "uncertain"  # the fire period binds forest and grassland only
     assert rows[2]["status"] == "error" and "ends before" in rows[2]["error"]
 
 

@@ -61,7 +61,7 @@ def test_range_json_and_exit_code(synthetic_zones_path: Path) -> None:
     assert code == 10 and data["status"] == "prohibited"
     assert [(s["start"], s["end"], s["status"]) for s in data["spans"]] == [
         ("2023-05-25", "2023-05-31", "prohibited"),
-        ("2023-06-01", "2023-06-05", "permit_required"),
+        ("2023-06-01", "2023-06-05", "uncertain"),  # the fire period: land type unknown
     ]
     same = run("check", place(100), "-a", "bbq", "--from", "2023-05-25", "--to", "2023-06-05",
                "--json", zones=synthetic_zones_path)
@@ -101,12 +101,14 @@ def test_a_place_beyond_the_local_plane_is_out_of_scope_without_a_distance() -> 
 
 def test_exit_codes_per_status(synthetic_zones_path: Path) -> None:
     cases = {
-        "allowed": (place(3000), "2023-07-01"),
-        "permit_required": (place(3000), "2023-04-01"),
-        "out_of_scope": ("40.5,110.0", "2023-04-01"),
+        "allowed": (place(3000), "2023-07-01", "bbq"),
+        "permit_required": (place(-100), "2023-04-01", "entry"),
+        "uncertain": (place(3000), "2023-04-01", "bbq"),
+        "prohibited": (place(100), "2023-04-01", "bbq"),
+        "out_of_scope": ("40.5,110.0", "2023-04-01", "bbq"),
     }
-    for status, (where, day) in cases.items():
-        code, _, _ = run("check", where, "-a", "bbq", "-d", day, zones=synthetic_zones_path)
+    for status, (where, day, activity) in cases.items():
+        code, _, _ = run("check", where, "-a", activity, "-d", day, zones=synthetic_zones_path)
         assert code == EXIT_CODES[status], status
     assert run("check", "41.03,110.05", "-a", "bbq", "-d", "2023-04-01")[0] == 12  # shipped data
 
@@ -160,7 +162,8 @@ def test_periods_2023_lists_every_dated_rule() -> None:
     assert by_id["guyang-fire-ban-2023"]["dates"] == [["2023-03-15", "2023-05-31"],
                                                        ["2023-11-06", "2023-11-16"]]
     assert by_id["guyang-straw-ban"]["dates"] == [["2023-03-20", "2023-12-31"]]
-    assert by_id["guyang-fire-period"]["dates"] == [["2023-03-13", "2023-05-31"],
+    # stated as annual ("每年9月15日至次年5月31日"): it ran before the notice of 13 March too
+    assert by_id["guyang-fire-period"]["dates"] == [["2022-09-15", "2023-05-31"],
                                                      ["2023-09-15", "2024-05-31"]]
     later = json.loads(runner.invoke(app, ["periods", "2027", "--json"]).stdout)
     ban = next(r for r in later["periods"] if r["kind"] == "fire_ban")
@@ -208,9 +211,9 @@ def test_human_listings(lang: str) -> None:
 def test_human_range_and_uncertain_output(synthetic_zones_path: Path) -> None:
     code, out, _ = run("check", place(100), "-a", "bbq", "-d", "2023-05-30..2023-06-02",
                        "--lang", "en", zones=synthetic_zones_path)
-    assert code == 10 and "Day by day" in out and "2023-06-01" in out
+    assert code == 10 and "the strictest answer over the range" in out and "2023-06-01" in out
     code, out, _ = run("check", "41.03,110.05", "-a", "entry", "-d", "2026-04-01", "--actor",
                        "unit")
-    assert code == 12 and "无法确定" in out and "沿用2023年" in out
+    assert code == 12 and "无法确定" in out and "假定逐年相同" in out
     code, out, _ = run("check", "40.5,110.0", "-a", "bbq", "-d", "2023-04-01", "--lang", "en")
     assert code == 13 and "outside the Guyang county line" in out

@@ -39,7 +39,10 @@ def test_buffer_line_at_500_m(rules: RuleSet, zones: ZoneSet, metres: float, ban
     lat, lon = EXACT.east_of_edge(metres)
     v = ask(rules, zones, lat, lon, BAN_DAY)
     assert ("fire_ban" in codes(v)) is banned
-    assert v.status == ("prohibited" if banned else "permit_required")  # fire period remains
+    # beyond the line the fire period remains, which binds forest and grassland: unknown here
+    assert v.status == ("prohibited" if banned else "uncertain")
+    if not banned:
+        assert codes(v) == {"fire_period_land_unknown"}
     if banned:
         hit = next(r for r in v.reasons if r.code == "fire_ban").zones[0]
         assert hit.designation == "chunkunshan-nr"
@@ -106,12 +109,12 @@ def test_earlier_year_has_no_notice(rules: RuleSet, zones: ZoneSet) -> None:
 
 def test_fire_prevention_periods_are_separate_reasons(rules: RuleSet, zones: ZoneSet) -> None:
     lat, lon = EXACT.east_of_edge(2000.0)
-    v = ask(rules, zones, lat, lon, date(2023, 4, 1))
+    v = ask(rules, zones, lat, lon, date(2023, 4, 1), land="forest")
     periods = {r.rule.id for r in v.reasons if r.code == "fire_period" and r.rule}
     assert periods == {"guyang-fire-period", "im-fire-period"}
-    assert v.status == "permit_required"
+    assert v.status == "prohibited"  # on forest land (Forest Fire Regulations Art. 25)
     # 1 Jun: the county period (to 31 May) has ended, the regional one (to 15 Jun) has not.
-    v = ask(rules, zones, lat, lon, date(2023, 6, 1))
+    v = ask(rules, zones, lat, lon, date(2023, 6, 1), land="forest")
     assert {r.rule.id for r in v.reasons if r.rule} == {"im-fire-period"}
     assert ask(rules, zones, lat, lon, SUMMER).status == "allowed"
 
@@ -135,12 +138,12 @@ def test_2025_regional_order_replaces_the_regulation_that_year(rules: RuleSet,
     (150.0, "prohibited"),   # 150 <= 500 - 300
     (300.0, "uncertain"),    # inside the ±300 m band around the 500 m line
     (790.0, "uncertain"),
-    (810.0, "permit_required"),  # beyond 500 + 300: only the fire-prevention period remains
+    (810.0, "allowed"),  # beyond 500 + 300: the fire period does not bind stated farmland
 ])
 def test_approximate_zone_is_uncertain_near_its_line(rules: RuleSet, zones: ZoneSet,
                                                      metres: float, status: str) -> None:
     lat, lon = APPROX.east_of_edge(metres)
-    v = ask(rules, zones, lat, lon, BAN_DAY)
+    v = ask(rules, zones, lat, lon, BAN_DAY, land="farmland")
     assert v.status == status
     if status == "uncertain":
         hit = next(r for r in v.reasons if r.code == "fire_ban_near_edge").zones[0]
@@ -285,12 +288,12 @@ def test_fire_ban_fines_show_forest_and_grassland(rules: RuleSet, zones: ZoneSet
 
 def test_range_reports_which_days_are_in_which_ban(rules: RuleSet, zones: ZoneSet) -> None:
     lat, lon = EXACT.east_of_edge(100.0)
-    spans = evaluate_range(Request(lat, lon, date(2023, 5, 25), "bbq"), date(2023, 6, 20),
-                           rules, zones).spans
+    spans = evaluate_range(Request(lat, lon, date(2023, 5, 25), "bbq", land="grassland"),
+                           date(2023, 6, 20), rules, zones).spans
     summary = [(s.start, s.end, s.verdict.status) for s in spans]
     assert summary == [
         (date(2023, 5, 25), date(2023, 5, 31), "prohibited"),
-        (date(2023, 6, 1), date(2023, 6, 15), "permit_required"),
+        (date(2023, 6, 1), date(2023, 6, 15), "prohibited"),  # grassland, regional period
         (date(2023, 6, 16), date(2023, 6, 20), "allowed"),
     ]
 

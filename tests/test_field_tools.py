@@ -78,9 +78,14 @@ def test_place_names_carry_their_accuracy(rules: RuleSet, real_zones: ZoneSet) -
         assert gazetteer.find(name)
     seat = gazetteer.find("金山镇")
     assert seat.accuracy_m == 1500 and seat.lat == pytest.approx(41.03349)  # the better point
+    assert gazetteer.find("西斗").name_zh == "西斗铺"  # part of a name, one place
     with pytest.raises(InputError) as info:
-        gazetteer.find("西斗")
+        gazetteer.find("西斗浦")
     assert "西斗铺" in info.value.text.zh
+    with pytest.raises(InputError) as info:  # several places: listed, never guessed
+        gazetteer.find("秦长城")
+    assert "有歧义" in info.value.text.zh and "秦长城文物保护区" in info.value.text.zh
+    assert gazetteer.find("春坤山").in_zones == ("chunkunshan-nr",)  # a zone: stated inside
 
 
 def test_village_point_near_a_zone_is_uncertain(tmp_path: Path) -> None:

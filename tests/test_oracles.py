@@ -107,13 +107,15 @@ def test_the_rules_version_changes_with_their_content(tmp_path: Path) -> None:
 
 
 def test_statuses_rank_as_the_readme_says(rules: RuleSet, zones: ZoneSet) -> None:
-    """prohibited > uncertain > permit required > allowed: 500 m from 春坤山's exact edge
-    on a ban day the fire ban (prohibited) outranks the fire period (permit required)."""
+    """prohibited > uncertain > permit required > allowed: 100 m from 春坤山's exact edge
+    on a ban day, ridge burning on grassland: the fire ban (prohibited) outranks the fire
+    period (production fire needs approval, 草原防火条例 Art. 18 para 1)."""
     (zone,) = [z for z in zones.mapped if z.designation == "chunkunshan-nr"]
     day = date(2023, 4, 1)
-    activity = rules.activities.resolve("bbq")
+    activity = rules.activities.resolve("ridge-burning")
     place = Location(41.05, 110.30, 0.0, -5000.0, "inside", (Measure(zone, 100.0),), ())
-    verdict = apply_plan(plan_day(day, activity, rules), Request(41.05, 110.30, day, "bbq"),
+    verdict = apply_plan(plan_day(day, activity, rules),
+                         Request(41.05, 110.30, day, "ridge-burning", land="grassland"),
                          place, rules, zones)
     assert {r.effect for r in verdict.reasons} == {"prohibited", "permit_required"}
     assert verdict.status == "prohibited"

@@ -82,10 +82,12 @@ class Case:
     spec: dict[str, Any]
     zones: str
 
-    def place(self) -> str:
-        """The place as text, 'lat,lon', or the case's own text."""
+    def place(self) -> str | None:
+        """The place as text, 'lat,lon', or the case's own text (None: only stated zones)."""
         if "place" in self.spec:
             return str(self.spec["place"])
+        if "at" not in self.spec:
+            return None
         at = self.spec["at"]  # {zone = "chunkunshan-nr"|"daxianshan-scenic", east_m = d}
         lat, lon, half, _ = {"chunkunshan-nr": CHUNKUNSHAN, "daxianshan-scenic": DAXIANSHAN}[
             at["zone"]]
@@ -109,7 +111,8 @@ CASE_LIST = _cases()
 
 def test_every_case_file_is_read() -> None:
     files = {c.file for c in CASE_LIST}
-    assert {"fire-ban-dates", "buffer-500m", "straw-ban", "activities", "scope"} <= files
+    assert {"fire-ban-dates", "buffer-500m", "straw-ban", "activities", "scope",
+            "land-and-law"} <= files
     assert len({(c.file, c.id) for c in CASE_LIST}) == len(CASE_LIST), "case ids repeat"
 
 
@@ -140,8 +143,21 @@ def _expect(case: Case, status: str, codes: set[str], door: str) -> None:
         assert code not in codes, f"{door}: {case.file}/{case.id}"
 
 
+def _rule_ids(answer: dict[str, Any]) -> set[str]:
+    days = answer.get("spans", [answer])
+    return {r["rule_id"] for day in days for r in day["reasons"] if r["rule_id"]}
+
+
+def _basis(answer: dict[str, Any]) -> set[str]:
+    days = answer.get("spans", [answer])
+    return {r["basis"]["id"] for day in days for r in day["reasons"] if r["basis"]}
+
+
 def _options(spec: dict[str, Any]) -> dict[str, Any]:
-    return {k: spec[k] for k in ("datum", "accuracy_m", "actor") if k in spec}
+    out = {k: spec[k] for k in ("datum", "accuracy_m", "actor", "land") if k in spec}
+    if "in_zones" in spec:
+        out["in_zones"] = tuple(spec["in_zones"])
+    return out
 
 
 @pytest.mark.parametrize("case", CASE_LIST, ids=[f"{c.file}/{c.id}" for c in CASE_LIST])
@@ -161,30 +177,44 @@ def test_case_through_every_door(case: Case, rules: RuleSet,
         assert {d["activity"]["id"] for d in days} == {spec["activity_id"]}
     for number in spec.get("hotlines", []):
         assert number in _numbers(answer), f"api: {case.file}/{case.id}"
+    for rule in spec.get("rules_include", []):
+        assert rule in _rule_ids(answer), f"api: {case.file}/{case.id}"
+    for rule in spec.get("rules_exclude", []):
+        assert rule not in _rule_ids(answer), f"api: {case.file}/{case.id}"
+    for provision in spec.get("basis", []):
+        assert provision in _basis(answer), f"api: {case.file}/{case.id}"
 
     # The command line: the same JSON, and the exit code of the status.
-    args = ["check", place, "-a", spec["activity"], "-d", spec["date"], "--json",
-            "--zones", str(zones_path)]
-    for key, flag in (("datum", "--datum"), ("accuracy_m", "--accuracy"), ("actor", "--actor")):
+    args = ["check", *([place] if place is not None else []), "-a", spec["activity"],
+            "-d", spec["date"], "--json", "--zones", str(zones_path)]
+    for key, flag in (("datum", "--datum"), ("accuracy_m", "--accuracy"), ("actor", "--actor"),
+                      ("land", "--land")):
         if key in spec:
             args += [flag, str(spec[key])]
+    for zone in spec.get("in_zones", []):
+        args += ["--in-zone", zone]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == EXIT_CODES[spec["status"]], result.output
     assert json.loads(result.stdout) == json.loads(json.dumps(answer, ensure_ascii=False))
 
     # The batch path: one row, the same status and reasons.
-    plain = re.fullmatch(r"\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*", place)
+    plain = re.fullmatch(r"\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*", place or "")
     lat, lon = plain.groups() if plain and "accuracy_m" not in spec else ("", "")
-    row: dict[str, Any] = {"lat": lat, "lon": lon, "activity": spec["activity"]}
+    row: dict[str, Any] = {"lat": lat, "lon": lon, "activity": spec["activity"],
+                           "land": spec.get("land", ""),
+                           "in_zone": ";".join(spec.get("in_zones", []))}
     if ".." in spec["date"]:
         row["start"], row["end"] = spec["date"].split("..")
     else:
         row["date"] = spec["date"]
     if "datum" in spec:
         row["datum"] = spec["datum"]
-    if lat:  # the batch: decimal coordinates (names, DMS and --accuracy: API and CLI only)
+    if lat or (place is None and row["in_zone"]):  # the batch: decimal coordinates or stated
+        # zones (names, DMS and --accuracy: API and CLI only)
         (out,) = firecheck.check_rows([row], rules=rules, zones=zones)
         codes = set(filter(None, (out["reasons"] or "").split(";")))
         _expect(case, out["status"], codes, "batch")
+        if "batch_fine_individual" in spec:
+            assert out["fine_individual_yuan"] == spec["batch_fine_individual"]
         if spec.get("hotlines") and spec["status"] not in ("allowed", "out_of_scope"):
             assert out["hotline"] in spec["hotlines"], f"batch: {case.file}/{case.id}"

@@ -31,17 +31,20 @@ def check(place: str | None, activity: str, date: str | dt.date | None = None, *
           lat: str | float | None = None, lon: str | float | None = None,
           place_name: str | None = None, start: str | dt.date | None = None,
           end: str | dt.date | None = None, datum: str = "wgs84", accuracy_m: float = 0.0,
-          actor: str | None = None, rules: RuleSet | None = None, zones: ZoneSet | None = None,
+          actor: str | None = None, land: str | None = None, in_zones: tuple[str, ...] = (),
+          rules: RuleSet | None = None, zones: ZoneSet | None = None,
           today: dt.date | None = None) -> Verdict | RangeVerdict:
     """Is ``activity`` at ``place`` on ``date`` prohibited? A :class:`Verdict` for one day
     (``.status``, ``.reasons``, ``.fines``, ``.hotlines``; ``.to_dict()`` is the JSON form of
     ``firecheck check --json``), or a :class:`RangeVerdict` for a range (``"A..B"``, or
-    ``start``/``end``). Raises :class:`InputError` for text it cannot read and
-    :class:`DataError` for unusable data files."""
+    ``start``/``end``). ``land`` (forest, grassland, farmland, built-up, water) and
+    ``in_zones`` (zone ids or names) are facts the caller states. Raises
+    :class:`InputError` for text it cannot read and :class:`DataError` for unusable data
+    files."""
     rules, zones = _data(rules, zones)
     query = Query(activity, place=place, date=_text(date), start=_text(start), end=_text(end),
                   lat=_text(lat), lon=_text(lon), place_name=place_name, datum=datum,
-                  accuracy_m=accuracy_m, actor=actor)
+                  accuracy_m=accuracy_m, actor=actor, land=land, in_zones=tuple(in_zones))
     return answer(query, rules, zones, today or local_today())
 
 

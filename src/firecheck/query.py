@@ -20,6 +20,7 @@ from .errors import InputError
 from .geo.datum import parse_datum
 from .parse.coordinates import parse_lat, parse_lon, parse_point
 from .parse.dates import parse_when
+from .parse.facts import parse_land
 from .parse.localtime import local_today
 from .rules.loader import load_rules
 from .rules.model import RuleSet
@@ -48,59 +49,91 @@ class Query:
     datum: str = "wgs84"
     accuracy_m: float = 0.0
     actor: str | None = None
+    land: str | None = None  # a stated fact: forest, grassland, farmland, built-up, water
+    in_zones: tuple[str, ...] = ()  # stated facts: zones the place is inside (id or name)
 
 
 @dataclass(frozen=True)
 class Where:
-    """A resolved place: WGS-84 or phone-map coordinates, how far off they may be, and
-    what the parser noticed."""
+    """A resolved place: WGS-84 or phone-map coordinates, how far off they may be, the
+    zones the user says it is inside, and what the parser noticed. A zone's name gives no
+    coordinates, only ``in_zones``."""
 
-    lat: float
-    lon: float
+    lat: float | None
+    lon: float | None
     datum: str
     accuracy_m: float
     warnings: tuple[Message, ...]
+    in_zones: tuple[str, ...] = ()
 
 
 def resolve_place(place: str | None, place_name: str | None, lat: str | None, lon: str | None,
-                  datum: str, accuracy_m: float, zones: ZoneSet) -> Where:
+                  datum: str, accuracy_m: float, zones: ZoneSet,
+                  in_zones: tuple[str, ...] = ()) -> Where:
     """The place of a query from exactly one of: ``place`` (coordinates, or a name when it
-    has no digit), ``lat``/``lon``, ``place_name``."""
+    has no digit), ``lat``/``lon``, ``place_name``; or none when ``in_zones`` names the
+    zones the place is inside."""
     given = [place is not None, lat is not None or lon is not None, place_name is not None]
     if sum(given) > 1:
         raise InputError("位置只能给一种：'lat,lon'、--lat/--lon 或 --place",
                          "give the place once: 'lat,lon', --lat/--lon or --place")
     if place is not None and not _DIGIT.search(place):
         place_name, place = place, None
+    stated = _zones_named(in_zones, zones)
     if place_name is not None:
         from .zones.gazetteer import Gazetteer  # only name lookups read the gazetteer
 
         found = Gazetteer.load(zones).find(place_name)
+        if found.in_zones:
+            note = Message("place_is_zone", Text(
+                f"{found.name_zh}：区域名称，表示此处位于该区域内（用户所述，无坐标）。",
+                f"{found.name_en}: a zone's name, taken to say the place is inside it "
+                "(stated by the user; no coordinates)."))
+            return Where(None, None, "wgs84", accuracy_m, (note,),
+                         tuple(dict.fromkeys((*stated, *found.in_zones))))
+        assert found.lat is not None and found.lon is not None
         note = Message("place_name", Text(
             f"{found.name_zh}：{found.lat:.5f}, {found.lon:.5f}，精度 ±"
             f"{found.accuracy_m:.0f} 米（{found.source}）。",
             f"{found.name_en} ({found.name_zh}): {found.lat:.5f}, {found.lon:.5f}, "
             f"±{found.accuracy_m:.0f} m ({found.source})."))
-        return Where(found.lat, found.lon, "wgs84", max(accuracy_m, found.accuracy_m), (note,))
+        return Where(found.lat, found.lon, "wgs84", max(accuracy_m, found.accuracy_m), (note,),
+                     stated)
     if place is not None:
         parsed = parse_point(place)
-        return Where(parsed.lat, parsed.lon, parse_datum(datum), accuracy_m, parsed.warnings)
+        return Where(parsed.lat, parsed.lon, parse_datum(datum), accuracy_m, parsed.warnings,
+                     stated)
+    if lat is None and lon is None and stated:
+        return Where(None, None, "wgs84", accuracy_m, (), stated)
     if lat is None or lon is None:
-        raise InputError("需要位置：'lat,lon'、同时给出 --lat 和 --lon，或 --place 地名",
-                         "a place is needed: 'lat,lon', both --lat and --lon, or --place")
-    return Where(parse_lat(lat), parse_lon(lon), parse_datum(datum), accuracy_m, ())
+        raise InputError("需要位置：'lat,lon'、同时给出 --lat 和 --lon、--place 地名，或 --in-zone 区域",
+                         "a place is needed: 'lat,lon', both --lat and --lon, --place, or "
+                         "--in-zone")
+    return Where(parse_lat(lat), parse_lon(lon), parse_datum(datum), accuracy_m, (), stated)
+
+
+def _zones_named(names: tuple[str, ...], zones: ZoneSet) -> tuple[str, ...]:
+    """The designations of the zones a user names (id, name or part of a name)."""
+    if not names:
+        return ()
+    from .zones.gazetteer import Gazetteer
+
+    gazetteer = Gazetteer.load(zones)
+    return tuple(dict.fromkeys(d for name in names for d in gazetteer.find_zones(name)))
 
 
 def to_request(query: Query, zones: ZoneSet, today: date) -> tuple[Request, date]:
     """The request of a query's first day, and its last day (equal for a single date)."""
     first, last = parse_when(query.date, query.start, query.end, today)
     where = resolve_place(query.place, query.place_name, query.lat, query.lon, query.datum,
-                          query.accuracy_m, zones)
+                          query.accuracy_m, zones, query.in_zones)
     if query.actor is not None and query.actor not in ACTORS:
         raise InputError(f"主体须为 {' 或 '.join(ACTORS)}，而不是 {query.actor!r}",
                          f"actor must be {' or '.join(ACTORS)}, not {query.actor!r}")
+    land = parse_land(query.land) if query.land else None
     request = Request(where.lat, where.lon, first, query.activity, where.datum,  # type: ignore[arg-type]
-                      query.actor, where.accuracy_m, warnings=where.warnings)  # type: ignore[arg-type]
+                      query.actor, where.accuracy_m, warnings=where.warnings,  # type: ignore[arg-type]
+                      land=land, in_zones=where.in_zones)
     return request, last
 
 

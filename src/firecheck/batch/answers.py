@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.model import SEVERITY, Verdict, worst
-from ..rules.model import Fine
+from ..rules.model import Fine, fine_span
 
 _FINE_NOTES = {"land_type_unknown", "one_fine_per_act"}  # said by the fine range itself
 
@@ -65,8 +65,10 @@ def summarize(verdicts: list[Verdict], designation_of: dict[str, int]) -> Answer
     reasons = [r for v in verdicts for r in v.reasons]
     kinds = frozenset((designation_of[h.designation],
                        0 if r.rule and r.rule.where == "zones_and_buffer" else 1)
-                      for r in reasons for h in r.zones if h.position != "unknown")
-    fines = list(dict.fromkeys(f for v in verdicts for f in v.fines))
+                      for r in reasons for h in r.zones if h.source == "measured")
+    # The fines of the rules that decide the row's status (on the days that have it).
+    fines = list(dict.fromkeys(f for v in verdicts if v.status == status for r in v.reasons
+                               if r.effect == status for f in r.fines))
     worst_verdict = max(verdicts, key=lambda v: SEVERITY.get(v.status, -1))
     lines = [h.number for h in worst_verdict.hotlines]
     hotline = next((n for n in lines if n != "12119"), lines[0] if lines else "12119")
@@ -88,11 +90,7 @@ def summarize(verdicts: list[Verdict], designation_of: dict[str, int]) -> Answer
 def _fine_range(fines: list[Fine], actor: str) -> str:
     """'min-max' yuan over the unconditional provisions with amounts; 'pending' when only
     unconfirmed provisions apply; '' when none."""
-    amounts = [getattr(f, actor) for f in fines if getattr(f, actor) and not f.condition_en]
-    lows = [a.min for a in amounts if a.min is not None]
-    highs = [a.max for a in amounts if a.max is not None]
-    if amounts:
-        return f"{min(lows) if lows else 0}-{max(highs) if highs else ''}"
-    if any(f.status == "unconfirmed" and not f.condition_en for f in fines):
-        return "pending"
-    return ""
+    span = fine_span(fines, actor)
+    if span is None or span == "pending":
+        return span or ""
+    return f"{span.min}-{span.max if span.max is not None else ''}"

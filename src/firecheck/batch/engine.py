@@ -18,6 +18,7 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import shapely
 
 from ..engine.judge import apply_plan
 from ..engine.locate import locate_parts
@@ -26,7 +27,7 @@ from ..errors import InputError
 from ..geo.datum import DATUMS
 from ..geo.edges import relation
 from ..geo.projection import to_local
-from ..rules.model import RuleSet
+from ..rules.model import LANDS, RuleSet
 from ..zones.model import Measure, ZoneSet
 from .answers import Answer, Answers, summarize
 from .arrow import factorize
@@ -73,15 +74,16 @@ class BatchEngine:
         group = np.full(n, -1, dtype=np.int64)
         distance = np.full(n, np.nan)
         row_warnings = dict(req.notes)
-        is_geometry = np.zeros(n, dtype=bool)
-        is_geometry[list(req.geometry)] = True
-        points = np.flatnonzero(~req.bad & ~is_geometry)
+        single = np.zeros(n, dtype=bool)  # routes, areas and stated zones: one at a time
+        single[list(req.geometry)] = True
+        single[list(req.in_zones)] = True
+        points = np.flatnonzero(~req.bad & ~single)
         hits = _Hits(n)
         if len(points):
             self._evaluate_points(req, points, group, distance, row_warnings, hits)
-        for row in np.flatnonzero(~req.bad & is_geometry):
+        for row in np.flatnonzero(~req.bad & single):
             try:
-                self._evaluate_geometry(req, int(row), group, distance, hits)
+                self._evaluate_single(req, int(row), group, distance, hits)
             except InputError as exc:  # e.g. a vertex PROJ cannot place
                 req.flag_row(int(row), exc.text)
         return Outcome(group, self.answers.list, hits.joined(self._zone_ids), distance,
@@ -97,6 +99,7 @@ class BatchEngine:
         x, y = to_local(lon, lat)
         scope = self.keys.scopes(x, y)
         plan_sets = self.plans.for_rows(req.first[rows], req.last[rows], req.activity[rows])
+        land = _lands(req)[rows]
         # Zones matter only in scope and on days a zone rule is in its period.
         measured = (scope != 2) & self.plans.with_zone_rules()[plan_sets]
         pair_row, pair_zone, pair_edge = self.zones.index().measure_points(x[measured],
@@ -105,12 +108,16 @@ class BatchEngine:
         rel_zone, rel_zero = self.keys.relations(pair_zone, pair_edge)
         place_keys = self.keys.keys(len(rows), scope, pair_row,
                                     self.keys.code(pair_zone, rel_zone, rel_zero))
+        # The day plans, the stated land type, and which bounded zones cannot reach the place.
+        beyond = self.zones.beyond_extents(shapely.points(x, y), 0.0)
+        bits = (beyond * (1 << np.arange(beyond.shape[1]))).sum(axis=1).astype(np.int64)
+        facts = (plan_sets * _LAND_CODES + land) * (1 << beyond.shape[1]) + bits
         if place_keys.dtype == object:
             key_ids, first_row, inverse = _unique_objects(
-                list(zip(plan_sets.tolist(), place_keys.tolist(), strict=True)))
+                list(zip(facts.tolist(), place_keys.tolist(), strict=True)))
         else:
             place_ids, place_inverse, _ = factorize(place_keys)
-            combined, inverse, first_row = factorize(plan_sets * len(place_ids) + place_inverse)
+            combined, inverse, first_row = factorize(facts * len(place_ids) + place_inverse)
             key_ids = [(int(c) // len(place_ids), int(place_ids[c % len(place_ids)]))
                        for c in combined]
         answer_ids = np.empty(len(key_ids), dtype=np.int64)
@@ -126,7 +133,8 @@ class BatchEngine:
                                              float(pair_edge[i])) for i in range(lo, hi))
                     place = Location(float(lat[rep]), float(lon[rep]), 0.0, float("nan"),
                                      SCOPES[int(scope[rep])], measures,  # type: ignore[arg-type]
-                                     ())
+                                     (), frozenset(d for d, b in zip(
+                                         self.zones.bounded, beyond[rep], strict=True) if b))
                     self.answers.remember(key_ids[k], self._answer(
                         int(plan_sets[rep]), place, _request_of(req, int(rows[rep]))))
         for k, key in enumerate(key_ids):
@@ -147,16 +155,18 @@ class BatchEngine:
                     for p in self.plans.sets[plan_set]]
         return summarize(verdicts, self.keys.designation_of)
 
-    def _evaluate_geometry(self, req: Requests, row: int, group: np.ndarray,
-                           distance: np.ndarray, hits: _Hits) -> None:
-        """A route or area: located by the engine itself, one row at a time; in several
-        parts, the part with the strictest answer decides (as the engine's ``strictest``)."""
+    def _evaluate_single(self, req: Requests, row: int, group: np.ndarray,
+                         distance: np.ndarray, hits: _Hits) -> None:
+        """A route, an area or a place with stated zones: located by the engine itself, one
+        row at a time; in several parts, the part with the strictest answer decides (as
+        the engine's ``strictest``)."""
         request = _request_of(req, row)
         plan_set = self.plans.plan_set(int(req.first[row]), int(req.last[row]),
                                        int(req.activity[row]))
         answers = []
         for place in locate_parts(request, self.zones):
-            key = ("geometry", plan_set, place.scope, self.keys.location_codes(place))
+            key = ("single", plan_set, request.land, request.in_zones, place.scope,
+                   place.beyond, self.keys.location_codes(place))
             found = self.answers.get(key)
             if found is None:
                 found = self.answers.remember(key, self._answer(plan_set, place, request))
@@ -211,9 +221,18 @@ def _unique_objects(keys: list[tuple]) -> tuple[list, np.ndarray, np.ndarray]:
     return list(seen), np.array(first, dtype=np.int64), inverse
 
 
+_LAND_CODES = 1 + len(LANDS)
+
+
+def _lands(req: Requests) -> np.ndarray:
+    return req.land if req.land is not None else np.zeros(len(req.lat), np.int8)
+
+
 def _request_of(req: Requests, row: int) -> Request:
     """The single-path request of one row (used for the group's representative)."""
-    geometry = req.geometry.get(row)
-    return Request(float(req.lat[row]), float(req.lon[row]),
+    lat, lon = float(req.lat[row]), float(req.lon[row])
+    code = int(_lands(req)[row])
+    return Request(None if lat != lat else lat, None if lon != lon else lon,
                    date.fromordinal(int(req.first[row])), "", DATUMS[int(req.datum[row])],
-                   geometry=geometry)
+                   geometry=req.geometry.get(row), land=LANDS[code - 1] if code else None,
+                   in_zones=req.in_zones.get(row, ()))

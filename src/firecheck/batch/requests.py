@@ -8,6 +8,8 @@ naming its line and the problem; it never stops the file.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,7 +23,9 @@ from ..errors import InputError
 from ..geo.datum import DATUMS, parse_datum, to_wgs84
 from ..parse.coordinates import parse_lat, parse_lon
 from ..parse.dates import MAX_SPAN_DAYS, parse_date
+from ..parse.facts import parse_land
 from ..rules.activities import ActivityCatalog, normalize
+from ..rules.model import LANDS
 from ..text import Text
 from .arrow import bools, numpy_of
 from .readers.source import Chunk
@@ -36,6 +40,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "activity": ("activity", "活动", "用火类型", "activity_type"),
     "datum": ("datum", "坐标系", "crs"),
     "actor": ("actor", "主体", "申请主体"),
+    "land": ("land", "地类", "土地类型", "land_type", "landtype"),
+    "in_zone": ("in_zone", "所在区域", "所在保护区", "in_zones", "stated_zone"),
     "acq_date": ("acq_date",),
     "acq_time": ("acq_time",),
 }
@@ -60,6 +66,8 @@ class Requests:
     errors: dict[int, Text] = field(default_factory=dict)  # row -> why it cannot be used
     geometry: dict[int, BaseGeometry] = field(default_factory=dict)  # row -> lon/lat shape
     notes: dict[int, str] = field(default_factory=dict)  # row -> warning codes
+    land: np.ndarray | None = None  # int8: 0 unknown, else 1 + index into LANDS (stated)
+    in_zones: dict[int, tuple[str, ...]] = field(default_factory=dict)  # row -> stated zones
 
     def wgs84(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """WGS-84 lat, lon of ``rows`` (phone-map datums converted) and which were converted."""
@@ -115,7 +123,7 @@ class Layout:
                     columns[fld] = found
         firms = "acq_date" in columns and "acq_time" in columns
         missing = []
-        if not has_geometry and not ({"lat", "lon"} <= set(columns)):
+        if not has_geometry and not ({"lat", "lon"} <= set(columns)) and "in_zone" not in columns:
             missing += [f for f in ("lat", "lon") if f not in columns]
         if not (firms or "date" in columns or {"start", "end"} <= set(columns)):
             missing.append("date (or start and end)")
@@ -135,8 +143,10 @@ class Normalizer:
     """Builds :class:`Requests` from chunks, caching the parse of each distinct value."""
 
     def __init__(self, catalog: ActivityCatalog, layout: Layout, default_activity: str | None,
-                 default_datum: str, today: date) -> None:
+                 default_datum: str, today: date,
+                 zone_names: Callable[[str], tuple[str, ...]] | None = None) -> None:
         self.catalog, self.layout, self.today = catalog, layout, today
+        self.zone_names = zone_names  # resolves what an in_zone cell names
         self._activity_index = {a.id: i for i, a in enumerate(catalog)}
         self.default_activity = (self._activity_index[catalog.resolve(default_activity).id]
                                  if default_activity else None)
@@ -144,6 +154,8 @@ class Normalizer:
         self._dates: dict[str, int | Text] = {}
         self._acts: dict[str, int | Text] = {}
         self._datums: dict[str, int | Text] = {}
+        self._lands: dict[str, int | Text] = {}
+        self._zone_cells: dict[str, tuple[str, ...] | Text] = {}
 
     def requests(self, chunk: Chunk) -> Requests:
         n = chunk.rows
@@ -152,6 +164,7 @@ class Normalizer:
                        np.zeros(n, dtype=bool))
         for row, error in chunk.errors.items():
             req.flag_row(row, error)
+        self._stated_zones(chunk, req)
         self._coordinates(chunk, req)
         self._days(chunk, req)
         req.activity = self._lookup(chunk, "activity", self._acts, self._parse_activity,
@@ -160,7 +173,31 @@ class Normalizer:
         req.datum = self._lookup(chunk, "datum", self._datums, _parse_datum_index,
                                  self.default_datum, req,
                                  Text("缺少坐标系", "missing datum")).astype(np.int8)
+        column = self._column(chunk, "land")
+        req.land = (np.zeros(n, np.int8) if column is None else self._distinct(
+            column, self._lands, _parse_land_code, req, 0).astype(np.int8))
         return req
+
+    def _stated_zones(self, chunk: Chunk, req: Requests) -> None:
+        """The zones a row says its place is inside (stated facts, resolved by name)."""
+        column = self._column(chunk, "in_zone")
+        if column is None or self.zone_names is None:
+            return
+        for row, text in enumerate(column.to_pylist()):
+            if not text or not text.strip():
+                continue
+            if text not in self._zone_cells:
+                try:
+                    self._zone_cells[text] = tuple(dict.fromkeys(
+                        d for name in _SPLIT.split(text) if name.strip()
+                        for d in self.zone_names(name.strip())))
+                except InputError as exc:
+                    self._zone_cells[text] = exc.text
+            found = self._zone_cells[text]
+            if isinstance(found, Text):
+                req.flag_row(row, found)
+            else:
+                req.in_zones[row] = found
 
     # ----------------------------------------------------------------- columns
 
@@ -182,6 +219,9 @@ class Normalizer:
                 lat[row] = lon[row] = 0.0
                 points[row] = False
         missing = points & (np.isnan(lat) | np.isnan(lon))
+        stated = np.zeros(chunk.rows, dtype=bool)
+        stated[list(req.in_zones)] = True
+        missing &= ~(stated & np.isnan(lat) & np.isnan(lon))  # no coordinates; the zone is stated
         req.flag(missing, Text("坐标缺失或无法识别", "missing or unreadable coordinates"))
         swap = points & ~req.bad & (np.abs(lat) > 90) & (np.abs(lon) <= 90)
         lat[swap], lon[swap] = lon[swap], lat[swap].copy()
@@ -299,3 +339,10 @@ class Normalizer:
 
 def _parse_datum_index(text: str) -> int:
     return DATUMS.index(parse_datum(text))
+
+
+def _parse_land_code(text: str) -> int:
+    return 1 + LANDS.index(parse_land(text))
+
+
+_SPLIT = re.compile(r"[;；、,，|]")

@@ -127,7 +127,8 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
         def normalizer_for(columns: list[str]) -> Normalizer:  # raises naming missing ones
             layout = Layout.detect(columns, options.mapping, READERS[source.format].geometry,
                                    options.activity)
-            return Normalizer(rules.activities, layout, options.activity, options.datum, today)
+            return Normalizer(rules.activities, layout, options.activity, options.datum, today,
+                              zone_names(zones))
 
         normalizer = normalizer_for(fields) if fields else None
 
@@ -202,7 +203,8 @@ def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet
             fields = chunk.table.column_names
             names = result_names(fields)
             normalizer = Normalizer(rules.activities, Layout.detect(
-                fields, mapping or {}, False, activity), activity, datum, today)
+                fields, mapping or {}, False, activity), activity, datum, today,
+                zone_names(zones))
         requests = normalizer.requests(chunk)
         table = _output_table(chunk, requests, engine.evaluate(requests), lang, fields, names)
         yield from json_rows(table, records, list(names.values()))
@@ -212,6 +214,21 @@ def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapp
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def zone_names(zones: ZoneSet) -> Callable[[str], tuple[str, ...]]:
+    """Resolves a zone's id or name to designations, reading the gazetteer once when first
+    asked."""
+    found: list = []
+
+    def resolve(name: str) -> tuple[str, ...]:
+        if not found:
+            from ..zones.gazetteer import Gazetteer
+
+            found.append(Gazetteer.load(zones))
+        return found[0].find_zones(name)
+
+    return resolve
 
 
 def result_names(fields: list[str]) -> dict[str, str]:

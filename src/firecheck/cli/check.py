@@ -9,10 +9,11 @@ import typer
 
 from ..engine.locate import locate
 from ..engine.model import Request, Verdict
+from ..errors import InputError
 from ..parse.localtime import local_today
 from ..query import Query, answer, resolve_place
 from ..text import say
-from ..views import terminal
+from ..views import answer as view
 from ..views.words import status_label
 from ..zones.load import load_zones
 from ..zones.model import ZoneSet
@@ -22,7 +23,9 @@ from .options import (
     Actor,
     AsOfOpt,
     DatumOpt,
+    InZoneOpt,
     JsonOpt,
+    LandOpt,
     Lang,
     LangOpt,
     LatOpt,
@@ -63,9 +66,16 @@ def check(
         "--actor", help="Show fines for an individual or a unit (default: both).",
         show_default=False)] = None,
     accuracy: AccuracyOpt = 0.0,
+    land: LandOpt = None,
+    in_zone: InZoneOpt = None,
     map_file: Annotated[Path | None, typer.Option(
         "--map", help="Also draw the place, the zones and the verdict to an .svg or .png.",
         show_default=False)] = None,
+    brief: Annotated[bool, typer.Option(
+        "--brief", help="Only the answer, the fine and whom to call (at most 6 lines).")] = False,
+    details: Annotated[bool, typer.Option(
+        "--details", help="Everything: citations, periods, requirements, assumptions, notes, "
+        "versions.")] = False,
     as_json: JsonOpt = False,
     lang: LangOpt = Lang.zh,
     zones_file: ZonesOpt = None,
@@ -78,21 +88,29 @@ def check(
 
       firecheck check 41.03,110.05 -a 烧烤 -d 2023-04-01
 
+      firecheck check --in-zone 春坤山 --land grassland -a 野炊 -d 2023-10-01
+
       firecheck check --lat 41.1 --lon 110.2 --datum gcj02 -a straw -d 2023-05-25..2023-06-05 --lang en
     """
+    if brief and details:
+        raise InputError("--brief 与 --details 只能二选一", "give --brief or --details, not both")
     query = Query(activity, place=place, date=on, start=start, end=end, lat=lat, lon=lon,
                   place_name=place_name, datum=datum, accuracy_m=accuracy,
-                  actor=actor.value if actor else None)
+                  actor=actor.value if actor else None, land=land, in_zones=tuple(in_zone or ()))
     rules, zones = data(zones_file, rules_paths, as_of)
     result = answer(query, rules, zones, local_today())
+    level = "brief" if brief else "details" if details else "normal"
     if as_json:
         emit_json(result.to_dict())
     elif isinstance(result, Verdict):
-        terminal.verdict(out, result, lang.value)
+        view.verdict(out, result, lang.value, level)
     else:
-        terminal.spans(out, list(result.spans), lang.value)
+        view.spans(out, list(result.spans), lang.value, level)
     if map_file is not None:
         first = result if isinstance(result, Verdict) else result.spans[0].verdict
+        if first.place.lat is None:
+            raise InputError("没有坐标，无法绘制地图（只说明了所在区域）",
+                             "no coordinates to draw (only the zone was stated)")
         _verdict_map(map_file, zones, first, result.status, lang.value)
     raise typer.Exit(EXIT_CODES[result.status])
 

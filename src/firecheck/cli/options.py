@@ -78,6 +78,14 @@ DatumOpt = Annotated[str, typer.Option(
     "bd09 (Baidu).")]
 AccuracyOpt = Annotated[float, typer.Option(
     "--accuracy", help="How far (m) the true position may be from the given one.", min=0.0)]
+LandOpt = Annotated[str | None, typer.Option(
+    "--land", help="What the land here is, as you know it: forest (林地), grassland (草原), "
+    "farmland (农田), built-up (城镇), water (水域). Recorded as stated by you.",
+    show_default=False)]
+InZoneOpt = Annotated[list[str] | None, typer.Option(
+    "--in-zone", help="A zone you know the place is inside (id or name: 春坤山, 秦长城, "
+    "大青山 …); repeatable. Recorded as stated by you; coordinates become optional.",
+    show_default=False)]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

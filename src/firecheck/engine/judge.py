@@ -5,7 +5,13 @@ calls :func:`apply_plan` once per distinct place key; a single check does both f
 Certainty: a zone edge drawn with accuracy A and a place known to ±a metres decide a
 buffer of B metres only outside the band |distance − B| < A + a; inside that band the
 answer is ``uncertain``. Zones a rule lists but no file maps make an in-county place
-``uncertain`` too, never ``allowed``.
+``uncertain`` too, never ``allowed`` — unless the user states that the place is inside a
+zone (``Request.in_zones``), which is recorded as stated.
+
+Land: a rule with ``lands`` applies on those land types only, and its ``basis``
+provisions say what it means on each (森林防火条例 Art. 25 on forest land, 草原防火条例
+Art. 18 on grassland). With the land type stated, that decides; unknown, the reason is
+``uncertain`` and lists what each land type gives.
 """
 
 from __future__ import annotations
@@ -16,10 +22,10 @@ from functools import lru_cache
 
 from ..geo.edges import relation
 from ..rules.activities import Activity
-from ..rules.model import Fine, Hotline, Rule, RuleSet, Selected
+from ..rules.model import LANDS, Advice, Fine, Hotline, Land, Provision, Rule, RuleSet, Selected
 from ..text import Message, Text
 from ..zones.model import Measure, ZoneSet
-from .model import Location, Reason, Request, Status, Verdict, ZoneHit, worst
+from .model import SEVERITY, LandCase, Location, Reason, Request, Status, Verdict, ZoneHit, worst
 
 FIRE_ALARM = "fire-alarm-12119"
 
@@ -89,7 +95,7 @@ def apply_plan(plan: DayPlan, request: Request, place: Location, rules: RuleSet,
         return _verdict("out_of_scope", request, plan, place, [reason], rules, zones, ())
     reasons: list[Reason] = []
     for active in plan.active:
-        reasons += _apply(active, place, zones)
+        reasons += _apply(active, plan, request, place, zones, rules)
     status = worst([r.effect for r in reasons] or ["allowed"])
     if place.scope == "near_boundary" and status != "allowed":
         reasons.append(Reason("near_county_boundary", "uncertain", None, None))
@@ -103,16 +109,21 @@ def rule_buffer(rule: Rule, zone_buffer_m: float) -> float:
     return zone_buffer_m if rule.where == "zones_and_buffer" else 0.0
 
 
-def _apply(active: Active, place: Location, zones: ZoneSet) -> list[Reason]:
+def _apply(active: Active, plan: DayPlan, request: Request, place: Location,
+           zones: ZoneSet, rules: RuleSet) -> list[Reason]:
     """Reasons one in-period rule gives for the place."""
     chosen, period = active.chosen, active.span
     rule = chosen.rule
+    fines = _rule_fines(active, plan, request.land, rules)
     if rule.where == "county":
-        return [Reason(rule.kind, rule.effect, rule, period, (), chosen.assumed_from)]
+        return _on_land(rule, chosen, period, plan, request.land, fines, rules)
     certain: list[ZoneHit] = []
     near: list[ZoneHit] = []
     open_: list[ZoneHit] = []
     for designation in rule.zones:
+        if designation in request.in_zones:
+            certain.append(_stated(designation, zones))
+            continue
         found = False
         for m in place.measures:
             if m.zone.designation != designation:
@@ -122,21 +133,79 @@ def _apply(active: Active, place: Location, zones: ZoneSet) -> list[Reason]:
             if kind != "beyond":
                 (certain if kind == "certain" else near).append(_hit(m, buffer_m))
                 found = True
-        if not found and zones.completeness(designation) != "complete":
+        if (not found and place.lat is not None and designation not in place.beyond
+                and zones.completeness(designation) != "complete"):
             name = zones.designation_name(designation)
             open_.append(ZoneHit(designation, designation, name.zh, name.en, "unknown", None,
-                                 None, None, zones.completeness(designation)))
+                                 None, None, zones.completeness(designation), "none"))
     reasons = []
     if certain:
         reasons.append(Reason(rule.kind, rule.effect, rule, period, tuple(certain),
-                              chosen.assumed_from))
-    if near:
+                              chosen.assumed_from, fines=fines))
+    if near and not certain:  # a rule that surely applies is not made less sure by another zone
         reasons.append(Reason(f"{rule.kind}_near_edge", "uncertain", rule, period, tuple(near),
-                              chosen.assumed_from))
+                              chosen.assumed_from, fines=fines))
     if open_ and not certain:
         reasons.append(Reason(f"{rule.kind}_unmapped_zones", "uncertain", rule, period,
-                              tuple(open_), chosen.assumed_from))
+                              tuple(open_), chosen.assumed_from, fines=fines))
     return reasons
+
+
+def _on_land(rule: Rule, chosen: Selected, period: tuple[date, date], plan: DayPlan,
+             land: Land | None, fines: tuple[Fine, ...], rules: RuleSet) -> list[Reason]:
+    """A county-wide rule: on its land types only; each land's effect from its basis."""
+    if rule.lands is None:
+        return [Reason(rule.kind, rule.effect, rule, period, (), chosen.assumed_from,
+                       fines=fines)]
+    if land is not None:
+        if land not in rule.lands:
+            return []
+        case = _case(rule, land, plan, rules)
+        return [Reason(rule.kind, case.effect, rule, period, (), chosen.assumed_from,  # type: ignore[arg-type]
+                       basis=case.basis, exception=case.exception,
+                       fines=fines if case.effect != "allowed" else ())]
+    cases = tuple(_case(rule, each, plan, rules) for each in LANDS)
+    if all(c.effect in ("not_applicable", "allowed") for c in cases):
+        return []
+    return [Reason(f"{rule.kind}_land_unknown", "uncertain", rule, period, (),
+                   chosen.assumed_from, cases=cases, fines=fines)]
+
+
+def _case(rule: Rule, land: Land, plan: DayPlan, rules: RuleSet) -> LandCase:
+    """What ``rule`` gives for the plan's activity on ``land``."""
+    if land not in (rule.lands or LANDS):
+        return LandCase(land, "not_applicable")
+    basis = _basis(rule, land, plan.day, rules)
+    if basis is None:
+        return LandCase(land, rule.effect)
+    exception = basis.exception_for(plan.activity.id)
+    return LandCase(land, exception.effect if exception else basis.effect, basis, exception)
+
+
+def _basis(rule: Rule, land: Land, day: date, rules: RuleSet) -> Provision | None:
+    """The rule's provision for ``land`` in force on ``day`` (the law of the day of the act)."""
+    return next((p for pid in rule.basis if (p := rules.provisions[pid]).land == land
+                 and p.in_force(day)), None)
+
+
+def _rule_fines(active: Active, plan: DayPlan, land: Land | None,
+                rules: RuleSet) -> tuple[Fine, ...]:
+    """The rule's fines in force that cover the activity and, when it is stated, the land."""
+    out = []
+    for fid in active.fines:
+        fine = rules.fines[fid]
+        if fine.activities is not None and plan.activity.id not in fine.activities:
+            continue
+        if land is not None and fine.land_type not in ("any", land):
+            continue
+        out.append(fine)
+    return tuple(out)
+
+
+def _stated(designation: str, zones: ZoneSet) -> ZoneHit:
+    name = zones.designation_name(designation)
+    return ZoneHit(designation, designation, name.zh, name.en, "inside", None, None, None,
+                   zones.completeness(designation), "stated")
 
 
 def _hit(m: Measure, buffer_m: float) -> ZoneHit:
@@ -161,35 +230,78 @@ def _verdict(status: Status, request: Request, plan: DayPlan, place: Location,
              reasons: list[Reason], rules: RuleSet, zones: ZoneSet,
              notes: tuple[Message, ...]) -> Verdict:
     applied = [r.rule for r in reasons if r.rule is not None]
-    fines = _fines(applied, plan, rules)
+    # Whom to call: the numbers of the rules that decide first (the strictest reasons).
+    ranked = [r.rule for r in sorted(reasons, key=lambda r: -SEVERITY.get(r.effect, -1))
+              if r.rule is not None]
+    fines = list(dict.fromkeys(f for r in reasons for f in r.fines))
     return Verdict(
         status=status, request=request, activity=plan.activity, place=place,
-        reasons=tuple(reasons), fines=tuple(fines), hotlines=tuple(_hotlines(applied, rules)),
+        reasons=tuple(reasons), fines=tuple(fines), hotlines=tuple(_hotlines(ranked, rules)),
         assumptions=tuple(_assumptions(
-            request.day, list(plan.selected) if status != "out_of_scope" else [], reasons, fines)),
-        warnings=place.warnings, notes=notes,
+            request.day, list(plan.selected) if status != "out_of_scope" else [], reasons,
+            fines, request)),
+        warnings=place.warnings, notes=notes + _land_notes(plan, request),
         rules_version=rules.version, zones_version=zones.version,
+        duties=tuple(_duties(applied, plan.activity, rules)),
     )
 
 
-def _fines(applied: list[Rule], plan: DayPlan, rules: RuleSet) -> list[Fine]:
-    in_force = {a.chosen.rule.id: a.fines for a in plan.active}
-    ids = [fid for rule in applied for fid in in_force.get(rule.id, ())]
-    return [rules.fines[fid] for fid in dict.fromkeys(ids)]
+def _land_notes(plan: DayPlan, request: Request) -> tuple[Message, ...]:
+    """Say so when the stated land type puts a period's land rules out of play."""
+    land = request.land
+    if land is None:
+        return ()
+    return tuple(_not_on_land(a.chosen.rule.title_zh, a.chosen.rule.title_en, land)
+                 for a in plan.active
+                 if a.chosen.rule.lands is not None and land not in a.chosen.rule.lands)
+
+
+@lru_cache(maxsize=256)
+def _not_on_land(title_zh: str, title_en: str, land: str) -> Message:
+    label = LAND_NAMES[land]
+    return Message("not_on_this_land", Text(
+        f"{title_zh}：只适用于林地、草原；所述地类为{label.zh}，不适用。",
+        f"{title_en}: applies on forest and grassland only; the stated land type is "
+        f"{label.en}, so it does not apply."))
+
+
+LAND_NAMES = {"forest": Text("林地", "forest"), "grassland": Text("草原", "grassland"),
+              "farmland": Text("农田", "farmland"), "built-up": Text("城镇建成区", "built-up area"),
+              "water": Text("水域", "water")}
 
 
 def _hotlines(applied: list[Rule], rules: RuleSet) -> list[Hotline]:
+    """The numbers to call, each once; a number the sources give under several names (the
+    fire command office is also the emergency-management bureau) carries all of them."""
     ids = [FIRE_ALARM] + [h for rule in applied for h in rule.hotlines]
-    by_number: dict[str, Hotline] = {}
-    for hid in ids:
-        if hid in rules.hotlines:
-            line = rules.hotlines[hid]
-            by_number.setdefault(line.number, line)
-    return list(by_number.values())
+    numbers = list(dict.fromkeys(rules.hotlines[h].number for h in ids if h in rules.hotlines))
+    return [_merged(number, rules) for number in numbers]
+
+
+@lru_cache(maxsize=64)
+def _merged_names(number: str, names: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    return "；".join(n[0] for n in names), "; ".join(n[1] for n in names)
+
+
+def _merged(number: str, rules: RuleSet) -> Hotline:
+    lines = [h for h in rules.hotlines.values() if h.number == number]
+    if len(lines) == 1:
+        return lines[0]
+    zh, en = _merged_names(number, tuple((h.name_zh, h.name_en) for h in lines))
+    first = lines[0]
+    return Hotline(first.id, number, first.printed, zh, en, first.document, first.clause,
+                   first.note_en)
+
+
+def _duties(applied: list[Rule], activity: Activity, rules: RuleSet) -> list[Advice]:
+    """The duties, alternatives and liabilities of the applying rules, for this activity."""
+    ids = dict.fromkeys(a for rule in applied for a in rule.advice)
+    return [note for aid in ids if (note := rules.advice[aid]).activities is None
+            or activity.id in note.activities]
 
 
 def _assumptions(day: date, selected: list[Selected], reasons: list[Reason],
-                 fines: list[Fine]) -> list[Message]:
+                 fines: list[Fine], request: Request) -> list[Message]:
     out: list[Message] = []
     for chosen in selected:
         if chosen.assumed_from is not None:
@@ -200,6 +312,12 @@ def _assumptions(day: date, selected: list[Selected], reasons: list[Reason],
                 f"{rule.title_en}: dates from the {year} notice; no {day.year} "
                 f"notice loaded, so they are assumed to recur ({doc.title_en}).")))
     for rule in dict.fromkeys(r.rule for r in reasons if r.rule is not None):
+        doc = rule.document
+        if rule.stated_annual and doc.date is not None and day < doc.date:
+            out.append(Message("stated_annual_period", Text(
+                f"{rule.title_zh}：通告（{doc.date}）将其表述为每年的期间，此前的日期同样适用。",
+                f"{rule.title_en}: the notice ({doc.date}) states this period as annual, so it "
+                "is applied to earlier dates too.")))
         if rule.inference:
             out.append(Message("inferred_applicability",
                                Text(rule.condition_zh or "", rule.condition_en or "")))
@@ -208,7 +326,7 @@ def _assumptions(day: date, selected: list[Selected], reasons: list[Reason],
                 f"{rule.document.title_zh}：仅有二手来源，原文未核实。",
                 f"{rule.document.title_en}: known only from secondary copies.")))
     lands = {f.land_type for f in fines}
-    if {"forest", "grassland"} <= lands:
+    if request.land is None and {"forest", "grassland"} <= lands:
         out.append(Message("land_type_unknown", Text(
             "此处地类（林地或草原）未知：两类条款均列出。",
             "Land type (forest or grassland) is not known here: both provisions are shown.")))

@@ -27,6 +27,13 @@ def locate(request: Request, zones: ZoneSet) -> Location:
     if request.accuracy_m < 0 or request.accuracy_m != request.accuracy_m:
         raise InputError("位置精度必须是非负的米数",
                          "position accuracy must be a non-negative number of metres")
+    if request.lat is None or request.lon is None:
+        if not request.in_zones and request.geometry is None:
+            raise InputError("需要位置：坐标、地名，或用 --in-zone 说明所在区域",
+                             "a place is needed: coordinates, a place name, or --in-zone")
+        if request.geometry is None:  # only the zones the user says it is in: all in Guyang
+            return Location(None, None, request.accuracy_m, None, "inside", (),
+                            request.warnings)
     if request.geometry is not None:
         shape = geometry_to_plane(request.geometry, request.datum)
         centre = shape.representative_point()
@@ -58,8 +65,10 @@ def _measure(zones: ZoneSet, shape: BaseGeometry, lat: float, lon: float, accura
     county_edge = index.county_edge_of(shape)
     measures = tuple(Measure(zones.mapped[i], edge_m)
                      for i, edge_m in index.measure(shape, accuracy_m))
+    flags = zones.beyond_extents(np.array([shape], dtype=object), accuracy_m)[0]
+    beyond = frozenset(d for d, flag in zip(zones.bounded, flags, strict=True) if flag)
     return Location(lat, lon, accuracy_m, county_edge,
-                    scope_of(county_edge, zones.county, accuracy_m), measures, warnings)
+                    scope_of(county_edge, zones.county, accuracy_m), measures, warnings, beyond)
 
 
 def scope_of(county_edge: float, county: Zone, accuracy_m: float) -> Scope:

@@ -14,7 +14,7 @@ from ..text import Message
 
 if TYPE_CHECKING:
     from ..rules.activities import Activity
-    from ..rules.model import Fine, Hotline, Rule
+    from ..rules.model import Advice, Exception_, Fine, Hotline, Land, Provision, Rule
     from ..zones.model import Measure
 
 Status = Literal["prohibited", "uncertain", "permit_required", "allowed", "out_of_scope"]
@@ -29,11 +29,14 @@ Actor = Literal["individual", "unit"]
 class Request:
     """One question: may ``activity`` happen at (lat, lon) on ``day``?
 
+    ``land`` and ``in_zones`` are facts the user states (the land type; the zones the place
+    is inside, by designation) — recorded as stated, never as measured. With ``in_zones``
+    the coordinates may be absent (``None``): the zones of the notice lie in the county.
     ``warnings`` are what the parsers noticed while reading the user's text (a swapped
     lon,lat, a place name's own position); they travel into the verdict."""
 
-    lat: float
-    lon: float
+    lat: float | None
+    lon: float | None
     day: date
     activity: str  # id or any alias
     datum: Datum = "wgs84"
@@ -41,19 +44,22 @@ class Request:
     accuracy_m: float = 0.0  # how far the true position may be from (lat, lon)
     geometry: BaseGeometry | None = None  # a route or area in the request's datum, lon/lat
     warnings: tuple[Message, ...] = ()
+    land: Land | None = None
+    in_zones: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Location:
     """Where a request lies: WGS-84 position, county scope and nearby mapped zones."""
 
-    lat: float
-    lon: float
+    lat: float | None  # None: no coordinates, only stated zones
+    lon: float | None
     accuracy_m: float
-    county_edge_m: float  # signed: negative inside the county
+    county_edge_m: float | None  # signed: negative inside the county; None when not measured
     scope: Scope
     measures: tuple[Measure, ...]
     warnings: tuple[Message, ...]
+    beyond: frozenset[str] = frozenset()  # unmapped designations a source bounds away from here
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class ZoneHit:
     buffer_m: float | None
     accuracy_m: float | None
     completeness: str
+    source: Literal["measured", "stated", "none"] = "measured"  # stated: the user said so
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,20 @@ class Reason:
     period: tuple[date, date] | None
     zones: tuple[ZoneHit, ...] = ()
     assumed_from: int | None = None
+    basis: Provision | None = None  # the provision that decides on the stated land type
+    exception: Exception_ | None = None  # what that provision allows this activity
+    cases: tuple[LandCase, ...] = ()  # land type unknown: what each land type would give
+    fines: tuple[Fine, ...] = ()  # the provisions that fine the conduct this reason is about
+
+
+@dataclass(frozen=True)
+class LandCase:
+    """What a land-dependent rule gives on one land type."""
+
+    land: Land
+    effect: Status | Literal["not_applicable"]
+    basis: Provision | None = None
+    exception: Exception_ | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +120,7 @@ class Verdict:
     notes: tuple[Message, ...]
     rules_version: str
     zones_version: str
+    duties: tuple[Advice, ...] = ()  # duties, alternatives and liabilities the sources state
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form, exactly as ``firecheck check --json`` prints it."""

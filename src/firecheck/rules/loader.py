@@ -20,16 +20,22 @@ from ..resources import RULES_DIR
 from .activities import Activity, ActivityCatalog
 from .model import (
     _LEAP_YEAR,
+    ADVICE_KINDS,
     EFFECTS,
+    EXCEPTION_EFFECTS,
     LAND_TYPES,
+    LANDS,
     STATUSES,
     WHERE,
+    Advice,
     Amount,
     Document,
+    Exception_,
     Fine,
     Hotline,
     MonthDay,
     Period,
+    Provision,
     Rule,
     RuleSet,
 )
@@ -93,6 +99,8 @@ class _Loader:
         self.fines: dict[str, Fine] = {}
         self.hotlines: dict[str, Hotline] = {}
         self.activities: list[Activity] = []
+        self.raw_provisions: list[tuple[str, dict[str, Any]]] = []
+        self.raw_advice: list[tuple[str, dict[str, Any]]] = []
 
     def add_document(self, name: str, data: dict[str, Any]) -> None:
         if data.get("schema") != 1:
@@ -104,18 +112,24 @@ class _Loader:
             id=f.text("id"), title_zh=f.text("title_zh"), title_en=f.text("title_en"),
             issuer_zh=f.text("issuer_zh"), issuer_en=f.text("issuer_en"),
             number=f.opt_text("number"), date=f.opt_date("date"),
-            effective=f.opt_date("effective"), repealed=f.opt_date("repealed"),
+            effective=f.opt_date("effective"), superseded=f.opt_date("superseded"),
+            superseded_status=f.opt_choice("superseded_status", STATUSES),
             status=f.choice("status", STATUSES), source=f.text("source"), file=name,
+            short_zh=f.opt_text("short_zh"), short_en=f.opt_text("short_en"),
         )
+        if (doc.superseded is None) != (doc.superseded_status is None):
+            f.fail("superseded_status", "须与 superseded 同时给出",
+                   "must be given together with superseded")
         _unique(self.documents, doc.id, doc, name)
         self.file_doc[name] = doc
 
     def add_items(self, name: str, data: dict[str, Any]) -> None:
-        known = {"schema", "document", "rules", "fines", "hotlines", "activities"}
+        known = {"schema", "document", "rules", "fines", "hotlines", "activities", "provisions",
+                 "advice"}
         if unknown := set(data) - known:
             raise DataError(f"{name}：未知的顶层键 {sorted(unknown)}",
                             f"{name}: unknown top-level keys {sorted(unknown)}")
-        needs_doc = any(k in data for k in ("rules", "fines", "hotlines"))
+        needs_doc = any(k in data for k in ("rules", "fines", "hotlines", "provisions", "advice"))
         if needs_doc and name not in self.file_doc:
             raise DataError(f"{name}：规则、罚则和电话必须有 [document] 出处",
                             f"{name}: rules, fines and hotlines need a [document] to cite")
@@ -135,6 +149,9 @@ class _Loader:
             _unique(self.hotlines, line.id, line, name)
         for i, item in enumerate(data.get("activities", [])):
             self.activities.append(_activity(_Fields(name, f"activities[{i}]", item)))
+        for key, raw in (("provisions", self.raw_provisions), ("advice", self.raw_advice)):
+            for i, item in enumerate(data.get(key, [])):
+                raw.append((name, {"_where": f"{key}[{i}]", **item}))
 
     def finish(self, version: str, paths: tuple[Path, ...]) -> RuleSet:
         catalog = ActivityCatalog(self.activities)
@@ -144,15 +161,30 @@ class _Loader:
                     f"活动 {activity.id!r} 引用了不存在的文件 {activity.document!r}",
                     f"activity {activity.id!r} cites unknown document {activity.document!r}",
                 )
+        for fine in self.fines.values():
+            if fine.activities is not None and (unknown := fine.activities - set(catalog.by_id)):
+                raise DataError(f"{fine.document.file}：罚则 {fine.id!r} 引用了未知活动 {sorted(unknown)}",
+                                f"{fine.document.file}: fine {fine.id!r} names unknown activities "
+                                f"{sorted(unknown)}")
+        provisions: dict[str, Provision] = {}
+        for name, item in self.raw_provisions:
+            provision = _provision(_Fields(name, item.pop("_where"), item), self.file_doc[name],
+                                   catalog)
+            _unique(provisions, provision.id, provision, name)
+        advice: dict[str, Advice] = {}
+        for name, item in self.raw_advice:
+            note = _advice(_Fields(name, item.pop("_where"), item), self.file_doc[name], catalog)
+            _unique(advice, note.id, note, name)
         rules: dict[str, Rule] = {}
         for name, item in self.raw_rules:
-            rule = self._rule(name, item, catalog)
+            rule = self._rule(name, item, catalog, provisions, advice)
             _unique(rules, rule.id, rule, name)
         _check_series(list(rules.values()))
         return RuleSet(self.documents, tuple(rules.values()), self.fines, self.hotlines,
-                       catalog, version, paths)
+                       catalog, version, provisions, advice, paths)
 
-    def _rule(self, name: str, item: dict[str, Any], catalog: ActivityCatalog) -> Rule:
+    def _rule(self, name: str, item: dict[str, Any], catalog: ActivityCatalog,
+              provisions: dict[str, Provision], advice: dict[str, Advice]) -> Rule:
         f = _Fields(name, item.pop("_where"), item)
         where = f.choice("where", WHERE)
         zones = tuple(f.texts("zones", required=where != "county"))
@@ -172,7 +204,18 @@ class _Loader:
             condition_zh=f.opt_text("condition_zh"), condition_en=f.opt_text("condition_en"),
             note_zh=f.opt_text("note_zh"), note_en=f.opt_text("note_en"),
             fines=tuple(f.texts("fines")), hotlines=tuple(f.texts("hotlines")),
+            lands=_lands(f), basis=tuple(f.texts("basis")),
+            stated_annual=f.flag("stated_annual"), advice=tuple(f.texts("advice")),
+            summary_zh=f.opt_text("summary_zh"), summary_en=f.opt_text("summary_en"),
         )
+        if (rule.summary_zh is None) != (rule.summary_en is None):
+            f.fail("summary_en", "须与 summary_zh 同时给出", "must be given together with summary_zh")
+        if rule.year is not None and not 1900 <= rule.year <= 2200:
+            f.fail("year", f"{rule.year} 不是合理的年份（1900–2200）",
+                   f"{rule.year} is not a plausible year (1900–2200)")
+        if rule.basis and rule.lands is None:
+            f.fail("basis", "须同时给出 lands（依据按地类决定效力）",
+                   "needs lands (the basis decides the effect per land type)")
         if not rule.periods:
             f.fail("periods", "不能为空", "must not be empty")
         if [p.start for p in rule.periods] != sorted(p.start for p in rule.periods):
@@ -183,10 +226,15 @@ class _Loader:
         if len(rule.requirements_zh) != len(rule.requirements_en):
             f.fail("requirements_en", "必须与 requirements_zh 一一对应",
                    "must match requirements_zh item for item")
-        for ref, table in (("fines", self.fines), ("hotlines", self.hotlines)):
+        for ref, table in (("fines", self.fines), ("hotlines", self.hotlines),
+                           ("basis", provisions), ("advice", advice)):
             for rid in getattr(rule, ref):
                 if rid not in table:
                     f.fail(ref, f"不存在的编号 {rid!r}", f"unknown id {rid!r}")
+        for pid in rule.basis:
+            if provisions[pid].land not in (rule.lands or ()):
+                f.fail("basis", f"{pid!r} 的地类 {provisions[pid].land!r} 不在 lands 中",
+                       f"{pid!r} is about {provisions[pid].land!r}, which lands does not list")
         return rule
 
 
@@ -263,12 +311,58 @@ def _fine(f: _Fields, doc: Document) -> Fine:
         enforcer_zh=f.opt_text("enforcer_zh"), enforcer_en=f.opt_text("enforcer_en"),
         status=f.choice("status", STATUSES), note_zh=f.opt_text("note_zh"),
         note_en=f.opt_text("note_en"), source=f.text("source"),
+        activities=frozenset(f.texts("activities")) or None,
     )
     if fine.valid_from and fine.valid_to and fine.valid_from > fine.valid_to:
         f.fail("valid_to", "早于 valid_from", "is before valid_from")
     if fine.status != "unconfirmed" and not (fine.individual or fine.unit or fine.multiple_en):
         f.fail("individual", "已核实的罚则必须给出数额", "a confirmed fine needs an amount")
     return fine
+
+
+def _lands(f: _Fields) -> tuple[Any, ...] | None:
+    lands = tuple(f.texts("lands"))
+    for land in lands:
+        if land not in LANDS:
+            f.fail("lands", f"未知地类 {land!r}（可用：{LANDS}）",
+                   f"unknown land type {land!r} (one of {LANDS})")
+    return lands or None
+
+
+def _known_activities(f: _Fields, key: str, catalog: ActivityCatalog,
+                      required: bool = False) -> frozenset[str] | None:
+    ids = list(f.texts(key, required=required))
+    for aid in ids:
+        if aid not in catalog.by_id:
+            f.fail(key, f"未知活动 {aid!r}", f"unknown activity {aid!r}")
+    return frozenset(ids) if ids else None
+
+
+def _provision(f: _Fields, doc: Document, catalog: ActivityCatalog) -> Provision:
+    land = f.choice("land", LANDS)
+    exceptions = []
+    for i, item in enumerate(f.opt_items("exceptions")):
+        e = _Fields(f.file, f"{f.where}.exceptions[{i}]", item)
+        exceptions.append(Exception_(
+            activities=_known_activities(e, "activities", catalog, required=True) or frozenset(),
+            effect=e.choice("effect", EXCEPTION_EFFECTS), clause=e.text("clause"),
+            text_zh=e.text("text_zh"), text_en=e.text("text_en")))
+    provision = Provision(
+        id=f.text("id"), document=doc, provision_zh=f.text("provision_zh"),
+        provision_en=f.text("provision_en"), land=land, effect=f.choice("effect", EFFECTS),
+        rule_zh=f.text("rule_zh"), rule_en=f.text("rule_en"), exceptions=tuple(exceptions),
+        valid_from=f.opt_date("valid_from"), valid_to=f.opt_date("valid_to"),
+        status=f.choice("status", STATUSES), note_zh=f.opt_text("note_zh"),
+        note_en=f.opt_text("note_en"), source=f.text("source"))
+    if provision.valid_from and provision.valid_to and provision.valid_from > provision.valid_to:
+        f.fail("valid_to", "早于 valid_from", "is before valid_from")
+    return provision
+
+
+def _advice(f: _Fields, doc: Document, catalog: ActivityCatalog) -> Advice:
+    return Advice(id=f.text("id"), kind=f.choice("kind", ADVICE_KINDS), document=doc,
+                  clause=f.text("clause"), text_zh=f.text("text_zh"), text_en=f.text("text_en"),
+                  activities=_known_activities(f, "activities", catalog))
 
 
 def _activity(f: _Fields) -> Activity:
@@ -339,6 +433,12 @@ class _Fields:
             self.fail(key, f"必须是 {allowed} 之一，而不是 {value!r}",
                       f"must be one of {allowed}, not {value!r}")
         return value
+
+    def opt_choice(self, key: str, allowed: tuple[str, ...]) -> Any:
+        return None if key not in self.data else self.choice(key, allowed)
+
+    def opt_items(self, key: str) -> list[Any]:
+        return self._get(key, list, False) or []
 
     def table(self, key: str) -> dict[str, Any]:
         return self._get(key, dict, True)

@@ -9,6 +9,7 @@ an assumption), and otherwise a standing rule (no ``year``) in force that day ap
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,12 +18,16 @@ from typing import Literal
 from ..text import Message, Text
 from .activities import ActivityCatalog
 
-Effect = Literal["prohibited", "permit_required", "uncertain"]
+Effect = Literal["prohibited", "permit_required", "uncertain", "allowed"]
 Where = Literal["zones_and_buffer", "zones", "county"]
+Land = Literal["forest", "grassland", "farmland", "built-up", "water"]
 EFFECTS: tuple[str, ...] = ("prohibited", "permit_required", "uncertain")
+EXCEPTION_EFFECTS: tuple[str, ...] = ("permit_required", "allowed")
 WHERE: tuple[str, ...] = ("zones_and_buffer", "zones", "county")
 STATUSES = ("verified", "secondary", "unconfirmed")
-LAND_TYPES = ("forest", "grassland", "any")
+LANDS: tuple[Land, ...] = ("forest", "grassland", "farmland", "built-up", "water")
+LAND_TYPES = ("forest", "grassland", "any")  # what a fine provision covers
+ADVICE_KINDS = ("duty", "alternative", "liability", "report")
 MonthDay = tuple[int, int]
 _LEAP_YEAR = [date(2000, 1, 1) + timedelta(days=i) for i in range(366)]
 
@@ -39,10 +44,18 @@ class Document:
     number: str | None
     date: date | None
     effective: date | None
-    repealed: date | None
+    superseded: date | None  # replaced by a later act from this day
+    superseded_status: str | None  # how well that is known (verified/secondary/unconfirmed)
     status: str
     source: str
     file: str
+    short_zh: str | None = None  # how answers cite it in a line (else the title)
+    short_en: str | None = None
+
+    @property
+    def short(self) -> Text:
+        """The document's short name."""
+        return Text(self.short_zh or self.title_zh, self.short_en or self.title_en)
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,13 @@ class Rule:
     note_en: str | None
     fines: tuple[str, ...]
     hotlines: tuple[str, ...]
+    lands: tuple[Land, ...] | None = None  # the land types it applies on (None: any)
+    basis: tuple[str, ...] = ()  # provisions whose effect on each land type decides
+    stated_annual: bool = False  # the source states the period as annual: it applies
+    # to earlier dates too (flagged as an assumption)
+    advice: tuple[str, ...] = ()
+    summary_zh: str | None = None  # the one sentence an answer's first line gives
+    summary_en: str | None = None
 
     def period_on(self, day: date) -> Period | None:
         """The period of this rule that contains ``day`` (month-days only)."""
@@ -172,12 +192,86 @@ class Fine:
     note_zh: str | None
     note_en: str | None
     source: str
+    activities: frozenset[str] | None = None  # None: every activity of the rule
 
     def in_force(self, day: date) -> bool:
         """True when an act on ``day`` falls under this provision (行政处罚法 Art. 37)."""
         return (self.valid_from is None or day >= self.valid_from) and (
             self.valid_to is None or day <= self.valid_to
         )
+
+
+def fine_span(fines: Iterable[Fine], actor: str) -> Amount | Literal["pending"] | None:
+    """The range in yuan over the provisions that apply without a further condition and
+    set an amount for ``actor`` ("individual" or "unit"): "pending" when only unconfirmed
+    ones apply, None when none does."""
+    unconditional = [f for f in fines if not f.condition_en]
+    amounts = [a for f in unconditional if (a := getattr(f, actor)) is not None]
+    if amounts:
+        lows = [a.min for a in amounts if a.min is not None]
+        highs = [a.max for a in amounts if a.max is not None]
+        return Amount(min(lows) if lows else 0, max(highs) if len(highs) == len(amounts) else None)
+    if any(f.status == "unconfirmed" for f in unconditional):
+        return "pending"
+    return None
+
+
+@dataclass(frozen=True)
+class Exception_:
+    """What a provision allows despite its ban, for the activities that can be such a
+    case (e.g. production fire on grassland with approval)."""
+
+    activities: frozenset[str]
+    effect: Effect  # permit_required or allowed (with conditions)
+    clause: str
+    text_zh: str
+    text_en: str
+
+
+@dataclass(frozen=True)
+class Provision:
+    """A legal provision that decides, for one land type, what a rule's period means for
+    outdoor fire (e.g. 森林防火条例 Art. 25: prohibited in forest fire-prevention areas)."""
+
+    id: str
+    document: Document
+    provision_zh: str
+    provision_en: str
+    land: Land
+    effect: Effect
+    rule_zh: str
+    rule_en: str
+    exceptions: tuple[Exception_, ...]
+    valid_from: date | None
+    valid_to: date | None
+    status: str
+    note_zh: str | None
+    note_en: str | None
+    source: str
+
+    def in_force(self, day: date) -> bool:
+        """True when an act on ``day`` falls under this provision."""
+        return (self.valid_from is None or day >= self.valid_from) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+    def exception_for(self, activity: str) -> Exception_ | None:
+        """The exception an activity can claim, if any."""
+        return next((e for e in self.exceptions if activity in e.activities), None)
+
+
+@dataclass(frozen=True)
+class Advice:
+    """A duty, an alternative, a liability or a reporting line a notice states, shown with
+    the answers it belongs to."""
+
+    id: str
+    kind: str
+    document: Document
+    clause: str
+    text_zh: str
+    text_en: str
+    activities: frozenset[str] | None  # None: with every activity of the rule
 
 
 @dataclass(frozen=True)
@@ -212,6 +306,8 @@ class RuleSet:
     hotlines: dict[str, Hotline]
     activities: ActivityCatalog
     version: str
+    provisions: dict[str, Provision]
+    advice: dict[str, Advice]
     paths: tuple[Path, ...]
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -239,11 +335,11 @@ class RuleSet:
         return list(chosen_t), list(notes_t)
 
     def _breakpoint(self, day: date, activity: str) -> int:
-        """How many validity boundaries of standing rules lie on or before ``day``: days
-        with equal year and equal count select the same rules."""
+        """How many validity boundaries of the activity's rules lie on or before ``day``:
+        days with equal year and equal count select the same rules."""
         bounds = self._cache.get(("bounds", activity))
         if bounds is None:
-            edges = {d for r in self.rules if activity in r.activities and r.year is None
+            edges = {d for r in self.rules if activity in r.activities
                      for d in (r.valid_from, r.valid_to and r.valid_to + timedelta(days=1))
                      if d is not None}
             bounds = self._cache[("bounds", activity)] = sorted(edges)
@@ -265,7 +361,7 @@ class RuleSet:
 
 def _pick(series: str, members: list[Rule], day: date) -> tuple[list[Selected], list[Message]]:
     """Apply the series precedence for one day (see the module docstring)."""
-    own = [r for r in members if r.year == day.year]
+    own = [r for r in members if r.year == day.year and r.in_force(day)]
     if own:
         return [Selected(r) for r in own], []
     earlier = [r for r in members if r.year is not None and r.year < day.year and r.recurs_assumed]

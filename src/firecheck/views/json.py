@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from .. import __version__
-from ..engine.model import Location, Reason, Span, Verdict, ZoneHit, worst
-from ..rules.model import Document, Fine, Hotline, Rule, RuleSet
+from ..engine.model import Location, Reason, Request, Span, Verdict, ZoneHit, worst
+from ..rules.model import Advice, Document, Exception_, Fine, Hotline, Provision, Rule, RuleSet
 from ..zones.model import Zone, ZoneSet
 from ..zones.nearby import Nearby
 from .words import explain
@@ -17,6 +17,10 @@ from .words import explain
 
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _degrees(value: float | None) -> float | None:
+    return None if value is None else round(value, 7)
 
 
 def _metres(value: float | None) -> float | None:
@@ -29,8 +33,8 @@ def document_dict(doc: Document) -> dict[str, Any]:
         "id": doc.id, "title_zh": doc.title_zh, "title_en": doc.title_en,
         "issuer_zh": doc.issuer_zh, "issuer_en": doc.issuer_en, "number": doc.number,
         "date": _day(doc.date), "effective": _day(doc.effective),
-        "repealed": _day(doc.repealed), "status": doc.status, "source": doc.source,
-        "file": doc.file,
+        "superseded": _day(doc.superseded), "superseded_status": doc.superseded_status,
+        "status": doc.status, "source": doc.source, "file": doc.file,
     }
 
 
@@ -39,6 +43,7 @@ def zone_hit_dict(z: ZoneHit) -> dict[str, Any]:
         "id": z.id, "designation": z.designation, "name_zh": z.name_zh, "name_en": z.name_en,
         "position": z.position, "edge_distance_m": _metres(z.edge_m),
         "buffer_m": z.buffer_m, "accuracy_m": z.accuracy_m, "completeness": z.completeness,
+        "source": z.source,
     }
 
 
@@ -54,6 +59,11 @@ def reason_dict(reason: Reason, verdict: Verdict) -> dict[str, Any]:
         if reason.period else None,
         "assumed_from_year": reason.assumed_from,
         "zones": [zone_hit_dict(z) for z in reason.zones],
+        "basis": provision_dict(reason.basis, reason.exception) if reason.basis else None,
+        "cases": [{"land": c.land, "effect": c.effect,
+                   "basis": provision_dict(c.basis, c.exception) if c.basis else None}
+                  for c in reason.cases],
+        "fine_ids": [f.id for f in reason.fines],
     }
     if rule:
         out["citation"] = {
@@ -66,6 +76,38 @@ def reason_dict(reason: Reason, verdict: Verdict) -> dict[str, Any]:
         out["requirements_en"] = list(rule.requirements_en)
         out["condition_zh"], out["condition_en"] = rule.condition_zh, rule.condition_en
         out["note_zh"], out["note_en"] = rule.note_zh, rule.note_en
+    return out
+
+
+def provision_dict(provision: Provision, exception: Exception_ | None) -> dict[str, Any]:
+    """The provision that decides a land-dependent rule, and the exception claimed."""
+    return {
+        "id": provision.id, "document": provision.document.id,
+        "provision_zh": provision.provision_zh, "provision_en": provision.provision_en,
+        "land": provision.land, "effect": provision.effect, "rule_zh": provision.rule_zh,
+        "rule_en": provision.rule_en, "status": provision.status,
+        "exception": None if exception is None else {
+            "effect": exception.effect, "clause": exception.clause,
+            "text_zh": exception.text_zh, "text_en": exception.text_en},
+    }
+
+
+def advice_dict(note: Advice) -> dict[str, Any]:
+    return {"id": note.id, "kind": note.kind, "zh": note.text_zh, "en": note.text_en,
+            "document": note.document.id, "title_zh": note.document.title_zh,
+            "clause": note.clause, "status": note.document.status}
+
+
+def facts_dict(request: Request, zones_named: dict[str, ZoneHit]) -> list[dict[str, Any]]:
+    """What the user stated about the place, marked as stated."""
+    out: list[dict[str, Any]] = []
+    if request.land is not None:
+        out.append({"fact": "land", "value": request.land, "source": "stated"})
+    for designation in request.in_zones:
+        hit = zones_named.get(designation)
+        out.append({"fact": "in_zone", "value": designation,
+                    "name_zh": hit.name_zh if hit else designation,
+                    "name_en": hit.name_en if hit else designation, "source": "stated"})
     return out
 
 
@@ -82,6 +124,7 @@ def fine_dict(fine: Fine) -> dict[str, Any]:
         "also_zh": fine.also_zh, "also_en": fine.also_en, "enforcer_zh": fine.enforcer_zh,
         "enforcer_en": fine.enforcer_en, "status": fine.status, "note_zh": fine.note_zh,
         "note_en": fine.note_en, "source": fine.source,
+        "activities": sorted(fine.activities) if fine.activities is not None else None,
     }
 
 
@@ -102,16 +145,20 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
         "activity": {"id": act.id, "name_zh": act.name_zh, "name_en": act.name_en,
                      "category": act.category},
         "query": {"lat": req.lat, "lon": req.lon, "datum": req.datum, "actor": req.actor,
-                  "accuracy_m": req.accuracy_m},
-        "place": {"lat": round(place.lat, 7), "lon": round(place.lon, 7), "datum": "wgs84",
+                  "accuracy_m": req.accuracy_m, "land": req.land,
+                  "in_zones": list(req.in_zones)},
+        "place": {"lat": _degrees(place.lat), "lon": _degrees(place.lon), "datum": "wgs84",
                   "county_scope": place.scope,
+                  "county_scope_source": "measured" if place.lat is not None else "stated",
                   "county_edge_distance_m": _metres(place.county_edge_m)},
+        "facts": facts_dict(req, {h.designation: h for r in verdict.reasons for h in r.zones}),
         "reasons": [reason_dict(r, verdict) for r in verdict.reasons],
         "fines": [fine_dict(f) for f in verdict.fines],
         "hotlines": [hotline_dict(h) for h in verdict.hotlines],
         "assumptions": [m.to_dict() for m in verdict.assumptions],
         "warnings": [m.to_dict() for m in verdict.warnings],
         "notes": [m.to_dict() for m in verdict.notes],
+        "duties": [advice_dict(a) for a in verdict.duties],
         "versions": versions(verdict.rules_version, verdict.zones_version),
     }
 
@@ -139,7 +186,9 @@ def rule_dict(rule: Rule) -> dict[str, Any]:
         "valid_from": _day(rule.valid_from), "valid_to": _day(rule.valid_to),
         "periods": [p.label() for p in rule.periods], "activities": sorted(rule.activities),
         "where": rule.where, "zones": list(rule.zones), "effect": rule.effect,
-        "inference": rule.inference, "fines": list(rule.fines), "hotlines": list(rule.hotlines),
+        "lands": list(rule.lands) if rule.lands else None, "basis": list(rule.basis),
+        "stated_annual": rule.stated_annual, "inference": rule.inference,
+        "fines": list(rule.fines), "hotlines": list(rule.hotlines), "advice": list(rule.advice),
     }
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console, Group
-from rich.panel import Panel
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..engine.model import Span, Verdict, worst
-from ..rules.model import Hotline, RuleSet
+from ..rules.model import RuleSet
 from ..text import Text as Bilingual
 from ..text import say
 from ..zones.model import ZoneSet
-from .words import CERTAINTY_LABEL, EFFECT_LABEL, LAND_LABEL, explain, fine_range
+from .layout import Para, show
+from .words import CERTAINTY_LABEL, EFFECT_LABEL
 from .words import status_label as label
 
 STYLE = {
@@ -24,105 +23,6 @@ STYLE = {
     "allowed": "bold white on green",
     "out_of_scope": "bold white on blue",
 }
-
-
-def verdict(console: Console, v: Verdict, lang: str) -> None:
-    """Print one verdict."""
-    console.print(Panel(Group(*_verdict_parts(v, lang)), title="firecheck", expand=False))
-
-
-def spans(console: Console, items: list[Span], lang: str) -> None:
-    """Print a date-range answer: a summary table of runs of days, then each distinct verdict."""
-    status = worst([s.verdict.status for s in items])
-    table = Table(title=say(lang, "逐日结果", "Day by day"), show_lines=False)
-    for head in (say(lang, "起", "From"), say(lang, "止", "To"), say(lang, "天数", "Days"),
-                 say(lang, "结论", "Status"), say(lang, "依据", "Why")):
-        table.add_column(head)
-    for s in items:
-        why = "; ".join(dict.fromkeys(
-            (r.rule.title_zh if lang == "zh" else r.rule.title_en)[:40] if r.rule else r.code
-            for r in s.verdict.reasons)) or "—"
-        table.add_row(s.start.isoformat(), s.end.isoformat(), str((s.end - s.start).days + 1),
-                      Text(label(s.verdict.status, lang), style=STYLE[s.verdict.status]), why)
-    console.print(Text(f" {label(status, lang)} ", style=STYLE[status]),
-                  say(lang, "（整个日期范围内最严格的结论）", "(the strictest answer over the range)"))
-    console.print(table)
-    for s in items:
-        if s.verdict.reasons:
-            console.rule(f"{s.start} – {s.end}")
-            verdict(console, s.verdict, lang)
-
-
-def _verdict_parts(v: Verdict, lang: str) -> list:
-    req, place = v.request, v.place
-    parts: list = [Text(f" {label(v.status, lang)} ", style=STYLE[v.status])]
-    parts.append(Text(
-        f"{say(lang, '活动', 'Activity')}: {v.activity.name.get(lang)}   "
-        f"{say(lang, '日期', 'Date')}: {req.day.isoformat()}\n"
-        f"{say(lang, '位置', 'Place')}: {place.lat:.6f}, {place.lon:.6f} (WGS-84)"
-        + (f"  ← {req.datum.upper()} {req.lat}, {req.lon}" if req.datum != "wgs84" else "")
-    ))
-    if v.reasons:
-        parts.append(Text(say(lang, "\n依据", "\nWhy"), style="bold"))
-        for i, reason in enumerate(v.reasons, 1):
-            effect = EFFECT_LABEL[reason.effect].get(lang)
-            parts.append(Text(f"{i}. [{effect}] {explain(reason, v, lang)}"))
-            if reason.rule:
-                rule, doc = reason.rule, reason.rule.document
-                title = f"《{doc.title_zh}》" + ("" if lang == "zh" else f" ({doc.title_en})")
-                cite = (f"   {say(lang, '出处', 'Source')}: {title} {rule.clause}"
-                        f"{'，' + doc.number if doc.number else ''}，{doc.issuer_zh}，{doc.date}"
-                        f" [{CERTAINTY_LABEL[doc.status].get(lang)}]")
-                if reason.period:
-                    cite += (f"\n   {say(lang, '期间', 'Period')}: {reason.period[0]} – "
-                             f"{reason.period[1]}")
-                if reason.assumed_from:
-                    cite += say(lang, f"（沿用{reason.assumed_from}年日期，假定逐年相同）",
-                               f" (dates of {reason.assumed_from}, assumed to recur)")
-                for req_zh, req_en in zip(rule.requirements_zh, rule.requirements_en,
-                                          strict=True):
-                    cite += f"\n   • {say(lang, req_zh, req_en)}"
-                parts.append(Text(cite, style="dim"))
-    if v.fines:
-        parts.append(_fines_table(v, lang))
-    parts.append(_hotline_table(list(v.hotlines), lang))
-    for title, messages, style in ((say(lang, "假定", "Assumptions"), v.assumptions, "yellow"),
-                                   (say(lang, "提示", "Warnings"), v.warnings, "yellow"),
-                                   (say(lang, "说明", "Notes"), v.notes, "dim")):
-        if messages:
-            parts.append(Text(f"{title}:\n" + "\n".join(f" • {m.get(lang)}" for m in messages),
-                              style=style))
-    parts.append(Text(f"{say(lang, '规则版本', 'rules')} {v.rules_version[:19]}  "
-                      f"{say(lang, '区域数据版本', 'zones')} {v.zones_version[:19]}", style="dim"))
-    return parts
-
-
-def _fines_table(v: Verdict, lang: str) -> Table:
-    table = Table(title=say(lang, "可能的处罚（按行为发生日适用的规定）",
-                           "Possible penalties (provisions in force on the day of the act)"))
-    for head in (say(lang, "条款", "Provision"), say(lang, "地类", "Land"),
-                 say(lang, "行为", "Conduct"), say(lang, "罚款", "Fine"),
-                 say(lang, "状态", "Status")):
-        table.add_column(head, overflow="fold")
-    for f in v.fines:
-        conduct = say(lang, f.conduct_zh, f.conduct_en)
-        condition = say(lang, f.condition_zh or "", f.condition_en or "")
-        if condition:
-            conduct += f" ({condition})"
-        status = CERTAINTY_LABEL[f.status].get(lang)
-        table.add_row(say(lang, f.provision_zh, f.provision_en), LAND_LABEL[f.land_type].get(lang),
-                      conduct, fine_range(f, v.request.actor, lang),
-                      Text(status, style="bold red" if f.status == "unconfirmed" else ""))
-    return table
-
-
-def _hotline_table(lines: list[Hotline], lang: str) -> Table:
-    table = Table(title=say(lang, "电话", "Whom to call"))
-    table.add_column(say(lang, "号码", "Number"), style="bold")
-    table.add_column(say(lang, "单位", "Who"))
-    for line in lines:
-        table.add_row(line.number, say(lang, line.name_zh, line.name_en))
-    return table
 
 
 def activities(console: Console, rules: RuleSet, lang: str) -> None:
@@ -269,10 +169,8 @@ def nearby(console: Console, place: Any, found: list, unmapped: list[str], zones
         console.print(f" • {message.get(lang)}", style="dim")
 
 
-CALENDAR_STYLE = {"fire_ban": ("bold white on red", "戒", "B"),
-                  "lockdown_period": ("bold white on magenta", "管", "L"),
-                  "fire_period": ("black on yellow", "防", "F"),
-                  "straw_ban": ("white on grey37", "禁", "S")}
+CALENDAR_STYLE = {"fire_ban": "bold white on red", "lockdown_period": "bold white on magenta",
+                  "fire_period": "black on yellow", "straw_ban": "white on grey37"}
 
 
 def calendar(console: Console, rows: list[dict], year: int, lang: str) -> None:
@@ -293,26 +191,59 @@ def calendar(console: Console, rows: list[dict], year: int, lang: str) -> None:
                     marks[day] = row["kind"]
                 day += timedelta(days=1)
     console.print(Text(say(lang, f"{year} 年", f"{year}"), style="bold"))
-    for month in range(1, 13):
-        line = Text(f"{month:>2}{say(lang, '月', ' ')} ")
-        day = date(year, month, 1)
-        while day.month == month:
-            kind = marks.get(day)
-            line.append(f"{day.day:>2}", style=CALENDAR_STYLE[kind][0] if kind else "")
-            line.append(" ")
-            day += timedelta(days=1)
-        console.print(line)
-    legend = Text(say(lang, "图例：", "Key: "))
     names = {"fire_ban": Bilingual("防火戒严（戒严区及 500 米内禁火）", "fire ban (zones and 500 m)"),
              "lockdown_period": Bilingual("自治区戒严管制期", "regional lockdown period"),
-             "fire_period": Bilingual("森林草原防火期（林区草原用火须批准）", "fire-prevention period"),
+             "fire_period": Bilingual("森林草原防火期（林地、草原禁火）", "fire-prevention period"),
              "straw_ban": Bilingual("仅秸秆禁烧（全年）", "straw-burning ban only (all year)")}
-    for kind in order:
-        legend.append(" 01 ", style=CALENDAR_STYLE[kind][0])
-        legend.append(f" {names[kind].get(lang)}  ")
-    console.print(legend)
+    if not console.is_terminal or console.no_color or console.width < 100:
+        _calendar_runs(console, marks, year, lang, names)
+    else:
+        _calendar_grid(console, marks, year, lang, names, order)
     assumed = sorted({r["assumed_from_year"] for r in rows if r["assumed_from_year"]})
     if assumed:
         console.print(say(lang, f"注：{year} 年无通告，戒严日期沿用 {assumed[0]} 年通告，假定逐年相同。",
                          f"Note: no {year} notice is loaded; ban dates of the {assumed[0]} "
                          "notice are assumed to recur."), style="yellow")
+
+
+def _calendar_runs(console: Console, marks: dict, year: int, lang: str, names: dict) -> None:
+    """Month by month, the runs of days under each period in words: readable without
+    colour (piped, redirected) and at any width."""
+    from datetime import date, timedelta
+
+    paras = []
+    for month in range(1, 13):
+        day, runs = date(year, month, 1), []
+        while day.month == month:
+            kind, start = marks.get(day), day
+            while (day + timedelta(days=1)).month == month and marks.get(
+                    day + timedelta(days=1)) == kind:
+                day += timedelta(days=1)
+            span = f"{start.day}" if start == day else f"{start.day}–{day.day}"
+            what = names[kind].get(lang) if kind else say(lang, "无", "none")
+            runs.append(f"{span} {what}")
+            day += timedelta(days=1)
+        label = f"{month:>2}月 " if lang == "zh" else f"{date(year, month, 1):%b} "
+        paras.append(Para.of(("；" if lang == "zh" else "; ").join(runs), first=label))
+    show(console, paras)
+
+
+def _calendar_grid(console: Console, marks: dict, year: int, lang: str, names: dict,
+                   order: list[str]) -> None:
+    """Twelve rows of coloured days, with a key (a wide colour terminal)."""
+    from datetime import date, timedelta
+
+    for month in range(1, 13):
+        line = Text(f"{month:>2}{say(lang, '月', ' ')} ")
+        day = date(year, month, 1)
+        while day.month == month:
+            kind = marks.get(day)
+            line.append(f"{day.day:>2}", style=CALENDAR_STYLE[kind] if kind else "")
+            line.append(" ")
+            day += timedelta(days=1)
+        console.print(line)
+    legend = Text(say(lang, "图例：", "Key: "))
+    for kind in order:
+        legend.append(" 01 ", style=CALENDAR_STYLE[kind])
+        legend.append(f" {names[kind].get(lang)}  ")
+    console.print(legend)

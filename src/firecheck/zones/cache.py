@@ -17,9 +17,10 @@ from ..geo.projection import LOCAL_CRS
 from .model import Zone
 
 CACHE_MIN_BYTES = 2 << 20
-_CACHE_FORMAT = "1"
+_CACHE_FORMAT = "2"
 _CACHE_FIELDS = ("id", "designation", "name_zh", "name_en", "kind", "level", "buffer_m",
-                 "accuracy_m", "completeness", "geometry_source", "source")
+                 "accuracy_m", "completeness", "geometry_source", "source",
+                 "extent_accuracy_m")
 
 
 def cache_path(version: str) -> Path:
@@ -36,8 +37,9 @@ def write_cache(path: Path, zones: list[Zone]) -> None:
     from pyarrow import ipc
 
     columns: dict[str, Any] = {f: [getattr(z, f) for z in zones] for f in _CACHE_FIELDS}
-    columns["wkb"] = pa.array(shapely.to_wkb(np.array([z.shape for z in zones], dtype=object)),
-                              type=pa.binary())
+    for name, attr in (("wkb", "shape"), ("extent_wkb", "extent")):
+        columns[name] = pa.array(shapely.to_wkb(np.array([getattr(z, attr) for z in zones],
+                                                         dtype=object)), type=pa.binary())
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.part")
@@ -59,6 +61,8 @@ def read_cache(path: Path) -> list[Zone] | None:
             table = ipc.open_file(source).read_all()
     except (OSError, pa.ArrowInvalid):
         return None
-    rows = table.drop(["wkb"]).to_pylist()
+    rows = table.drop(["wkb", "extent_wkb"]).to_pylist()
     shapes = shapely.from_wkb(np.array(table["wkb"].to_pylist(), dtype=object))
-    return [Zone(**row, shape=shape) for row, shape in zip(rows, shapes, strict=True)]
+    extents = shapely.from_wkb(np.array(table["extent_wkb"].to_pylist(), dtype=object))
+    return [Zone(**row, shape=shape, extent=extent)
+            for row, shape, extent in zip(rows, shapes, extents, strict=True)]

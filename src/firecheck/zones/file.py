@@ -131,6 +131,13 @@ def _check_feature(index: int, feature: Any, seen: dict[str, int]) -> list[Probl
         elif key == "buffer_m" and 0 < value < 10:
             add("warning", "buffer_units", f"buffer_m 为 {value}：是否误用了公里？",
                 f"buffer_m is {value}: kilometres instead of metres?")
+    extent = props.get("extent")
+    if extent is not None and not (
+            isinstance(extent, list) and len(extent) == 4
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in extent)
+            and -180 <= extent[0] < extent[2] <= 180 and -90 <= extent[1] < extent[3] <= 90):
+        add("error", "bad_extent", "extent 须为 [西, 南, 东, 北] 经纬度",
+            "extent must be [west, south, east, north] in degrees")
     mapped = feature.get("geometry") is not None
     if completeness in COMPLETENESS and mapped != (completeness != "unmapped"):
         add("error", "geometry_completeness",

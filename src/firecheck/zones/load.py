@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from ..errors import DataError
 from ..geo.projection import to_local
@@ -55,6 +56,7 @@ def load_zones(path: Path | None = None) -> ZoneSet:
         props = feature["properties"]
         local = next(projected) if shape is not None else None
         accuracy = props.get("accuracy_m")
+        extent = props.get("extent")
         zones.append(Zone(
             id=str(props["id"]), designation=str(props["designation"]),
             name_zh=str(props["name_zh"]), name_en=str(props["name_en"]),
@@ -63,6 +65,8 @@ def load_zones(path: Path | None = None) -> ZoneSet:
             accuracy_m=None if accuracy is None else float(accuracy),
             completeness=props["completeness"], geometry_source=props.get("geometry_source"),
             source=str(props["source"]), shape=local,
+            extent=_extent(extent) if extent is not None else None,
+            extent_accuracy_m=float(props.get("extent_accuracy_m") or 0.0),
         ))
     if cache is not None:
         write_cache(cache, zones)
@@ -76,6 +80,14 @@ def parse_json(raw: bytes, path: Path) -> Any:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"{path}：不是有效的 UTF-8 JSON：{exc}",
                         f"{path}: not valid UTF-8 JSON: {exc}") from exc
+
+
+def _extent(box: list[float]) -> BaseGeometry:
+    """A [west, south, east, north] box in degrees as a polygon in the local plane, its
+    edges densified so that the projected outline follows the meridians and parallels."""
+    west, south, east, north = box
+    outline = shapely.segmentize(shapely.box(west, south, east, north), 0.01)
+    return shapely.transform(outline, _to_plane)
 
 
 def _to_plane(xy: np.ndarray) -> np.ndarray:

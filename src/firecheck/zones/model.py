@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import numpy as np
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import DataError
@@ -38,6 +40,8 @@ class Zone:
     geometry_source: str | None
     source: str
     shape: BaseGeometry | None
+    extent: BaseGeometry | None = None  # where an unmapped zone must lie (local metres)
+    extent_accuracy_m: float = 0.0
 
     @property
     def name(self) -> Text:
@@ -74,6 +78,9 @@ class ZoneSet:
             if zone is not self.county:
                 self.by_designation.setdefault(zone.designation, []).append(zone)
         self._completeness = {d: _completeness(fs) for d, fs in self.by_designation.items()}
+        # Unmapped designations a source bounds: every feature has an extent.
+        self.bounded = tuple(d for d, fs in self.by_designation.items()
+                             if all(z.extent is not None for z in fs))
         self._local = threading.local()
         self._owner_lock = threading.Lock()
         self._owner_taken = False
@@ -88,6 +95,23 @@ class ZoneSet:
                 clone, self._owner_taken = self._owner_taken, True
             index = self._local.index = ZoneIndex(self.county, self.mapped, clone)
         return index
+
+    def beyond_extents(self, places: np.ndarray, accuracy_m: float) -> np.ndarray:
+        """For places (rows: geometries in local metres) and each of :attr:`bounded`
+        (columns): is the place farther from every extent of that designation than its
+        buffer, the extent's accuracy and the place's own? Then the zone cannot reach it."""
+        out = np.zeros((len(places), len(self.bounded)), dtype=bool)
+        if not self.bounded or not len(places):
+            return out
+        points = places
+        for j, designation in enumerate(self.bounded):
+            beyond = np.ones(len(places), dtype=bool)
+            for zone in self.by_designation[designation]:
+                reach = zone.buffer_m + zone.extent_accuracy_m + accuracy_m
+                with np.errstate(invalid="ignore"):  # places PROJ cannot hold: NaN, not beyond
+                    beyond &= np.asarray(shapely.distance(zone.extent, points)) > reach
+            out[:, j] = beyond
+        return out
 
     def completeness(self, designation: str) -> str:
         """'complete' if every feature of the designation is mapped completely, 'unmapped' if
