@@ -176,7 +176,7 @@ def _convert(layer: Layer, records: list, options: ImportOptions, survey: tuple[
         moved = undo_web_datum(moved, datum)
     kept = np.ones(len(moved), dtype=bool)
     if options.clip_county:
-        moved, kept = _clip(layer, moved, options, county)
+        moved, kept = _clip(layer, moved, options, county)  # type: ignore[assignment]
     else:
         _check_place(layer, crs, shapes, moved)
     conversion = (WEB_FORMULA_M, f"{datum.upper()} → WGS-84 by the public formula "
@@ -187,11 +187,11 @@ def _convert(layer: Layer, records: list, options: ImportOptions, survey: tuple[
         source = f" ({layer.datum_source})" if options.datum is None and layer.datum_source else ""
         warnings.append(Text(f"坐标按 {datum.upper()}{source} 转换为 WGS-84",
                              f"coordinates converted from {datum.upper()}{source} to WGS-84"))
-    out = iter(moved)
+    out = iter(zip(moved, kept, strict=True))
     converted = []
-    for i, (props, geom) in enumerate(records):
-        shape = next(out) if geom is not None else None
-        if geom is None or kept[rows.index(i)]:
+    for props, geom in records:
+        shape, keep = next(out) if geom is not None else (None, True)
+        if keep:
             converted.append((props, shape))
     entry: dict[str, Any] = {
         "crs": crs_label(crs), "crs_source": crs_source, "datum": datum,
@@ -257,7 +257,8 @@ def _check_place(layer: Layer, crs: Any, shapes: list[BaseGeometry],
 
 
 def _clip(layer: Layer, moved: list[BaseGeometry], options: ImportOptions,
-          county: County | None) -> tuple[list[BaseGeometry], np.ndarray]:
+          county: County | None) -> tuple[list[BaseGeometry | None], np.ndarray]:
+    """Each shape cut to the county and a margin (None where it does not reach it)."""
     if county is None:
         raise InputError("--clip-county 需要底图中的县界", "--clip-county needs the base's county line")
     margin = county.accuracy_m + options.buffer_m  # nothing that could matter is cut away
@@ -268,7 +269,7 @@ def _clip(layer: Layer, moved: list[BaseGeometry], options: ImportOptions,
                          f"（{extent(moved).zh}）",
                          f"{layer.name}: no feature reaches Guyang (with a {margin:,.0f} m "
                          f"margin): {extent(moved).en}")
-    return [c for c in cut if c is not None], kept
+    return cut, kept
 
 
 @dataclass(frozen=True)
