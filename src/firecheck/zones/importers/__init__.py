@@ -29,7 +29,7 @@ def read_layer(path: Path, layer: str | None = None, encoding: str | None = None
     if not path.is_file():
         raise InputError(f"找不到文件：{path}", f"file not found: {path}")
     if suffix == ".shp":
-        return read_shapefile(_shapefile_parts(path), path.name, encoding)
+        return read_shapefile(shapefile_parts(path), path.name, encoding)
     if suffix in (".zip", ".kmz"):
         files = archive.members(path)
         member = archive.pick_layer(files, path.name, layer)
@@ -52,7 +52,7 @@ def _read_bytes(data: bytes, suffix: str, name: str) -> Layer:
     return read_geojson(data, name)
 
 
-def _shapefile_parts(shp: Path) -> dict[str, bytes]:
+def shapefile_parts(shp: Path) -> dict[str, bytes]:
     """The .shp and the sidecar files beside it (any case of suffix)."""
     parts = {".shp": _read(shp)}
     siblings = {p.suffix.lower(): p for p in shp.parent.glob(f"{_glob_escape(shp.stem)}.*")

@@ -19,8 +19,9 @@ _TEXT_FIELDS = ("name", "desc", "cmt", "type")
 
 
 def gpx_records(data: bytes, name: str) -> list[Record]:
-    """One record per waypoint, route and track: its name, kind (wpt/rte/trk), first time
-    and point count, and its shape (a track of several segments is a MultiLineString)."""
+    """One record per waypoint, route and track: its name, kind (wpt/rte/trk), first and
+    last time and point count, and its shape (a track of several segments is a
+    MultiLineString)."""
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -52,7 +53,7 @@ def gpx_records(data: bytes, name: str) -> list[Record]:
         props: dict[str, Any] = {"gpx_type": node.tag, "points": len(points)}
         props.update({k: v.strip() for k in _TEXT_FIELDS if (v := node.findtext(k))})
         if times := [t.strip() for p in points if (t := p.findtext("time"))]:
-            props["time"] = times[0]
+            props["first_time"], props["last_time"] = times[0], times[-1]
         records.append((props, shape))
     return records
 

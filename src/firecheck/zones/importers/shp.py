@@ -9,8 +9,12 @@ import io
 import re
 import struct
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 
 import shapefile
+from pyproj import CRS
 
 from ...errors import InputError
 from ...text import Text
@@ -21,43 +25,66 @@ _SINGLE_BYTE = re.compile(r"^(latin-1|iso8859-\d+|cp125\d|cp437|cp850|mac-roman|
 
 def read_shapefile(parts: dict[str, bytes], name: str, encoding: str | None) -> Layer:
     """A Shapefile from its parts ('.shp', '.dbf', optionally '.shx', '.prj', '.cpg')."""
-    shp, dbf = parts.get(".shp", b""), parts.get(".dbf")
-    _check_shp(shp, name)
+    opened = open_shapefile(parts, name, encoding)
+    records = list(opened.records())
+    layer = Layer(name, opened.crs, records, "the .prj" if opened.crs else "none (no .prj)")
+    if opened.note:
+        layer.notes.append(opened.note)
+    if records and all(g is None for _, g in records):
+        layer.found = Text(f"{len(records)} 条记录均无几何（空形状）",
+                           f"{len(records)} record(s), every one with a null shape")
+    return layer
+
+
+@dataclass
+class OpenShapefile:
+    """A checked Shapefile whose records can be streamed (a batch reads them in chunks)."""
+
+    parts: dict[str, bytes]
+    name: str
+    encoding: str
+    note: Text | None
+    crs: CRS | None
+
+    def records(self) -> Iterator[Record]:
+        """Each record's attributes (dates as ISO text) and shape, in file order."""
+        parts, name = self.parts, self.name
+        try:
+            with warnings.catch_warnings():  # pyshp's own (English) warnings: our checks say it
+                warnings.simplefilter("ignore")
+                with shapefile.Reader(shp=io.BytesIO(parts[".shp"]), dbf=io.BytesIO(parts[".dbf"]),
+                                      shx=io.BytesIO(parts[".shx"]) if ".shx" in parts else None,
+                                      encoding=self.encoding) as reader:
+                    names = [f[0] for f in reader.fields[1:]]
+                    for rec in reader.iterShapeRecords():
+                        values = [v.isoformat() if isinstance(v, date) else v for v in rec.record]
+                        yield (dict(zip(names, values, strict=True)),
+                               geojson_geometry(rec.shape.__geo_interface__, name)
+                               if rec.shape.shapeType != shapefile.NULL else None)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(f"{name}：.dbf 文本不是 {self.encoding} 编码，"
+                             "请用 --encoding 指定（如 GBK、UTF-8）",
+                             f"{name}: the .dbf text is not {self.encoding}; give --encoding "
+                             "(e.g. GBK, UTF-8)") from exc
+        except (shapefile.ShapefileException, struct.error, OSError, ValueError, IndexError,
+                TypeError, AttributeError) as exc:
+            raise InputError(f"{name}：Shapefile 已损坏，无法读取：{exc}",
+                             f"{name}: the Shapefile is damaged: {exc}") from exc
+
+
+def open_shapefile(parts: dict[str, bytes], name: str, encoding: str | None) -> OpenShapefile:
+    """Check the parts (header, .dbf, encoding, .prj) before any record is read."""
+    _check_shp(parts.get(".shp", b""), name)
+    dbf = parts.get(".dbf")
     if dbf is None:
         raise InputError(f"{name}：缺少同名 .dbf 属性表（Shapefile 由 .shp、.shx、.dbf 等多个文件组成，"
                          "请一并复制）", f"{name}: no .dbf beside it (a Shapefile is several files, "
                          ".shp, .shx, .dbf, .prj…: copy them all)")
     _check_dbf(dbf, name)
     chosen, note = _encoding(dbf, parts.get(".cpg"), encoding, name)
-    try:
-        with warnings.catch_warnings():  # pyshp's own (English) warnings: our checks say it
-            warnings.simplefilter("ignore")
-            with shapefile.Reader(shp=io.BytesIO(shp), dbf=io.BytesIO(dbf),
-                                  shx=io.BytesIO(parts[".shx"]) if ".shx" in parts else None,
-                                  encoding=chosen) as reader:
-                names = [f[0] for f in reader.fields[1:]]
-                records: list[Record] = [
-                    (dict(zip(names, rec.record, strict=True)),
-                     geojson_geometry(rec.shape.__geo_interface__, name)
-                     if rec.shape.shapeType != shapefile.NULL else None)
-                    for rec in reader.iterShapeRecords()]
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise InputError(f"{name}：.dbf 文本不是 {chosen} 编码，请用 --encoding 指定（如 GBK、UTF-8）",
-                         f"{name}: the .dbf text is not {chosen}; give --encoding (e.g. GBK, "
-                         "UTF-8)") from exc
-    except (shapefile.ShapefileException, struct.error, OSError, ValueError, IndexError,
-            TypeError, AttributeError) as exc:
-        raise InputError(f"{name}：Shapefile 已损坏，无法读取：{exc}",
-                         f"{name}: the Shapefile is damaged: {exc}") from exc
     prj = parts.get(".prj")
     crs = parse_crs(prj.decode("utf-8", errors="replace"), f"{name} (.prj)") if prj else None
-    layer = Layer(name, crs, records, "the .prj" if prj else "none (no .prj)")
-    if note:
-        layer.notes.append(note)
-    if records and all(g is None for _, g in records):
-        layer.found = Text(f"{len(records)} 条记录均无几何（空形状）",
-                           f"{len(records)} record(s), every one with a null shape")
-    return layer
+    return OpenShapefile(parts, name, chosen, note, crs)
 
 
 def _check_shp(shp: bytes, name: str) -> None:
