@@ -363,7 +363,10 @@ def test_broken_files_and_encodings_are_input_errors_not_crashes(tmp_path: Path)
     no_dbf = write_shapefile(tmp_path, "nodbf", EXACT, "EPSG:4546")
     no_dbf.with_suffix(".dbf").unlink()
     good = write_shapefile(tmp_path, "good", EXACT, "EPSG:4546")
-    cases = [(bogus, (), "the .cpg names the encoding 'bogus'"),
+    engineering = write_shapefile(tmp_path, "local", EXACT, "EPSG:4546",
+                                  prj='LOCAL_CS["Unknown",LOCAL_DATUM["Unknown",0],UNIT["Meter",1]]')
+    cases = [(engineering, (), "no transformation from Unknown to WGS-84"),
+             (bogus, (), "the .cpg names the encoding 'bogus'"),
              (truncated, (), "the .shp is cut off"),
              (empty_dbf, (), "the .dbf is empty or damaged"),
              (no_dbf, (), "no .dbf beside it"),

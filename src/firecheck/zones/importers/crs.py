@@ -4,9 +4,12 @@ likely in are tried to say which one would fit."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError, ProjError
 from shapely.geometry.base import BaseGeometry
 
 from ...errors import InputError
@@ -32,8 +35,13 @@ def reproject(shapes: list[BaseGeometry], transformer: Transformer) -> list[Base
     return list(shapely.transform(np.array(shapes, dtype=object), move))
 
 
-def to_degrees(crs: CRS) -> Transformer:
-    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+def to_degrees(crs: CRS, **kwargs: Any) -> Transformer:
+    """The transformer from ``crs`` to WGS-84 lon/lat; InputError when PROJ has none."""
+    try:
+        return Transformer.from_crs(crs, "EPSG:4326", always_xy=True, **kwargs)
+    except (ProjError, CRSError) as exc:
+        raise InputError(f"无法从坐标系 {crs.name} 转换到 WGS-84：{exc}",
+                         f"no transformation from {crs.name} to WGS-84: {exc}") from exc
 
 
 def resolve(layer: Layer, shapes: list[BaseGeometry], given: str | None) -> tuple[CRS, str,

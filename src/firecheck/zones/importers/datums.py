@@ -81,7 +81,7 @@ def datum_shift(crs: CRS, lonlat: tuple[float, float], towgs84: str | None,
                           f"{','.join(f'{v:g}' for v in params)})"
                           + (f", stated to ±{stated:g} m" if datum_accuracy else
                              "; their own accuracy not stated (--datum-accuracy adds it)"))
-    transformer = Transformer.from_crs(crs, "EPSG:4326", always_xy=True, area_of_interest=_GUYANG)
+    transformer = to_degrees(crs, area_of_interest=_GUYANG)
     ballpark = "Ballpark" in transformer.description or transformer.accuracy < 0
     if not ballpark:
         metres = max(transformer.accuracy, datum_accuracy or 0.0)

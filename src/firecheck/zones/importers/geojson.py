@@ -13,6 +13,7 @@ from .layer import Layer, Record, geojson_geometry, parse_crs
 
 # Keys DataV.GeoAtlas (Aliyun, drawn on Amap's GCJ-02 base) puts in every feature.
 DATAV_KEYS = frozenset({"adcode", "centroid", "acroutes"})
+_DATAV = "DataV properties: "
 
 
 def read_geojson(data: bytes, name: str) -> Layer:
@@ -37,7 +38,7 @@ def read_geojson(data: bytes, name: str) -> Layer:
     layer = Layer(name, parse_crs(declared, name) if declared else parse_crs("EPSG:4326", name),
                   records, "the GeoJSON crs member" if declared else "GeoJSON (RFC 7946: WGS-84)")
     if keys := sorted(DATAV_KEYS & {k for p, _ in records for k in p}):
-        layer.datum_source = f"DataV properties {keys}"
+        layer.datum_source = _DATAV + ", ".join(keys)
     return layer
 
 
@@ -50,8 +51,9 @@ def _declared_crs(member: Any) -> str | None:
 
 def datav_hint(layer: Layer) -> Text | None:
     """Why the layer looks like DataV's GCJ-02 data, if it does."""
-    if not layer.datum_source or not layer.datum_source.startswith("DataV"):
+    if not layer.datum_source or not layer.datum_source.startswith(_DATAV):
         return None
-    return Text(f"属性中有 DataV（阿里云/高德）特有的键（{layer.datum_source[16:]}），此类数据为 GCJ-02 坐标",
-                f"its properties have the keys DataV (Aliyun/Amap) writes "
-                f"({layer.datum_source[16:]}), and DataV data is GCJ-02")
+    keys = layer.datum_source.removeprefix(_DATAV)
+    return Text(f"属性中有 DataV（阿里云/高德）特有的键（{keys}），此类数据为 GCJ-02 坐标",
+                f"its properties have the keys DataV (Aliyun/Amap) writes ({keys}), and DataV "
+                "data is GCJ-02")
