@@ -22,7 +22,7 @@ from firecheck.rules.model import RuleSet
 from firecheck.zones.model import ZoneSet
 
 SEAT = "41.0335,110.0520"  # 金山镇, the county seat (GeoNames)
-HEAVY = ("pyarrow", "ijson", "matplotlib", "pandas", "shapefile", "icalendar")
+HEAVY = ("pyarrow", "ijson", "matplotlib", "pandas", "shapefile", "icalendar", "pyogrio")
 
 
 def _python(code: str) -> str:

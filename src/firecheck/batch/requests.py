@@ -100,7 +100,7 @@ class Layout:
 
     @classmethod
     def detect(cls, names: list[str], mapping: dict[str, str], has_geometry: bool,
-               default_activity: str | None) -> Layout:
+               default_activity: str | None, default_date: str | None = None) -> Layout:
         """Match headers to fields; ``mapping`` (column → field) wins. Raises one clear
         error naming every missing field and the columns found."""
         columns: dict[str, str] = {}
@@ -125,8 +125,8 @@ class Layout:
         missing = []
         if not has_geometry and not ({"lat", "lon"} <= set(columns)) and "in_zone" not in columns:
             missing += [f for f in ("lat", "lon") if f not in columns]
-        if not (firms or "date" in columns or {"start", "end"} <= set(columns)):
-            missing.append("date (or start and end)")
+        if not (firms or default_date or "date" in columns or {"start", "end"} <= set(columns)):
+            missing.append("date (or start and end, or --date)")
         if "activity" not in columns and default_activity is None:
             missing.append("activity (or --activity)")
         if missing:
@@ -143,9 +143,10 @@ class Normalizer:
     """Builds :class:`Requests` from chunks, caching the parse of each distinct value."""
 
     def __init__(self, catalog: ActivityCatalog, layout: Layout, default_activity: str | None,
-                 default_datum: str, today: date,
+                 default_datum: str, today: date, default_date: str | None = None,
                  zone_names: Callable[[str], tuple[str, ...]] | None = None) -> None:
         self.catalog, self.layout, self.today = catalog, layout, today
+        self.default_date = self._parse_date(default_date) if default_date else None
         self.zone_names = zone_names  # resolves what an in_zone cell names
         self._activity_index = {a.id: i for i, a in enumerate(catalog)}
         self.default_activity = (self._activity_index[catalog.resolve(default_activity).id]
@@ -262,6 +263,8 @@ class Normalizer:
         first = self._date_column(chunk, "date", req)
         start = self._date_column(chunk, "start", req)
         end = self._date_column(chunk, "end", req)
+        if self.default_date is not None:  # --date: rows with neither a date nor a range
+            first[(first < 0) & ((start < 0) | (end < 0))] = self.default_date
         has_date = first >= 0
         ranged = ~has_date & (start >= 0) & (end >= 0)
         req.flag(~has_date & ~ranged, Text("缺少日期（或开始与结束日期）",

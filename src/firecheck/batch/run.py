@@ -25,7 +25,14 @@ from ..geo.projection import to_local
 from ..rules.model import RuleSet
 from ..zones.model import ZoneSet
 from .engine import BatchEngine, Outcome
-from .readers import READERS, close_input, format_of, input_fields, open_input, read_chunks
+from .readers import (
+    READERS,
+    close_input,
+    input_fields,
+    open_input,
+    output_format_of,
+    read_chunks,
+)
 from .readers.json_records import chunk_from_records
 from .readers.source import Chunk
 from .requests import Layout, Normalizer, Requests
@@ -50,6 +57,7 @@ class Options:
     chunk_rows: int = 50_000
     workers: int = 2
     map_sample: bool = False
+    date: str | None = None  # the date of rows without one (like ``activity``)
 
 
 @dataclass
@@ -111,7 +119,7 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
     source = open_input(options.source, options.input_format)
     target_name = options.target if isinstance(options.target, str) else str(
         getattr(options.target, "name", "") or "")
-    out_format = options.output_format or format_of(target_name, source.format)
+    out_format = options.output_format or output_format_of(target_name, source.format)
     writer: Writer | None = None
     summary = Summary(sample=MapSample() if options.map_sample else None)
     engine = BatchEngine(rules, zones)
@@ -126,9 +134,9 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
 
         def normalizer_for(columns: list[str]) -> Normalizer:  # raises naming missing ones
             layout = Layout.detect(columns, options.mapping, READERS[source.format].geometry,
-                                   options.activity)
+                                   options.activity, options.date)
             return Normalizer(rules.activities, layout, options.activity, options.datum, today,
-                              zone_names(zones))
+                              options.date, zone_names=zone_names(zones))
 
         normalizer = normalizer_for(fields) if fields else None
 
@@ -204,7 +212,7 @@ def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet
             names = result_names(fields)
             normalizer = Normalizer(rules.activities, Layout.detect(
                 fields, mapping or {}, False, activity), activity, datum, today,
-                zone_names(zones))
+                zone_names=zone_names(zones))
         requests = normalizer.requests(chunk)
         table = _output_table(chunk, requests, engine.evaluate(requests), lang, fields, names)
         yield from json_rows(table, records, list(names.values()))

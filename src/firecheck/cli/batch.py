@@ -32,19 +32,24 @@ from .options import (
 @guarded
 def batch(
     source: Annotated[str, typer.Argument(
-        help="CSV (UTF-8/BOM/GB18030), JSON Lines or GeoJSON file of requests; '-' for stdin.",
+        help="CSV (UTF-8/BOM/GB18030), JSON Lines, GeoJSON, GPX or Shapefile (e.g. FIRMS) of "
+        "requests; '-' for stdin.",
         show_default=False)],
     output: Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")] = "-",
     out_format: Annotated[str | None, typer.Option(
         "--format", help="Output format: csv, jsonl or geojson (default: from -o, else the "
         "input's).", show_default=False)] = None,
     in_format: Annotated[str | None, typer.Option(
-        "--input-format", help="Input format if the extension does not say: csv, jsonl, geojson.",
+        "--input-format", help="Input format if the extension does not say: csv, jsonl, geojson, "
+        "gpx, shapefile.",
         show_default=False)] = None,
     activity: Annotated[str | None, typer.Option(
         "--activity", "-a", help="Activity for rows without one (e.g. straw for FIRMS "
         "fire detections).", show_default=False)] = None,
     datum: Annotated[str, typer.Option("--datum", help="Datum for rows without one.")] = "wgs84",
+    day: Annotated[str | None, typer.Option(
+        "--date", "-d", help="Date for rows without one (or without start and end), e.g. "
+        "2023-04-01.", show_default=False)] = None,
     maps: Annotated[list[str] | None, typer.Option(
         "--map", help="COLUMN=FIELD for a header firecheck does not know (fields: id, lat, lon, "
         "date, start, end, activity, datum, actor); repeatable. Or an .svg/.png file: also "
@@ -69,13 +74,14 @@ def batch(
 
       firecheck batch fire_nrt_J1V-C2.csv -a straw -o detections.geojson --lang en
     """
-    from ..batch.readers import FORMATS  # the batch machinery only when a batch runs
+    from ..batch.readers import FORMATS, OUTPUT_FORMATS  # the batch machinery only when run
     from ..batch.run import Options, run_batch
 
-    for name, fmt in (("--format", out_format), ("--input-format", in_format)):
-        if fmt is not None and fmt not in FORMATS:
-            raise InputError(f"{name} 必须是 {', '.join(FORMATS)} 之一",
-                             f"{name} must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    for name, fmt, known in (("--format", out_format, OUTPUT_FORMATS),
+                             ("--input-format", in_format, FORMATS)):
+        if fmt is not None and fmt not in known:
+            raise InputError(f"{name} 必须是 {', '.join(known)} 之一",
+                             f"{name} must be one of {', '.join(known)}, not {fmt!r}")
     wanted = {s.strip() for s in fail_on.split(",") if s.strip()}
     if unknown := wanted - set(EXIT_CODES) - {"error"}:
         raise InputError(f"--fail-on：未知状态 {sorted(unknown)}",
@@ -85,7 +91,7 @@ def batch(
         raise InputError("-o 不能覆盖输入文件", "-o must not overwrite the input file")
     mapping, map_file = _maps(maps or [])
     options = Options(source, output, in_format, out_format, activity, datum, mapping,
-                      lang.value, chunk_rows, workers, map_sample=map_file is not None)
+                      lang.value, chunk_rows, workers, map_sample=map_file is not None, date=day)
     rules, zone_set = data(zones_file, rules_paths, as_of)
     with _progress() as advance:
         summary = run_batch(options, rules, zone_set, local_today(), advance)

@@ -94,8 +94,10 @@ def zones_validate(
 @zones_app.command("import")
 @guarded
 def zones_import(
-    files: Annotated[list[Path], typer.Argument(help="GeoJSON, Shapefile (.shp with .dbf/.prj) "
-                                                "or KML files.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(
+        help="GeoJSON (DataV too), Shapefile (.shp with .dbf/.prj, or zipped), KML/KMZ, 奥维 "
+        ".ovkml, GPX; GeoPackage, File Geodatabase, MapInfo, DXF with the gis extra.",
+        show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="The zones file to write.",
                                          show_default=False)],
     designation: Annotated[str | None, typer.Option(
@@ -113,11 +115,29 @@ def zones_import(
     kind: Annotated[str | None, typer.Option("--kind", help="Zone kind (default: the "
                                              "designation).", show_default=False)] = None,
     crs: Annotated[str | None, typer.Option(
-        "--crs", help="Source CRS when the file does not say, e.g. EPSG:4490, EPSG:4546.",
-        show_default=False)] = None,
+        "--crs", help="Source CRS when the file does not say (or says wrong), e.g. EPSG:4490, "
+        "EPSG:4546.", show_default=False)] = None,
+    datum: Annotated[str | None, typer.Option(
+        "--datum", help="Web-map datum of the coordinates: gcj02 (Amap, Tencent, DataV, 奥维), "
+        "bd09 (Baidu) or wgs84.", show_default=False)] = None,
+    towgs84: Annotated[str | None, typer.Option(
+        "--towgs84", help="The survey's parameters to WGS-84 for Beijing 1954 / Xian 1980 data: "
+        "dx,dy,dz[,rx,ry,rz,s] (m, arc-seconds, ppm).", show_default=False)] = None,
+    datum_accuracy: Annotated[float | None, typer.Option(
+        "--datum-accuracy", min=0.0, max=10_000.0, help="Datum uncertainty (m) to add to the "
+        "accuracy, as stated by the survey.", show_default=False)] = None,
     encoding: Annotated[str | None, typer.Option(
-        "--encoding", help="Shapefile .dbf encoding (default: .cpg, else UTF-8 then GBK).",
+        "--encoding", help="Shapefile .dbf encoding (default: .cpg checked against the text, "
+        "else UTF-8 or GBK by the text).", show_default=False)] = None,
+    layer: Annotated[str | None, typer.Option(
+        "--layer", help="Layer of a zip, GeoPackage or geodatabase holding several.",
         show_default=False)] = None,
+    where: Annotated[list[str] | None, typer.Option(
+        "--where", help="Keep features with FIELD=VALUE, e.g. name=固阳县 (repeatable).",
+        show_default=False)] = None,
+    clip_county: Annotated[bool, typer.Option(
+        "--clip-county", help="Keep what reaches the county, cut at its accuracy plus the "
+        "buffer.")] = False,
     accuracy: Annotated[float | None, typer.Option(
         "--accuracy", min=0.0, help="How far (m) the drawn lines may be from the true ones.",
         show_default=False)] = None,
@@ -141,14 +161,16 @@ def zones_import(
       firecheck zones import 草原奖补区.shp --designation grassland-subsidy-areas
       --scale 10000 -o zones.geojson
 
-      firecheck zones import reserve.geojson --crs EPSG:4490 --designation chunkunshan-nr
-      --accuracy 5 -o zones.geojson
+      firecheck zones import 包头市.json --where name=固阳县 --datum gcj02 --designation county
+      --kind county_boundary --accuracy 100 -o zones.geojson
     """
-    from ..zones.importer import ImportOptions, import_files  # pyshp only when importing
+    from ..zones.importer import ImportOptions, import_files  # readers only when importing
 
     values = {"designation": designation, "designation_field": designation_field,
               "id_field": id_field, "name_field": name_field, "name_en_field": name_en_field,
-              "kind": kind, "crs": crs, "encoding": encoding, "accuracy_m": accuracy,
+              "kind": kind, "crs": crs, "datum": datum, "towgs84": towgs84,
+              "datum_accuracy": datum_accuracy, "encoding": encoding, "layer": layer,
+              "where": where or [], "clip_county": clip_county, "accuracy_m": accuracy,
               "scale": scale, "buffer_m": buffer, "today": local_today()}
     options = (ImportOptions.from_mapping_file(mapping_file, **values) if mapping_file
                else ImportOptions(**{k: v for k, v in values.items() if v is not None}))
@@ -158,6 +180,11 @@ def zones_import(
         base["features"] = [f for f in base["features"]
                             if (f.get("properties") or {}).get("kind") == zonefile.COUNTY_KIND]
     result = import_files(files, options, base)
+    imported = result["firecheck"]["imports"][-len(files):]
+    for entry in imported:
+        for warning in entry.get("warnings", []):
+            err.print(say(lang.value, f"注意：{entry['file']}：{warning['zh']}",
+                          f"warning: {entry['file']}: {warning['en']}"), markup=False)
     problems, _ = zonefile.check(result)
     problems += _unknown_designations(result, rule_set(None))
     if bad := zonefile.errors(problems):
@@ -166,9 +193,9 @@ def zones_import(
                         f"the imported zones have {len(bad)} error(s); nothing was written")
     zonefile.write(result, output)
     terminal.problems(err, problems, lang.value)
-    imported = result["firecheck"]["imports"][-len(files):]
     err.print(say(lang.value, f"已写出 {output}：", f"wrote {output}: ") + ", ".join(
-        f"{i['file']} ({i['features']}, {i['crs']}, ±{i['accuracy_m']:g} m)" for i in imported))
+        f"{i['file']} ({i['features']}, {i['crs']}, {i['datum'].upper()}, "
+        f"±{i['accuracy_m']:g} m)" for i in imported), markup=False)
 
 
 def _read(path: Path) -> bytes:

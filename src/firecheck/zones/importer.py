@@ -1,49 +1,54 @@
-"""Importing the county's official zone files: GeoJSON, ESRI Shapefile and KML.
+"""Importing the county's official zone files (readers per format in :mod:`.importers`).
 
-Each source is read in its own CRS (declared in the file, in the Shapefile's .prj, or given
-with ``--crs``), reprojected to WGS-84 with pyproj, mapped to firecheck's zone schema and
-checked like any zones file. A file whose coordinates cannot be Guyang's is refused with the
-likely cause, tested against the CRSs the county's GIS is likely to use.
+Each layer is read in its own CRS (``--crs``, else what the file declares — checked against
+the coordinates' own evidence — else guessed from the coordinates), reprojected to WGS-84
+with pyproj, its web-map datum undone (GCJ-02/BD-09: ``--datum``, a .ovkml, or refused when
+DataV keys or the county line's offset give it away), narrowed to what is needed
+(``--where``, ``--clip-county``), mapped to firecheck's zone schema and checked like any
+zones file. The recorded accuracy is the survey's plus the datum's uncertainty plus the
+conversion's error, and the import log says how each was found.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tomllib
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapefile
 import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 from shapely.geometry import mapping
 from shapely.geometry import shape as geojson_shape
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError
 from ..text import Text
-from .file import place_problem
+from . import file as zonefile
+from .importers import read_layer
+from .importers.crs import misplaced, reproject, resolve, to_degrees
+from .importers.datums import (
+    WEB_FORMULA_M,
+    datum_shift,
+    offset_datum,
+    undo_web_datum,
+    web_datum,
+)
+from .importers.geojson import datav_hint
+from .importers.layer import Layer, crs_label, no_features
+from .importers.place import extent, in_guyang
+from .importers.select import clip, parse_where, where
 
-# The CRSs a Guyang GIS file is likely in: CGCS2000 and WGS-84 degrees, CGCS2000 3-degree
-# Gauss-Krüger zone 37 (CM 111° E) with and without the zone prefix, the 6-degree zone 19
-# (also CM 111° E) likewise, and UTM 49N.
-LIKELY_CRS = ("EPSG:4490", "EPSG:4326", "EPSG:4546", "EPSG:4525", "EPSG:4508", "EPSG:4497",
-              "EPSG:32649")
 MAP_ACCURACY_MM = 0.5  # a point on a map is good to about 0.5 mm at its scale (NMAS: 1/50 in)
 NAME_FIELDS = ("name_zh", "name", "名称", "mc", "qymc", "zone_name", "xmmc")
-SOURCE_SUFFIXES = (".geojson", ".json", ".shp", ".kml")
 
 
 @dataclass
 class ImportOptions:
-    """How source attributes become firecheck zone properties."""
+    """How source files are read and their attributes become firecheck zone properties."""
 
     designation: str | None = None  # the clause-二 zone the features belong to
     designation_field: str | None = None
@@ -53,7 +58,13 @@ class ImportOptions:
     kind: str | None = None
     level: str | None = None
     crs: str | None = None
+    datum: str | None = None  # web-map datum of the lon/lat: wgs84, gcj02, bd09
+    towgs84: str | None = None  # the survey's 3 or 7 parameters to WGS-84
+    datum_accuracy: float | None = None  # metres of datum uncertainty, as stated
     encoding: str | None = None
+    layer: str | None = None  # a layer of a zip, GeoPackage or geodatabase
+    where: list[str] = field(default_factory=list)  # FIELD=VALUE
+    clip_county: bool = False
     accuracy_m: float | None = None
     scale: int | None = None  # survey scale 1:N
     buffer_m: float = 500.0
@@ -63,21 +74,24 @@ class ImportOptions:
     @classmethod
     def from_mapping_file(cls, path: Path, **overrides: Any) -> ImportOptions:
         """Options from a small TOML or JSON mapping file; explicit options win."""
-        text = path.read_text("utf-8")
         try:
+            text = path.read_text("utf-8")
             data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-        except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError,
+                json.JSONDecodeError) as exc:
             raise InputError(f"{path}：映射文件无法读取：{exc}",
                              f"{path}: unreadable mapping file: {exc}") from exc
+        if not isinstance(data, dict):
+            raise InputError(f"{path}：映射文件应为键值表", f"{path}: a mapping file is a table")
         known = set(cls.__dataclass_fields__) - {"today"}
         if unknown := set(data) - known:
             raise InputError(f"{path}：未知的键 {sorted(unknown)}",
                              f"{path}: unknown keys {sorted(unknown)}; known: {sorted(known)}")
-        data.update({k: v for k, v in overrides.items() if v is not None})
+        data.update({k: v for k, v in overrides.items() if v not in (None, [], False)})
         return cls(**data)
 
     def accuracy(self) -> tuple[float, str]:
-        """accuracy_m and what it rests on."""
+        """The survey's own accuracy_m and what it rests on."""
         if self.accuracy_m is not None:
             return float(self.accuracy_m), "given by the importer (--accuracy)"
         if self.scale:
@@ -90,33 +104,48 @@ class ImportOptions:
             "survey at 1:N (accuracy = 0.5 mm at that scale)")
 
 
-@dataclass
-class Layer:
-    """Features read from one file, still in its own CRS."""
+@dataclass(frozen=True)
+class Accuracy:
+    """What the imported lines can honestly claim, part by part."""
 
-    path: Path
-    crs: CRS
-    records: list[tuple[dict[str, Any], BaseGeometry | None]]
+    survey_m: float
+    survey: str
+    datum_m: float
+    datum: str
+    conversion_m: float
+    conversion: str
+
+    @property
+    def total(self) -> float:
+        return round(self.survey_m + self.datum_m + self.conversion_m, 3)
+
+    def basis(self) -> str:
+        return (f"survey {self.survey_m:g} m ({self.survey}) + datum {self.datum_m:g} m "
+                f"({self.datum}) + conversion {self.conversion_m:g} m ({self.conversion})")
 
 
 def import_files(paths: list[Path], options: ImportOptions,
                  base: dict[str, Any] | None) -> dict[str, Any]:
     """A zones FeatureCollection: ``base`` (e.g. the shipped file) with the imported
-    features added — replacing features of the same id, and the placeholders of every
-    designation that the import now maps."""
-    accuracy, basis = options.accuracy()
+    features added — replacing features of the same id, the placeholders of every
+    designation that the import now maps, and the county line if a county line is
+    imported. Each file's log entry (``firecheck.imports``) says how it was read and
+    carries its warnings."""
+    survey = options.accuracy()
+    conditions = parse_where(options.where)
+    county = _county(base)
     features: list[dict[str, Any]] = []
     provenance = []
     for path in paths:
-        layer = read_layer(path, options)
-        converted = _to_wgs84(layer)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        layer = read_layer(path, options.layer, options.encoding)
+        digest = hashlib.sha256(_bytes(path)).hexdigest()
+        records = where(layer.records, conditions, layer.name)
+        converted, entry = _convert(layer, records, options, survey, county)
+        accuracy = entry.pop("_accuracy")
         for n, (props, geom) in enumerate(converted):
-            features.append(_feature(path, n, props, geom, options, accuracy, basis, digest))
-        provenance.append({"file": path.name, "sha256": digest, "crs": layer.crs.to_string(),
-                           "crs_name": layer.crs.name, "imported": options.today.isoformat(),
-                           "features": len(converted), "accuracy_m": accuracy,
-                           "accuracy_basis": basis})
+            features.append(_feature(layer.name, n, props, geom, options, accuracy, digest))
+        provenance.append({"file": layer.name, "sha256": digest, **entry,
+                           "imported": options.today.isoformat(), "features": len(converted)})
     merged = _merge(base, features)
     head = dict(base or {"type": "FeatureCollection"})
     meta = dict(head.get("firecheck") or {})
@@ -125,249 +154,175 @@ def import_files(paths: list[Path], options: ImportOptions,
     return head
 
 
-def read_layer(path: Path, options: ImportOptions) -> Layer:
-    """Read a GeoJSON, Shapefile or KML file without reprojecting it."""
-    if not path.is_file():
-        raise InputError(f"找不到文件：{path}", f"file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix in (".geojson", ".json"):
-        return _read_geojson(path, options)
-    if suffix == ".shp":
-        return _read_shapefile(path, options)
-    if suffix == ".kml":
-        return _read_kml(path, options)
-    raise InputError(f"{path.name}：不支持的格式，请用 {', '.join(SOURCE_SUFFIXES)}",
-                     f"{path.name}: unsupported format; use {', '.join(SOURCE_SUFFIXES)} "
-                     "(convert others with ogr2ogr, see the README)")
-
-
-def _crs(text: str, where: str) -> CRS:
-    try:
-        return CRS.from_user_input(text)
-    except CRSError as exc:
-        raise InputError(f"{where}：无法识别的坐标系 {text!r}",
-                         f"{where}: unknown CRS {text!r}: {exc}") from exc
-
-
-def _read_geojson(path: Path, options: ImportOptions) -> Layer:
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path.name}：不是有效的 UTF-8 JSON：{exc}",
-                         f"{path.name}: not valid UTF-8 JSON: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise InputError(f"{path.name}：不是 GeoJSON FeatureCollection",
-                         f"{path.name}: not a GeoJSON FeatureCollection")
-    declared = ((data.get("crs") or {}).get("properties") or {}).get("name") if isinstance(
-        data.get("crs"), dict) else None
-    crs = _crs(options.crs or declared or "EPSG:4326", path.name)
-    records = []
-    for feature in data["features"]:
-        props = (feature.get("properties") or {}) if isinstance(feature, dict) else {}
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
-        records.append((props, _shape(geometry, path.name)))
-    return Layer(path, crs, records)
-
-
-def _read_shapefile(path: Path, options: ImportOptions) -> Layer:
-    prj = path.with_suffix(".prj")
-    if options.crs:
-        crs = _crs(options.crs, path.name)
-    elif prj.is_file():
-        crs = _crs(prj.read_text("utf-8", errors="replace"), prj.name)
+def _convert(layer: Layer, records: list, options: ImportOptions, survey: tuple[float, str],
+             county: County | None) -> tuple[list, dict[str, Any]]:
+    """The records in WGS-84 lon/lat (clipped if asked) and the log entry of how."""
+    rows = [i for i, (_, g) in enumerate(records) if g is not None]
+    if not rows:
+        raise no_features(layer.name, layer.found)
+    shapes = [records[i][1] for i in rows]
+    warnings = list(layer.notes)
+    crs, crs_source, guessed = resolve(layer, shapes, options.crs)
+    warnings += [guessed] if guessed else []
+    centre = _centre(reproject(shapes, to_degrees(crs)))
+    shift = datum_shift(crs, centre, options.towgs84, options.datum_accuracy)
+    warnings += [shift.warning] if shift.warning else []
+    moved = reproject(shapes, shift.transformer)
+    datum = web_datum(options.datum, layer.datum)
+    if datum is None:
+        _refuse_web_datum(layer, moved, county)
+        datum = "wgs84"
+    if datum != "wgs84":
+        moved = undo_web_datum(moved, datum)
+    kept = np.ones(len(moved), dtype=bool)
+    if options.clip_county:
+        moved, kept = _clip(layer, moved, options, county)  # type: ignore[assignment]
     else:
-        raise InputError(f"{path.name}：缺少 .prj 坐标系文件，请用 --crs 指定（如 EPSG:4546）",
-                         f"{path.name}: no .prj file says its CRS; give --crs (e.g. EPSG:4546)")
-    encodings = [options.encoding] if options.encoding else _dbf_encodings(path)
-    for encoding in encodings:
-        try:
-            with shapefile.Reader(str(path), encoding=encoding) as reader:
-                names = [f[0] for f in reader.fields[1:]]
-                records = [(dict(zip(names, rec.record, strict=True)),
-                            _shape(rec.shape.__geo_interface__, path.name)
-                            if rec.shape.shapeType != shapefile.NULL else None)
-                           for rec in reader.iterShapeRecords()]
-            return Layer(path, crs, records)
-        except UnicodeDecodeError:
-            continue
-        except shapefile.ShapefileException as exc:
-            if "decode" in str(exc):  # pyshp 3 wraps decoding errors: try the next encoding
-                continue
-            raise InputError(f"{path.name}：Shapefile 无法读取：{exc}",
-                             f"{path.name}: unreadable Shapefile: {exc}") from exc
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{path.name}：Shapefile 无法读取：{exc}",
-                             f"{path.name}: unreadable Shapefile: {exc}") from exc
-    raise InputError(f"{path.name}：.dbf 编码无法识别，请用 --encoding 指定",
-                     f"{path.name}: the .dbf is neither {' nor '.join(encodings)}; give "
-                     "--encoding")
+        _check_place(layer, crs, shapes, moved)
+    conversion = (WEB_FORMULA_M, f"{datum.upper()} → WGS-84 by the public formula "
+                  "(geo/datum.py; agrees with Amap to about a metre)") if datum != "wgs84" \
+        else (0.0, "PROJ, exact to the millimetre")
+    accuracy = Accuracy(survey[0], survey[1], shift.metres, shift.basis, *conversion)
+    if datum != "wgs84":
+        source = f" ({layer.datum_source})" if options.datum is None and layer.datum_source else ""
+        warnings.append(Text(f"坐标按 {datum.upper()}{source} 转换为 WGS-84",
+                             f"coordinates converted from {datum.upper()}{source} to WGS-84"))
+    out = iter(zip(moved, kept, strict=True))
+    converted = []
+    for props, geom in records:
+        shape, keep = next(out) if geom is not None else (None, True)
+        if keep:
+            converted.append((props, shape))
+    entry: dict[str, Any] = {
+        "crs": crs_label(crs), "crs_source": crs_source, "datum": datum,
+        "accuracy_m": accuracy.total, "accuracy_basis": accuracy.basis(),
+        "accuracy_parts": {"survey_m": accuracy.survey_m, "datum_m": accuracy.datum_m,
+                           "conversion_m": accuracy.conversion_m},
+        "_accuracy": accuracy}
+    if options.where:
+        entry["where"] = list(options.where)
+    if options.clip_county:
+        entry["clipped_to_county"] = {"kept": int(kept.sum()), "of": len(kept)}
+    if warnings:
+        entry["warnings"] = [{"zh": w.zh, "en": w.en} for w in warnings]
+    return converted, entry
 
 
-def _dbf_encodings(path: Path) -> list[str]:
-    """The .cpg's encoding if there is one, else GBK (Chinese GIS default) then UTF-8."""
-    cpg = path.with_suffix(".cpg")
-    if cpg.is_file():
-        name = cpg.read_text("ascii", errors="replace").strip()
-        return [{"936": "gbk", "65001": "utf-8"}.get(name, name)]
-    return ["utf-8", "gbk"]
+def _centre(shapes: list[BaseGeometry]) -> tuple[float, float]:
+    coords = shapely.get_coordinates(np.array(shapes, dtype=object))
+    coords = coords[np.isfinite(coords).all(axis=1)]
+    if not len(coords):
+        return 110.18, 41.1
+    lon, lat = np.median(coords, axis=0)
+    return float(lon), float(lat)
 
 
-KML_NS = re.compile(r"^\{.*\}")
+def _refuse_web_datum(layer: Layer, moved: list[BaseGeometry], county: County | None) -> None:
+    """Refuse lon/lat that are plainly GCJ-02/BD-09 when nobody said which datum they are."""
+    hint = datav_hint(layer)
+    if hint is not None:
+        raise InputError(f"{layer.name}：{hint.zh}。请加 --datum gcj02 重新导入（若已转换为 WGS-84，"
+                         "用 --datum wgs84）",
+                         f"{layer.name}: {hint.en}. Rerun with --datum gcj02 (or --datum wgs84 "
+                         "if it was converted to WGS-84 already)")
+    found = offset_datum(moved, county.shape if county else None)
+    if found is not None:
+        datum, as_read, fixed = found
+        raise InputError(
+            f"{layer.name}：这条县界与已知县界相距约 {as_read:,.0f} 米（中位数），按 {datum.upper()} "
+            f"转换后只差 {fixed:,.0f} 米：这是网络地图坐标。请加 --datum {datum} 重新导入"
+            "（确为 GPS 坐标时用 --datum wgs84）",
+            f"{layer.name}: this county line lies {as_read:,.0f} m (median) from the known one "
+            f"and {fixed:,.0f} m once converted from {datum.upper()}: web-map coordinates. "
+            f"Rerun with --datum {datum} (or --datum wgs84 if they really are GPS)")
 
 
-def _read_kml(path: Path, options: ImportOptions) -> Layer:
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise InputError(f"{path.name}：不是有效的 KML：{exc}",
-                         f"{path.name}: not valid KML/XML: {exc}") from exc
-    for element in root.iter():
-        element.tag = KML_NS.sub("", element.tag)
-    records = []
-    for placemark in root.iter("Placemark"):
-        props: dict[str, Any] = {}
-        if (name := placemark.findtext("name")) is not None:
-            props["name"] = name.strip()
-        for data in placemark.iter("Data"):
-            props[data.get("name", "")] = (data.findtext("value") or "").strip()
-        for data in placemark.iter("SimpleData"):
-            props[data.get("name", "")] = (data.text or "").strip()
-        records.append((props, _kml_geometry(placemark, path.name)))
-    crs = _crs(options.crs or "EPSG:4326", path.name)
-    return Layer(path, crs, records)
+def _check_place(layer: Layer, crs: Any, shapes: list[BaseGeometry],
+                 moved: list[BaseGeometry]) -> None:
+    """Refuse a layer not (all) in Guyang, with its extent and which option would help."""
+    inside = in_guyang(moved)
+    if inside.all():
+        return
+    if not inside.any():
+        raise misplaced(layer.name, crs, shapes, moved)
+    outside = [s for s, ok in zip(moved, inside, strict=True) if not ok]
+    where_out = extent(outside)
+    raise InputError(
+        f"{layer.name}：{len(outside)} / {len(moved)} 个要素不在固阳县（{where_out.zh}）。"
+        "这是全市或全省的图层？"
+        "请用 --where 字段=值（如 name=固阳县）选出所需要素，或用 --clip-county 只保留与本县相交的部分",
+        f"{layer.name}: {len(outside)} of {len(moved)} features are not in Guyang "
+        f"({where_out.en}). A city- or province-wide layer? Pick the features with --where "
+        "FIELD=VALUE (e.g. name=固阳县), or keep what reaches the county with --clip-county")
 
 
-def _kml_geometry(node: ET.Element, where: str) -> BaseGeometry | None:
-    parts: list[BaseGeometry] = []
-    for polygon in node.iter("Polygon"):
-        outer = polygon.find("outerBoundaryIs/LinearRing/coordinates")
-        inner = polygon.findall("innerBoundaryIs/LinearRing/coordinates")
-        if outer is not None:
-            parts.append(shapely.Polygon(_kml_coords(outer.text, where),
-                                         [_kml_coords(i.text, where) for i in inner]))
-    for line in node.iter("LineString"):
-        parts.append(shapely.LineString(_kml_coords(line.findtext("coordinates"), where)))
-    for point in node.iter("Point"):
-        parts.append(shapely.Point(_kml_coords(point.findtext("coordinates"), where)[0]))
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0]
-    kinds = {p.geom_type for p in parts}
-    if kinds == {"Polygon"}:
-        return shapely.MultiPolygon(parts)
-    if kinds == {"LineString"}:
-        return shapely.MultiLineString(parts)
-    raise InputError(f"{where}：同一地标混合了多种几何 {sorted(kinds)}",
-                     f"{where}: a placemark mixes {sorted(kinds)}; split it into one kind each")
+def _clip(layer: Layer, moved: list[BaseGeometry], options: ImportOptions,
+          county: County | None) -> tuple[list[BaseGeometry | None], np.ndarray]:
+    """Each shape cut to the county and a margin (None where it does not reach it)."""
+    if county is None:
+        raise InputError("--clip-county 需要底图中的县界", "--clip-county needs the base's county line")
+    margin = county.accuracy_m + options.buffer_m  # nothing that could matter is cut away
+    cut = clip(moved, county.shape, margin)
+    kept = np.array([c is not None for c in cut], dtype=bool)
+    if not kept.any():
+        raise InputError(f"{layer.name}：没有要素与固阳县（含 {margin:,.0f} 米边距）相交"
+                         f"（{extent(moved).zh}）",
+                         f"{layer.name}: no feature reaches Guyang (with a {margin:,.0f} m "
+                         f"margin): {extent(moved).en}")
+    return cut, kept
 
 
-def _kml_coords(text: str | None, where: str) -> list[tuple[float, float]]:
-    try:
-        points = [tuple(float(v) for v in item.split(",")[:2]) for item in (text or "").split()]
-    except ValueError as exc:
-        raise InputError(f"{where}：KML 坐标无法读取",
-                         f"{where}: unreadable KML coordinates: {exc}") from exc
-    if not points:
-        raise InputError(f"{where}：KML 坐标为空", f"{where}: empty KML coordinates")
-    return points  # type: ignore[return-value]
+@dataclass(frozen=True)
+class County:
+    """The base's county line (WGS-84) and its accuracy."""
+
+    shape: BaseGeometry
+    accuracy_m: float
 
 
-def _shape(geometry: Any, where: str) -> BaseGeometry | None:
-    if geometry is None:
-        return None
-    try:
-        return geojson_shape(geometry)
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError,
-            shapely.errors.ShapelyError) as exc:
-        raise InputError(f"{where}：几何无法读取：{exc}",
-                         f"{where}: unreadable geometry: {exc}") from exc
+def _county(base: dict[str, Any] | None) -> County | None:
+    for feature in (base or {}).get("features", []):
+        props = feature.get("properties") or {}
+        if props.get("kind") == zonefile.COUNTY_KIND and feature.get("geometry"):
+            return County(geojson_shape(feature["geometry"]), float(props.get("accuracy_m") or 0))
+    return None
 
 
-def _to_wgs84(layer: Layer) -> list[tuple[dict[str, Any], BaseGeometry | None]]:
-    """Reproject every geometry; refuse the file, naming the likely CRS, if the result is
-    not in Guyang."""
-    shapes = [g for _, g in layer.records if g is not None]
-    if not shapes:
-        return layer.records
-    converted = _reproject(shapes, layer.crs)
-    coords = shapely.get_coordinates(np.array(converted, dtype=object))
-    problem = place_problem(coords) if np.isfinite(coords).all() else (
-        "error", "not_in_crs", Text("坐标超出所声明坐标系的范围",
-                                    "the coordinates are outside the declared CRS's area"))
-    if problem:
-        raw = place_problem(shapely.get_coordinates(np.array(shapes, dtype=object)))
-        swapped = raw is not None and raw[1] == "swapped_axes"
-        hint = (Text(" 请交换经纬度列（或修正导出时的坐标轴顺序）后重新导入。",
-                     " Swap the columns (or fix the writer's axis order) and import again.")
-                if swapped else _likely_crs(shapes, layer.crs))
-        why = raw[2] if swapped and raw is not None else problem[2]
-        raise InputError(f"{layer.path.name}：按 {layer.crs.name} 读取时，{why.zh}。{hint.zh}",
-                         f"{layer.path.name}: read as {layer.crs.name}, {why.en}.{hint.en}")
-    out = iter(converted)
-    return [(props, next(out) if g is not None else None) for props, g in layer.records]
+def _bytes(path: Path) -> bytes:
+    if path.is_dir():  # a File Geodatabase is a folder: hash its files in order
+        return b"".join(p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file())
+    return path.read_bytes()
 
 
-def _reproject(shapes: list[BaseGeometry], crs: CRS) -> list[BaseGeometry]:
-    transformer = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-
-    def move(xy: np.ndarray) -> np.ndarray:
-        x, y = transformer.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack([x, y])
-
-    return list(shapely.transform(np.array(shapes, dtype=object), move))
-
-
-def _likely_crs(shapes: list[BaseGeometry], declared: CRS) -> Text:
-    """Which likely CRS (or which axis order) would put the data in Guyang."""
-    raw = shapely.get_coordinates(np.array(shapes, dtype=object))
-    if place_problem(raw) is None and not declared.is_geographic:
-        return Text(" 坐标本身就是经纬度：请不指定 --crs，或用 --crs EPSG:4326。",
-                    " The coordinates are already WGS-84 degrees: import without --crs, or "
-                    "with --crs EPSG:4326.")
-    for candidate in LIKELY_CRS:
-        crs = CRS.from_user_input(candidate)
-        if crs == declared:
-            continue
-        moved = shapely.get_coordinates(np.array(_reproject(shapes, crs), dtype=object))
-        if np.isfinite(moved).all() and place_problem(moved) is None:
-            return Text(f" 按 {candidate}（{crs.name}）读取则落在固阳县内：请加 --crs {candidate} "
-                        "重新导入。", f" Read as {candidate} ({crs.name}) it falls in Guyang: "
-                        f"rerun with --crs {candidate}.")
-    return Text(" 常用坐标系（CGCS2000、WGS-84、高斯-克吕格 37/19 带、UTM 49N）均不能使其落在固阳县。",
-                " None of the usual CRSs (CGCS2000, WGS-84, Gauss-Krüger zone 37/19, UTM 49N) "
-                "puts it in Guyang.")
-
-
-def _feature(path: Path, n: int, props: dict[str, Any], geom: BaseGeometry | None,
-             options: ImportOptions, accuracy: float, basis: str,
-             digest: str) -> dict[str, Any]:
+def _feature(name: str, n: int, props: dict[str, Any], geom: BaseGeometry | None,
+             options: ImportOptions, accuracy: Accuracy, digest: str) -> dict[str, Any]:
     """One source feature in firecheck's zone schema."""
     designation = _text(props.get(options.designation_field)) if options.designation_field \
         else options.designation
     if not designation:
-        raise InputError(f"{path.name}：第 {n} 个要素缺少所属区域；请用 --designation 或 "
+        raise InputError(f"{name}：第 {n} 个要素缺少所属区域；请用 --designation 或 "
                          "--designation-field 指定",
-                         f"{path.name}: feature {n}: no designation; give --designation (e.g. "
+                         f"{name}: feature {n}: no designation; give --designation (e.g. "
                          "grassland-subsidy-areas) or --designation-field")
     raw_id = _text(props.get(options.id_field)) if options.id_field else None
-    name = _text(props.get(options.name_field)) if options.name_field else _guess_name(props)
+    label = _text(props.get(options.name_field)) if options.name_field else _guess_name(props)
     name_en = _text(props.get(options.name_en_field)) if options.name_en_field else None
     return {
         "type": "Feature",
         "properties": {
             "id": f"{designation}/{raw_id or n + 1}",
             "designation": designation,
-            "name_zh": name or designation,
-            "name_en": name_en or name or designation,
+            "name_zh": label or designation,
+            "name_en": name_en or label or designation,
             "kind": options.kind or designation,
             "level": options.level or "official",
             "buffer_m": options.buffer_m,
-            "accuracy_m": accuracy,
+            "accuracy_m": accuracy.total,
             "completeness": options.completeness,
-            "geometry_source": f"{path.name} feature {n} (sha256 {digest[:12]}), "
+            "geometry_source": f"{name} feature {n} (sha256 {digest[:12]}), "
                                f"imported {options.today.isoformat()}",
-            "source": f"official import: {path.name}; accuracy {accuracy:g} m ({basis})",
+            "source": f"official import: {name}; accuracy {accuracy.total:g} m "
+                      f"({accuracy.basis()})",
             "attributes": {k: _text(v) for k, v in props.items()},
         },
         "geometry": mapping(geom) if geom is not None else None,
@@ -387,21 +342,27 @@ def _text(value: Any) -> str | None:
         return None
     if isinstance(value, bytes):
         value = value.decode("utf-8", errors="replace")
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False)
     text = str(value).strip()
     return text or None
 
 
 def _merge(base: dict[str, Any] | None, imported: list[dict[str, Any]]) -> list[dict]:
-    """Base features, minus those an import replaces (same id) or supersedes (an unmapped
-    placeholder of a designation the import maps), then the imported ones."""
+    """Base features, minus those an import replaces (same id), supersedes (an unmapped
+    placeholder of a designation the import maps) or succeeds (the county line, when one is
+    imported), then the imported ones."""
     new_ids = {f["properties"]["id"] for f in imported}
     mapped = {f["properties"]["designation"] for f in imported if f["geometry"] is not None}
+    new_county = any(f["properties"]["kind"] == zonefile.COUNTY_KIND for f in imported)
     kept = []
     for feature in (base or {}).get("features", []):
         props = feature.get("properties") or {}
         if props.get("id") in new_ids:
             continue
         if props.get("designation") in mapped and props.get("completeness") != "complete":
+            continue
+        if new_county and props.get("kind") == zonefile.COUNTY_KIND:
             continue
         kept.append(feature)
     return kept + imported

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ...errors import InputError
-from . import csv_reader, geojson_reader, jsonl_reader
+from . import csv_reader, geojson_reader, gpx_reader, jsonl_reader, shapefile_reader
 from .source import Chunk, InputFile
 
 
@@ -39,8 +39,12 @@ READERS: dict[str, Reader] = {r.name: r for r in (
     Reader("jsonl", (".jsonl", ".ndjson"), jsonl_reader.jsonl_chunks, jsonl_reader.jsonl_fields),
     Reader("geojson", (".geojson", ".json"), geojson_reader.geojson_chunks,
            geojson_reader.geojson_fields, geometry=True),
+    Reader("gpx", (".gpx",), gpx_reader.gpx_chunks, gpx_reader.gpx_fields, geometry=True),
+    Reader("shapefile", (".shp",), shapefile_reader.shapefile_chunks,
+           shapefile_reader.shapefile_fields, geometry=True),
 )}
 FORMATS = tuple(READERS)
+OUTPUT_FORMATS = ("csv", "jsonl", "geojson")  # what the writer writes
 DEFAULT_FORMAT = "csv"
 
 
@@ -48,6 +52,17 @@ def format_of(name: str, fallback: str = DEFAULT_FORMAT) -> str:
     """The format a file name's extension says, else ``fallback``."""
     lower = name.lower()
     return next((r.name for r in READERS.values() if lower.endswith(r.suffixes)), fallback)
+
+
+def output_format_of(name: str, source_format: str) -> str:
+    """The output format a target's extension says, else the input's if it can be written
+    (GeoJSON for GPX or Shapefile input, keeping their geometry)."""
+    fmt = format_of(name, "")
+    if fmt and fmt not in OUTPUT_FORMATS:
+        raise InputError(f"输出格式必须是 {', '.join(OUTPUT_FORMATS)} 之一，而不是 {fmt}",
+                         f"the output format must be one of {', '.join(OUTPUT_FORMATS)}, "
+                         f"not {fmt}")
+    return fmt or (source_format if source_format in OUTPUT_FORMATS else "geojson")
 
 
 def open_input(source: str | Path | BinaryIO, fmt: str | None) -> InputFile:
