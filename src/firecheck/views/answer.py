@@ -98,14 +98,16 @@ def verdict_paras(v: Verdict, lang: str, level: Level = "normal") -> list[Para]:
     zh = lang == "zh"
     paras = [Para([(f" {STATUS_LABEL[v.status].get(lang)} ", STYLE[v.status]),
                    (" " + action(v, lang), "bold")], indent=0)]
-    paras.append(Para.of(_what(v, lang), style="dim" if level == "brief" else ""))
-    if level == "brief":
+    if level == "brief":  # what was asked, the person knows: the answer, the fine, the numbers
         if fine := fines_summary(v, lang):
             paras.append(Para.of(say(lang, "罚款：", "Fine: ") + fine))
-        numbers = [f"{h.number} {_short_name(h.name_zh if zh else h.name_en)}"
-                   for h in v.hotlines[:3]]
-        paras.append(Para.of(say(lang, "电话：", "Call: ") + ("；" if zh else "; ").join(numbers)))
+        first = action(v, lang)  # the numbers it names are not repeated
+        more = [h for h in v.hotlines if h.number not in first][:1]
+        for h in more:
+            paras.append(Para.of(say(lang, "另可拨：", "Also: ") + f"{h.number} "
+                                 + _short_name(h.name_zh if zh else h.name_en)))
         return paras
+    paras.append(Para.of(_what(v, lang)))
     paras += _facts(v, lang)
     if v.reasons:
         paras.append(Para.of(say(lang, "依据", "Why"), style="bold"))
@@ -262,7 +264,7 @@ def _duties(v: Verdict, lang: str, level: Level) -> list[Para]:
 
 
 def _short_name(name: str) -> str:
-    """A hotline's name without its parenthesised note (for the brief view)."""
-    for mark in ("（", " ("):
+    """A hotline's name without its parenthesised notes or second names (brief view)."""
+    for mark in ("（", " (", "；", "; "):
         name = name.split(mark)[0]
     return name

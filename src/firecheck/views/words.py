@@ -48,40 +48,44 @@ def deciding(verdict: Verdict) -> list[Reason]:
 
 
 def action(verdict: Verdict, lang: str) -> str:
-    """After the status label: the one-sentence reason and what to do, whom to call."""
+    """After the status label: whom to call, then the one-sentence reason (for
+    ``uncertain``: what it depends on, what each case gives, and how to act meanwhile).
+    The number comes first so that it is on the first line at any width."""
+    text = _action(verdict, lang)
+    return text if lang == "zh" else text[:1].upper() + text[1:]
+
+
+def _action(verdict: Verdict, lang: str) -> str:
     zh = lang == "zh"
     status = verdict.status
     reasons = deciding(verdict)
+    local = _local_number(verdict, reasons)
+    sep = " · "
     if status == "uncertain":
-        sentence = ("取决于" if zh else "It depends on ") + dependencies(verdict, lang)
-        local = _local_number(verdict, reasons)
-        if_yes = _strictest_if_yes(reasons)
-        tail = (f"请拨 {local} 核实" if zh else f"Call {local} to check") if local else (
-            "请向县森林草原防火指挥部核实" if zh else "Check with the county fire command")
-        if if_yes == "prohibited":
-            tail += "；核实前按禁止对待" if zh else "; until then treat it as prohibited"
-        return _sentence(sentence, zh) + tail + ("。" if zh else ".")
+        call = (f"请拨 {local} 核实" if zh else f"call {local} to check") if local else (
+            "请向县森林草原防火指挥部核实" if zh else "check with the county fire command")
+        sentence = ("取决于" if zh else "Depends on ") + dependencies(verdict, lang)
+        if _strictest_if_yes(reasons) == "prohibited":
+            sentence += "。核实前按禁止对待" if zh else ". Until then treat as prohibited"
+        return call + sep + _sentence(sentence, zh)
     if status == "out_of_scope":
         reason = explain(verdict.reasons[0], verdict, lang) if verdict.reasons else ""
-        return reason + (f"火情报警：{FIRE_ALARM}" if zh else f" Fire alarm: {FIRE_ALARM}.")
+        return (f"火情报警 {FIRE_ALARM}" if zh else f"fire alarm {FIRE_ALARM}") + sep + reason
     if status == "allowed":
-        sentence = _allowed(verdict, lang)
-        return _sentence(sentence, zh) + (f"发现火情：{FIRE_ALARM}" if zh
-                                          else f"To report a fire: {FIRE_ALARM}.")
+        return (f"发现火情 {FIRE_ALARM}" if zh else f"to report a fire {FIRE_ALARM}") + sep + \
+            _sentence(_allowed(verdict, lang), zh)
     sentence = ("；" if zh else "; ").join(dict.fromkeys(summary(r, lang) for r in reasons))
-    local = _local_number(verdict, reasons)
-    numbers = "、".join(n for n in (FIRE_ALARM, local) if n) if zh else ", ".join(
-        n for n in (FIRE_ALARM, local) if n)
     if status == "permit_required":
-        call = f"审批与咨询：{local or FIRE_ALARM}" if zh else f"Approval and advice: {local or FIRE_ALARM}."
+        call = f"审批与咨询 {local or FIRE_ALARM}" if zh else f"approval and advice {local or FIRE_ALARM}"
     else:
-        call = f"举报：{numbers}" if zh else f"To report: {numbers}."
-    return _sentence(sentence, zh) + call
+        numbers = [n for n in (FIRE_ALARM, local) if n]
+        call = f"举报 {'、'.join(numbers)}" if zh else f"to report {', '.join(numbers)}"
+    return call + sep + _sentence(sentence, zh)
 
 
 def _sentence(text: str, zh: str | bool) -> str:
     text = text.rstrip("。.")
-    return f"{text}。" if zh else (text[:1].upper() + text[1:] + ". ")
+    return f"{text}。" if zh else (text[:1].upper() + text[1:] + ".")
 
 
 def summary(reason: Reason, lang: str) -> str:
@@ -109,31 +113,30 @@ def dependencies(verdict: Verdict, lang: str) -> str:
     if zoned:
         names = list(dict.fromkeys(_name(z, lang) for r in zoned for z in r.zones))
         named = names[0] if len(names) == 1 else (
-            f"{names[0]}等 {len(names)} 处区域" if zh else f"{names[0]} or {len(names) - 1} other zones")
+            f"{names[0]}等 {len(names)} 处区域" if zh else f"one of {len(names)} listed zones")
         reach = any(r.rule is not None and r.rule.where == "zones_and_buffer" for r in zoned)
         unknown = any(z.completeness == "unmapped" for r in zoned for z in r.zones)
         edge = ("边界未公开" if unknown else "边界仅有近似位置") if zh else (
             "boundaries not published" if unknown else "boundaries only approximate")
-        them = "it" if len(names) == 1 else "them"
         parts.append((f"此处是否在{named}内" + (f"或其边缘{_buffer(zoned[0])}米内" if reach else "")
                       + f"（{edge}）") if zh else (
-            f"whether this is inside {named}" + (f" or within {_buffer(zoned[0])} m of {them}"
-                                                  if reach else "") + f" ({edge})"))
+            "whether this is " + (f"within {_buffer(zoned[0])} m of " if reach else "inside ")
+            + named + f" ({edge})"))
     landed = [c for r in reasons for c in r.cases if c.effect in SEVERITY]
     if landed:
         lands = "、".join(dict.fromkeys(LAND_LABEL[c.land].zh for c in landed)) if zh else \
             " or ".join(dict.fromkeys(LAND_LABEL[c.land].en for c in landed))
-        parts.append(f"此处是否为{lands}" if zh else f"whether this is {lands}")
+        parts.append(f"此处是否为{lands}" if zh else f"whether it is {lands}")
     for r in reasons:
         if not r.zones and not r.cases and r.code != "near_county_boundary":
             parts.append(depends(r, verdict, lang))
-    joined = ("，以及" if zh else ", and on ").join(dict.fromkeys(parts))
+    joined = ("，以及" if zh else " and ").join(dict.fromkeys(parts))
     others = worst([r.effect for r in verdict.reasons if r.effect != "uncertain"] or ["allowed"])
     if_yes = _strictest_if_yes([r for r in reasons if r.code != "near_county_boundary"])
     if parts and if_yes != others and if_yes in EFFECT_LABEL:
         no = _plain(others, lang)
         joined += (f"：是则{EFFECT_LABEL[if_yes].zh}，否则{no}" if zh
-                   else f": if so {EFFECT_LABEL[if_yes].en}, if not {no}")
+                   else f": if so {EFFECT_LABEL[if_yes].en}, else {no}")
     if any(r.code == "near_county_boundary" for r in reasons):
         inside = _plain(worst([if_yes, others]) if parts else others, lang)
         county = (f"此处是否在固阳县界内（县界精度约 ±1 公里）：在则{inside}，否则不在本县范围" if zh
