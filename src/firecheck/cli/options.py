@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.text import Text as Styled
 
 from ..errors import DataError, FirecheckError
 from ..rules.loader import load_rules
 from ..rules.model import RuleSet
 from ..text import say
+from ..views.console import STDOUT, make_console
 from ..zones.load import load_zones
 from ..zones.model import ZoneSet
 
@@ -38,8 +38,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+out = make_console(soft_wrap=False)
+err = make_console(stderr=True)
 
 
 class Lang(StrEnum):
@@ -93,8 +93,7 @@ def guarded(command: F) -> F:
         except FirecheckError as exc:
             kind = say(lang, "数据错误", "data error") if isinstance(exc, DataError) else say(
                 lang, "输入错误", "input error")
-            err.print(f"[bold red]firecheck: {kind}:[/] {exc.get(lang)}", markup=True,
-                      highlight=False)
+            err.print(Styled.assemble((f"firecheck: {kind}:", "bold red"), " ", exc.get(lang)))
             raise typer.Exit(EXIT_DATA if isinstance(exc, DataError) else EXIT_INPUT) from None
 
     return wrapper  # type: ignore[return-value]
@@ -113,4 +112,5 @@ def data(zones_file: Path | None, rules_paths: list[Path] | None,
 
 def emit_json(value: Any) -> None:
     """Machine output: indented JSON on stdout."""
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    STDOUT.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    STDOUT.flush()
