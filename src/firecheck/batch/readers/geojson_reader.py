@@ -13,16 +13,13 @@ from typing import Any
 
 from ...errors import InputError
 from ...text import Text
-from ...zones.file import parse_geometry
+from ...unicode import SURROGATE_ESCAPE, escape_surrogates, has_lone_surrogate
+from ...zones.file import parse_geometry, properties
 from .json_records import (
     LONE_SURROGATE,
-    SURROGATE_ESCAPE,
     TOO_DEEP,
-    arrow_text,
     chunk_from_records,
-    has_lone_surrogate,
     open_json,
-    properties,
     too_deep,
 )
 from .source import Chunk, InputFile
@@ -153,7 +150,7 @@ def geojson_fields(source: InputFile) -> list[str]:
     names: dict[str, None] = {}
     try:
         for feature in _features(source.path, spells_surrogates(source.path)):
-            names.update(dict.fromkeys(map(arrow_text, properties(feature))))
+            names.update(dict.fromkeys(map(escape_surrogates, properties(feature))))
     except ijson.JSONError:
         pass
     return list(names)

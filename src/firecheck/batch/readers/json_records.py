@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -19,14 +18,13 @@ import numpy as np
 import pyarrow as pa
 
 from ...text import Text
+from ...unicode import SURROGATE_ESCAPE, escape_surrogates, has_lone_surrogate
 from .source import Chunk
 
 _MAX_DEPTH = 64  # JSON nesting levels a row may have (GeoJSON needs 7)
 TOO_DEEP = Text(f"JSON 嵌套超过 {_MAX_DEPTH} 层", f"JSON nested more than {_MAX_DEPTH} levels deep")
 LONE_SURROGATE = Text("含有孤立的代理码位（如 \\ud800），不是有效的 Unicode",
                       "holds a lone surrogate (such as \\ud800), which is not valid Unicode")
-SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")  # how JSON spells one
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_object(text: str) -> tuple[dict[str, Any], Text | None]:
@@ -70,34 +68,6 @@ def too_deep(value: Any) -> bool:
     return True
 
 
-def has_lone_surrogate(value: Any) -> bool:
-    """Whether any key or string in ``value`` holds a lone surrogate."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if not item.isascii() and _SURROGATE.search(item):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
-def arrow_text(text: str) -> str:
-    """Text a UTF-8 column can hold: a lone surrogate becomes its escape (``\\ud800``)."""
-    if text.isascii() or not _SURROGATE.search(text):
-        return text
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def properties(feature: Any) -> dict[str, Any]:
-    props = feature.get("properties") if isinstance(feature, dict) else None
-    return props if isinstance(props, dict) else {}
-
-
 def open_json(path: Path) -> BinaryIO:
     """The file opened for reading, after its UTF-8 BOM if it has one."""
     fh = path.open("rb")
@@ -112,11 +82,11 @@ def chunk_from_records(records: list[dict[str, Any]], lines: list[int],
     columns = {n: [_text_of(r.get(n)) for r in records] for n in names}
     if any(e is LONE_SURROGATE for e in errors.values()):
         rows = [row for row, e in errors.items() if e is LONE_SURROGATE]
-        columns = {arrow_text(n): values for n, values in columns.items()}
+        columns = {escape_surrogates(n): values for n, values in columns.items()}
         for values in columns.values():
             for row in rows:
                 if values[row] is not None:
-                    values[row] = arrow_text(values[row])
+                    values[row] = escape_surrogates(values[row])
     table = pa.table({n: pa.array(values, type=pa.string()) for n, values in columns.items()})
     return Chunk(table, np.array(lines, dtype=np.int64), geoms, errors, records)
 

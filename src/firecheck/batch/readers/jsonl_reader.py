@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ...text import Text
+from ...unicode import escape_surrogates
 from .csv_reader import cr_only
-from .json_records import arrow_text, chunk_from_records, json_object, open_json
+from .json_records import chunk_from_records, json_object, open_json
 from .source import NUL_LINE, Chunk, InputFile
 
 _BLOCK = 1 << 20
@@ -68,5 +69,5 @@ def jsonl_fields(source: InputFile) -> list[str]:
     with open_json(source.path) as fh:
         for raw in _lines(fh):
             value, _ = json_object(_json_line(raw))
-            names.update(dict.fromkeys(map(arrow_text, value)))
+            names.update(dict.fromkeys(map(escape_surrogates, value)))
     return list(names)
