@@ -98,14 +98,20 @@ def target_of(name: str) -> Target:
         return Target(name, fd=fd)
     path = Path(name)
     try:
+        with contextlib.suppress(FileNotFoundError):
+            os.stat(path)  # a symlink loop raises ELOOP here
         if path.is_dir():
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
         if path.exists() and not path.is_file():
             return Target(name, through=True)
         return Target(name, final=Path(os.path.realpath(path, strict=False)))
-    except (OSError, RuntimeError) as exc:  # Python 3.11 raises RuntimeError for a loop
-        raise write_error(name, exc if isinstance(exc, OSError) else OSError(
-            errno.ELOOP, os.strerror(errno.ELOOP))) from exc
+    except RuntimeError as exc:  # Python 3.11 raises it for a symlink loop
+        raise InputError(f"无法解析路径 {name}：{exc}", f"cannot follow {name}: {exc}") from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"无法解析路径 {name}：{exc.strerror}",
+                             f"cannot follow {name}: {exc.strerror}") from exc
+        raise write_error(name, exc) from exc
 
 
 def _descriptor(name: str) -> int | None:

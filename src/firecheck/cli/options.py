@@ -18,7 +18,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.text import Text as Styled
 
-from ..errors import DataError, FirecheckError
+from ..errors import DataError, FirecheckError, InputError
+from ..files import same_file
 from ..rules.loader import load_rules
 from ..rules.model import RuleSet
 from ..text import say
@@ -104,10 +105,29 @@ def rule_set(rules_paths: list[Path] | None, as_of: list[Path] | None = None) ->
     return load_rules(rules_paths or (), replace=as_of or None)
 
 
+def named_zones(zones_file: Path | None, lang: str) -> ZoneSet:
+    """The zones the options name; what its loading noted (a cache not used) on stderr."""
+    zones = load_zones(zones_file)
+    for note in zones.notes:
+        err.print(Styled.assemble(("firecheck: ", "yellow"), note.get(lang)))
+    return zones
+
+
 def data(zones_file: Path | None, rules_paths: list[Path] | None,
-         as_of: list[Path] | None = None) -> tuple[RuleSet, ZoneSet]:
+         as_of: list[Path] | None, lang: str) -> tuple[RuleSet, ZoneSet]:
     """The rules and the zones the options name."""
-    return rule_set(rules_paths, as_of), load_zones(zones_file)
+    return rule_set(rules_paths, as_of), named_zones(zones_file, lang)
+
+
+def refuse_overwriting(target: Path | str, rules: RuleSet | None = None,
+                       zones: ZoneSet | None = None, *others: Path | str) -> None:
+    """An InputError if an output file is one of the data files the command reads (a rules
+    file, the zones file, or ``others`` such as its input): writing it would destroy them."""
+    inputs = [*(rules.paths if rules else ()), *((zones.path,) if zones else ()), *others]
+    if (found := same_file(str(target), inputs)) is not None:
+        raise InputError(f"输出 {target} 就是正在读取的文件 {found}：不能覆盖它",
+                         f"the output {target} is {found}, a file this command reads: it "
+                         "must not be overwritten")
 
 
 def emit_json(value: Any) -> None:

@@ -27,6 +27,7 @@ from matplotlib.path import Path as MplPath
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError
+from ..files import write_atomically
 from ..geo.projection import to_local
 from ..resources import NEIGHBOURS_FILE
 from ..text import say
@@ -74,11 +75,8 @@ def render(path: Path, zones: ZoneSet, lang: str, marker: Marker | None = None,
     lang = label_lang(lang)
     with matplotlib.rc_context(_style()):
         fig = figure(zones, lang, marker, points, radius_m, title)
-        try:
-            fig.savefig(path, bbox_inches="tight", metadata=_metadata(suffix))
-        except OSError as exc:
-            raise InputError(f"无法写入 {path}：{exc.strerror}",
-                             f"cannot write {path}: {exc.strerror}") from exc
+        write_atomically(path, lambda out: fig.savefig(
+            out, format=suffix[1:], bbox_inches="tight", metadata=_metadata(suffix)))
     return lang
 
 
@@ -103,7 +101,8 @@ def _style() -> dict[str, Any]:
     font = cjk_font()
     return {"font.family": "sans-serif",
             "font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
-            "svg.fonttype": "none", "axes.unicode_minus": False, "svg.hashsalt": "firecheck"}
+            "svg.fonttype": "none", "axes.unicode_minus": False, "svg.hashsalt": "firecheck",
+            "text.parse_math": False}  # a '$' in a zone's name is a dollar sign, not TeX
 
 
 def _metadata(suffix: str) -> dict[str, Any]:
