@@ -31,9 +31,12 @@ class Interrupted(BaseException):
 
 
 def install() -> None:
-    """Raise :class:`Interrupted` on SIGINT, SIGTERM and SIGHUP (main thread only)."""
+    """Raise :class:`Interrupted` on SIGINT, SIGTERM and SIGHUP (main thread only) — except
+    a signal the caller ignores (``nohup`` ignores SIGHUP, a shell's background job SIGINT),
+    which stays ignored."""
     for number in SIGNALS:
-        signal.signal(number, _interrupt)
+        if signal.getsignal(number) is not signal.SIG_IGN:
+            signal.signal(number, _interrupt)
 
 
 def _interrupt(signum: int, _frame: Any) -> None:

@@ -39,7 +39,7 @@ READERS: dict[str, Reader] = {r.name: r for r in (
            csv_reader.sniff_csv),
     Reader("jsonl", (".jsonl", ".ndjson"), jsonl_reader.jsonl_chunks, jsonl_reader.jsonl_fields),
     Reader("geojson", (".geojson", ".json"), geojson_reader.geojson_chunks,
-           geojson_reader.geojson_fields, geometry=True),
+           geojson_reader.geojson_fields, geojson_reader.sniff_geojson, geometry=True),
 )}
 FORMATS = tuple(READERS)
 DEFAULT_FORMAT = "csv"

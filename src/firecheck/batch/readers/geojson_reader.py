@@ -11,6 +11,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ...errors import InputError
 from ...text import Text
 from ...unicode import SURROGATE_ESCAPE, escape_surrogates, has_lone_surrogate
@@ -25,6 +27,11 @@ from .json_records import (
 from .source import Chunk, InputFile
 
 _SURROGATE_BYTES = re.compile(SURROGATE_ESCAPE.pattern.encode())
+MAX_NESTING = 512  # deeper than a row may nest (64, then a row error): a hostile document
+_STEP = np.zeros(256, np.int8)
+_STEP[[ord("["), ord("{")]] = 1
+_STEP[[ord("]"), ord("}")]] = -1
+_NOT_STRUCTURE = bytes(b for b in range(256) if chr(b) not in '"[]{}')
 
 
 def geojson_chunks(source: InputFile, chunk_rows: int) -> Iterator[Chunk]:
@@ -33,7 +40,7 @@ def geojson_chunks(source: InputFile, chunk_rows: int) -> Iterator[Chunk]:
     import ijson  # only GeoJSON input needs it
 
     read, batch = 0, []
-    surrogates = spells_surrogates(source.path)
+    surrogates = source.surrogates
     try:
         if not _has_features_array(source.path):
             raise InputError(f"{source.path.name}：不是 GeoJSON FeatureCollection",
@@ -52,6 +59,47 @@ def geojson_chunks(source: InputFile, chunk_rows: int) -> Iterator[Chunk]:
                          f"{reason}",
                          f"{source.path.name}: cannot read the GeoJSON after feature {read}: "
                          f"{reason}") from exc
+
+
+def sniff_geojson(source: InputFile) -> None:
+    """Refuse a document nested deeper than MAX_NESTING (ijson would need memory and time
+    growing with the square of the depth: 100,000 levels exhaust any machine); note
+    whether it spells surrogate escapes."""
+    if nests_deeper(source.path, MAX_NESTING):
+        raise InputError(f"{source.path.name}：JSON 嵌套超过 {MAX_NESTING} 层，不是 GeoJSON 要素集合",
+                         f"{source.path.name}: JSON nested more than {MAX_NESTING} levels deep: "
+                         "not a GeoJSON FeatureCollection")
+    source.surrogates = spells_surrogates(source.path)
+
+
+def nests_deeper(path: Path, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than ``limit`` anywhere in the file
+    (a byte scan: escapes dropped, then everything but quotes and brackets, then each
+    string without brackets in it — two adjacent quotes — so only the structure is left,
+    summed with numpy)."""
+    depth, in_string, carry = 0, False, b""
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 22):
+            data = carry + block
+            cut = len(data.rstrip(b"\\"))  # a run of backslashes stays whole
+            data, carry = data[:cut], data[cut:]
+            if b"\\" in data:
+                data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+            marks = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+            if not marks:
+                continue
+            c = np.frombuffer(marks, np.uint8)
+            quote = c == ord('"')
+            step = _STEP[c]
+            if in_string or quote.any():
+                inside = (np.cumsum(quote, dtype=np.int8) & 1).astype(bool) ^ in_string
+                step = np.where(inside | quote, 0, step)
+                in_string = bool(inside[-1])
+            levels = depth + np.cumsum(step, dtype=np.int64)
+            if levels.max() > limit:
+                return True
+            depth = int(levels[-1])
+    return False
 
 
 def spells_surrogates(path: Path) -> bool:
@@ -149,7 +197,7 @@ def geojson_fields(source: InputFile) -> list[str]:
 
     names: dict[str, None] = {}
     try:
-        for feature in _features(source.path, spells_surrogates(source.path)):
+        for feature in _features(source.path, source.surrogates):
             names.update(dict.fromkeys(map(escape_surrogates, properties(feature))))
     except ijson.JSONError:
         pass

@@ -54,3 +54,4 @@ class InputFile:
     cleanup: list[Path] = field(default_factory=list)
     state: tuple[int, ...] = ()  # device, inode, size, mtime when opened
     header_line: int = 1  # CSV: the line the header is on (blank lines may come first)
+    surrogates: bool = False  # GeoJSON: the file spells surrogate escapes (\ud800)
