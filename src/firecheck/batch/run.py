@@ -26,6 +26,7 @@ from ..files import same_file
 from ..geo.projection import to_local
 from ..rules.model import RuleSet
 from ..text import Text
+from ..unicode import has_lone_surrogate
 from ..zones.model import ZoneSet
 from .engine import BatchEngine, Outcome
 from .readers import (
@@ -37,7 +38,7 @@ from .readers import (
     open_input,
     read_chunks,
 )
-from .readers.json_records import chunk_from_records
+from .readers.json_records import LONE_SURROGATE, chunk_from_records
 from .readers.source import Chunk
 from .requests import Layout, Normalizer, Requests
 from .writer import Writer, json_rows
@@ -242,8 +243,9 @@ def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet
     done = 0
     for batch in _batched(rows, chunk_rows):
         records = [dict(row) for row in batch]
+        unusable = {i: LONE_SURROGATE for i, r in enumerate(records) if has_lone_surrogate(r)}
         chunk = chunk_from_records(records, list(range(done + 1, done + 1 + len(records))),
-                                   {}, {})
+                                   unusable, {})
         done += len(records)
         if normalizer is None:
             fields = chunk.table.column_names
