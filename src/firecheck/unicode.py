@@ -8,6 +8,9 @@ from typing import Any
 
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")  # how JSON spells one
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), bidirectional
+# embeddings, overrides and isolates.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def has_lone_surrogate(value: Any) -> bool:
@@ -31,3 +34,10 @@ def escape_surrogates(text: str) -> str:
     if text.isascii() or not _SURROGATE.search(text):
         return text
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def displayable(text: str) -> str:
+    """``text`` without control characters, lone surrogates replaced by U+FFFD."""
+    if text.isprintable():
+        return text
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))

@@ -16,7 +16,6 @@ ignored: there is nowhere left to report them.
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any, TextIO
 
@@ -25,18 +24,7 @@ from rich.segment import Segment
 
 from ..errors import InputError
 from ..files import silence
-
-# C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), bidirectional
-# embeddings, overrides and isolates; lone surrogates.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def displayable(text: str) -> str:
-    """``text`` without control characters, lone surrogates replaced: safe for a terminal."""
-    if text.isprintable():
-        return text
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+from ..unicode import displayable
 
 
 class _Displayable:

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.text import Text as MplText
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError
@@ -31,6 +32,7 @@ from ..files import write_atomically
 from ..geo.projection import to_local
 from ..resources import NEIGHBOURS_FILE
 from ..text import say
+from ..unicode import displayable
 from ..zones.model import Zone, ZoneSet
 from .words import status_label
 
@@ -93,6 +95,8 @@ def figure(zones: ZoneSet, lang: str, marker: Marker | None = None,
         _draw(ax, zones, lang, marker, points, radius_m)
         ax.set_title(title or say(lang, "固阳县防火戒严区域", "Guyang County fire-ban zones"),
                      fontsize=13, gid="title")
+        for text in fig.findobj(MplText):  # names from data files: no control characters
+            text.set_text(displayable(text.get_text()))
     return fig
 
 
