@@ -14,7 +14,7 @@ import signal
 from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-_raised = [False]
+_received: list[int] = []  # the signal that is ending the process, once there is one
 
 
 class Interrupted(BaseException):
@@ -40,10 +40,17 @@ def install() -> None:
 
 
 def _interrupt(signum: int, _frame: Any) -> None:
-    if _raised[0]:
+    if _received:
         return  # the first signal's cleanup is running: let it finish
-    _raised[0] = True
+    _received.append(signum)
     raise Interrupted(signum)
+
+
+def received() -> int | None:
+    """The signal that is ending the process, if one came. Code that catches exceptions
+    broadly (an import interrupted half-way becomes an ImportError) asks this to tell an
+    interruption from a failure."""
+    return _received[0] if _received else None
 
 
 def end_by(signum: int) -> None:

@@ -1,8 +1,9 @@
 """The ``firecheck`` process around the command line: what must hold before anything heavy
 is imported, and after the command has ended.
 
-Before: signals become :class:`~.interrupt.Interrupted` (so Ctrl-C during start-up is a
-quiet exit, not a traceback), and a standard descriptor the caller closed (``>&-``) is held
+Before: on import of this module (the console script's first import), signals become
+:class:`~.interrupt.Interrupted` — so Ctrl-C during start-up is a quiet exit, not a
+traceback; then, in :func:`main`, a standard descriptor the caller closed (``>&-``) is held
 open on /dev/null, so no file firecheck opens can take its number — output meant for a
 closed stdout fails with a clear error instead. After: every temporary file still
 registered is removed, the streams are flushed, and the process ends by the signal that
@@ -20,27 +21,36 @@ import sys
 from typing import Any
 
 from . import interrupt
-from .files import flush_standard_streams, remove_temp_files
+
+interrupt.install()  # before any of firecheck's own imports (the stdlib's above are loaded)
 
 
 def main() -> None:
     """Console entry point (``firecheck``)."""
-    interrupt.install()
-    _hold_standard_descriptors()
-    if "pandas" not in sys.modules:
-        sys.meta_path.insert(0, _WithoutPandas())
     signum = None
     code = 0
     try:
+        _hold_standard_descriptors()
+        if "pandas" not in sys.modules:
+            sys.meta_path.insert(0, _WithoutPandas())
+        # numpy first, imported from Python: a C extension that imports it (shapely, pyarrow)
+        # prints the traceback of an import a signal cut short, then raises ImportError.
+        import numpy  # noqa: F401
+
         from .cli import run
 
         code = run()
-    except interrupt.Interrupted as exc:
-        signum = exc.signum
-        _report(exc)
+    except BaseException as exc:
+        signum = exc.signum if isinstance(exc, interrupt.Interrupted) else interrupt.received()
+        if signum is None:
+            raise
+        _report(signum)
     finally:
-        remove_temp_files()
-    flush_standard_streams()
+        if (files := sys.modules.get("firecheck.files")) is not None:
+            files.remove_temp_files()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
     if signum is not None:
         interrupt.end_by(signum)
     # Every file is closed and renamed by now: skip the interpreter's teardown, which only
@@ -58,7 +68,7 @@ class _WithoutPandas(importlib.abc.MetaPathFinder):
             raise ImportError("firecheck's command line does not use pandas")
 
 
-def _report(exc: interrupt.Interrupted) -> None:
+def _report(signum: int) -> None:
     """One line on stderr: the run was interrupted (in the language asked for)."""
     args = sys.argv[1:]
     lang = os.environ.get("FIRECHECK_LANG", "zh")
@@ -67,8 +77,9 @@ def _report(exc: interrupt.Interrupted) -> None:
             lang = args[i + 1]
         elif arg.startswith("--lang="):
             lang = arg.split("=", 1)[1]
-    message = (f"firecheck: interrupted ({exc.name})" if lang == "en"
-               else f"firecheck: 已中断（{exc.name}）")
+    name = interrupt.Interrupted(signum).name
+    message = (f"firecheck: interrupted ({name})" if lang == "en"
+               else f"firecheck: 已中断（{name}）")
     with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stderr.write(message + "\n")
 

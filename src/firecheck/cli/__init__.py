@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from .. import __version__
+from .. import __version__, interrupt
 from . import batch, check, info, near, zones  # noqa: F401  (each registers its commands)
 from .options import EXIT_CODES, EXIT_INTERNAL, app, err, out
 
@@ -67,6 +67,8 @@ def run(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     except Exception as exc:  # an internal error: short report, distinct exit code
+        if (signum := interrupt.received()) is not None:  # e.g. an import cut short
+            raise interrupt.Interrupted(signum) from exc
         if debug:
             traceback.print_exc()
         else:
