@@ -210,15 +210,21 @@ def _read_error(path: Path, what: Text, reason: str | None,
     return error(f"无法读取{what.zh} {path}：{zh}", f"cannot read {what.en} {path}: {en}")
 
 
-def same_file(target: str, inputs: Iterable[str | Path | int]) -> str | int | None:
+def same_file(target: str, inputs: Iterable[str | Path | int]) -> str | Path | int | None:
     """The first of ``inputs`` (paths, or descriptors such as 0 for stdin) that ``target``
-    already is — the same file whatever the names or links — else None."""
+    already is — the same file whatever the names or links, or the same path when neither
+    exists yet — else None."""
     try:
         mine = os.stat(target)
     except (OSError, ValueError):
-        return None
+        mine = None
     for item in inputs:
         try:
+            if mine is None:
+                if not isinstance(item, int) and os.path.realpath(item) == os.path.realpath(
+                        target):
+                    return item
+                continue
             theirs = os.fstat(item) if isinstance(item, int) else os.stat(item)
         except (OSError, ValueError):
             continue
