@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError
 from ..text import Text
-from .file import place_problem
+from .file import place_problem, properties
 
 # The CRSs a Guyang GIS file is likely in: CGCS2000 and WGS-84 degrees, CGCS2000 3-degree
 # Gauss-Krüger zone 37 (CM 111° E) with and without the zone prefix, the 6-degree zone 19
@@ -163,7 +163,7 @@ def _read_geojson(path: Path, options: ImportOptions) -> Layer:
     crs = _crs(options.crs or declared or "EPSG:4326", path.name)
     records = []
     for feature in data["features"]:
-        props = (feature.get("properties") or {}) if isinstance(feature, dict) else {}
+        props = properties(feature)
         geometry = feature.get("geometry") if isinstance(feature, dict) else None
         records.append((props, _shape(geometry, path.name)))
     return Layer(path, crs, records)
@@ -232,7 +232,11 @@ def _read_kml(path: Path, options: ImportOptions) -> Layer:
             props[data.get("name", "")] = (data.findtext("value") or "").strip()
         for data in placemark.iter("SimpleData"):
             props[data.get("name", "")] = (data.text or "").strip()
-        records.append((props, _kml_geometry(placemark, path.name)))
+        try:
+            records.append((props, _kml_geometry(placemark, path.name)))
+        except (ValueError, shapely.errors.ShapelyError) as exc:
+            raise InputError(f"{path.name}：KML 几何无法读取：{exc}",
+                             f"{path.name}: unreadable KML geometry: {exc}") from exc
     crs = _crs(options.crs or "EPSG:4326", path.name)
     return Layer(path, crs, records)
 
@@ -270,6 +274,8 @@ def _kml_coords(text: str | None, where: str) -> list[tuple[float, float]]:
                          f"{where}: unreadable KML coordinates: {exc}") from exc
     if not points:
         raise InputError(f"{where}：KML 坐标为空", f"{where}: empty KML coordinates")
+    if any(len(point) != 2 for point in points):
+        raise InputError(f"{where}：KML 坐标须为 经度,纬度", f"{where}: KML coordinates must be lon,lat")
     return points  # type: ignore[return-value]
 
 
