@@ -82,7 +82,9 @@ def check(data: Any, fix: bool = False) -> tuple[list[Problem], list[BaseGeometr
         props = properties(feature)
         if problem and isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
             found.append(Problem(index, _id(props), "error", *problem))
-        allowed = KIND_GEOMETRIES.get(props.get("kind"), GEOMETRY_TYPES)
+        kind = props.get("kind")
+        allowed = KIND_GEOMETRIES.get(kind, GEOMETRY_TYPES) if isinstance(kind, str) \
+            else GEOMETRY_TYPES
         if shape is not None and shape.geom_type not in allowed:
             found.append(Problem(index, _id(props), "error", "geometry_type_for_kind", Text(
                 f"{props.get('kind')} 的几何必须是 {' 或 '.join(allowed)}，而不是 {shape.geom_type}",
