@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+CLEANUP_SECONDS = 30
 _received: list[int] = []  # the signal that is ending the process, once there is one
 
 
@@ -37,13 +39,32 @@ def install() -> None:
     for number in SIGNALS:
         if signal.getsignal(number) is not signal.SIG_IGN:
             signal.signal(number, _interrupt)
+    sys.unraisablehook = _unraisable
+
+
+def _unraisable(unraisable: Any) -> None:
+    """The signal came while Python ran code whose exceptions it can only print (a weakref
+    callback in the import system, a ``__del__``): deliver it again, to the code after."""
+    if isinstance(unraisable.exc_value, Interrupted):
+        _received.clear()
+        os.kill(os.getpid(), unraisable.exc_value.signum)
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def _interrupt(signum: int, _frame: Any) -> None:
-    if _received:
-        return  # the first signal's cleanup is running: let it finish
+    if _received:  # a second signal: the first one's cleanup may be stuck — end now
+        _end_now(_received[0])
     _received.append(signum)
+    signal.signal(signal.SIGALRM, lambda *_: _end_now(signum))
+    signal.alarm(CLEANUP_SECONDS)  # a cleanup that never ends (a library swallowed it) is cut
     raise Interrupted(signum)
+
+
+def _end_now(signum: int) -> None:
+    if (files := sys.modules.get("firecheck.files")) is not None:
+        files.remove_temp_files()
+    end_by(signum)
 
 
 def received() -> int | None:
