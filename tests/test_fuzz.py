@@ -1,8 +1,9 @@
 """Fuzzing: no input a user can type or a file can hold produces a traceback.
 
-Every parser, the command line, the three readers and both data loaders get generated
-input; each must answer or raise its documented error (InputError / DataError / a
-documented exit code). CI runs about 10,000 cases; FIRECHECK_FUZZ_LONG=1 runs 20x more.
+Every parser, the command line, the three readers, both data loaders, the zones cache and
+the importer get generated input; each must answer or raise its documented error
+(InputError / DataError / a documented exit code), and a damaged cache must give exactly
+the zones file's zones. CI runs about 10,000 cases; FIRECHECK_FUZZ_LONG=1 runs 20x more.
 The count actually run is printed at the end of the test session.
 """
 
@@ -24,9 +25,11 @@ from firecheck.cli import app
 from firecheck.errors import DataError, InputError
 from firecheck.geo.datum import parse_datum
 from firecheck.parse import parse_date, parse_date_span, parse_lat, parse_lon, parse_point
-from firecheck.resources import RULES_DIR
+from firecheck.resources import RULES_DIR, ZONES_FILE
 from firecheck.rules.loader import build_ruleset
 from firecheck.rules.model import RuleSet
+from firecheck.zones import load as zones_load
+from firecheck.zones.importer import ImportOptions, import_files
 from firecheck.zones.load import load_zones
 from firecheck.zones.model import ZoneSet
 
@@ -182,3 +185,98 @@ def test_fuzz_rules_loader(tmp_path_factory, data) -> None:
         assert exc.text.en
     except tomllib.TOMLDecodeError as exc:  # pragma: no cover - must be wrapped
         raise AssertionError(f"TOML error escaped: {exc}") from exc
+
+
+@SLOW
+@given(data=st.data())
+def test_fuzz_zones_cache(tmp_path_factory, synthetic_zones_path: Path, data) -> None:
+    """Whatever happens to a cache file — bytes flipped, cut, inserted, its header edited —
+    the zones loaded are exactly the zones file's (a cache is used only when verified)."""
+    count_fuzz_case()
+    folder = tmp_path_factory.mktemp("cache")
+    saved = (os.environ.get("FIRECHECK_CACHE"), zones_load.CACHE_MIN_BYTES)
+    os.environ["FIRECHECK_CACHE"] = str(folder)
+    zones_load.CACHE_MIN_BYTES = 0  # cache the small synthetic file too
+    try:
+        fresh = _shapes(load_zones(synthetic_zones_path))
+        cached = next(folder.glob("zones-*.arrow"))
+        raw = bytearray(cached.read_bytes())
+        for _ in range(data.draw(st.integers(1, 4))):
+            at = data.draw(st.integers(0, max(0, len(raw) - 1)))
+            action = data.draw(st.sampled_from(["flip", "cut", "insert", "header"]))
+            if action == "flip" and raw:
+                raw[at] ^= data.draw(st.integers(1, 255))
+            elif action == "cut":
+                del raw[at:]
+            elif action == "insert":
+                raw[at:at] = data.draw(st.binary(min_size=1, max_size=8))
+            else:
+                raw = bytearray(bytes(raw).replace(
+                    b'"sha256": "', b'"sha256": "' + data.draw(st.sampled_from([b"0", b"f"])), 1))
+        cached.write_bytes(bytes(raw))
+        assert _shapes(load_zones(synthetic_zones_path)) == fresh
+    finally:
+        zones_load.CACHE_MIN_BYTES = saved[1]
+        if saved[0] is None:
+            os.environ.pop("FIRECHECK_CACHE", None)
+        else:
+            os.environ["FIRECHECK_CACHE"] = saved[0]
+
+
+def _shapes(zones: ZoneSet) -> list[tuple]:
+    return [(z.id, z.name_en, z.buffer_m, z.accuracy_m, z.completeness,
+             None if z.shape is None else z.shape.wkb) for z in zones.zones]
+
+
+HOSTILE_VALUES = st.one_of(st.none(), st.integers(-10**6, 10**6), st.floats(), st.booleans(),
+                           st.text(max_size=8), st.lists(st.integers(), max_size=3),
+                           st.sampled_from(["[/]", "\x1b[2J", "\ud800", "EPSG:4546", "", " "]))
+
+
+@SLOW
+@given(data=st.data(), fmt=st.sampled_from(["geojson", "kml"]))
+def test_fuzz_importer(tmp_path_factory, data, fmt: str) -> None:
+    """An official GeoJSON or KML file with any field, geometry or CRS changed imports, or
+    is refused with an InputError/DataError; never anything else."""
+    count_fuzz_case()
+    folder = tmp_path_factory.mktemp("import")
+    ring = [[110.30, 41.05], [110.31, 41.05], [110.31, 41.06], [110.30, 41.05]]
+    if fmt == "geojson":
+        feature = {"type": "Feature", "properties": {"BH": "7", "MC": "地块"},
+                   "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        document: dict = {"type": "FeatureCollection", "features": [feature]}
+        where = data.draw(st.sampled_from(["property", "geometry", "coordinates", "crs",
+                                           "feature", "properties"]))
+        value = data.draw(HOSTILE_VALUES)
+        if where == "property":
+            feature["properties"][data.draw(st.sampled_from(["BH", "MC", "x"]))] = value
+        elif where == "geometry":
+            feature["geometry"] = value
+        elif where == "coordinates":
+            feature["geometry"]["coordinates"] = data.draw(st.one_of(
+                HOSTILE_VALUES, st.just([ring[:2]]), st.just([[ring[0], [float("nan"), 41.0],
+                                                                ring[2], ring[0]]])))
+        elif where == "crs":
+            document["crs"] = {"type": "name", "properties": {"name": value}}
+        elif where == "feature":
+            document["features"] = [value]
+        else:
+            feature["properties"] = value
+        source = folder / "official.geojson"
+        source.write_text(json.dumps(document, ensure_ascii=False), "utf-8", errors="surrogatepass")
+    else:
+        coords = " ".join(f"{x},{y}" for x, y in ring)
+        coords = data.draw(st.one_of(st.just(coords), st.text(alphabet="0123456789.,- e", max_size=30)))
+        name = data.draw(st.text(max_size=10).filter(lambda t: "<" not in t and "&" not in t))
+        source = folder / "official.kml"
+        source.write_text(f"<kml><Placemark><name>{name}</name><Polygon><outerBoundaryIs>"
+                          f"<LinearRing><coordinates>{coords}</coordinates></LinearRing>"
+                          "</outerBoundaryIs></Polygon></Placemark></kml>", "utf-8",
+                          errors="surrogatepass")
+    base = json.loads(ZONES_FILE.read_text("utf-8"))
+    options = ImportOptions(designation="grassland-subsidy-areas", id_field="BH",
+                            accuracy_m=5.0, today=TODAY)
+    try:
+        import_files([source], options, base)
+    except (InputError, DataError) as exc:
+        assert exc.text.en and exc.text.zh

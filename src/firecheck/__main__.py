@@ -1,5 +1,5 @@
 """``python -m firecheck`` runs the command-line tool."""
 
-from .cli import main
+from .launcher import main
 
 main()

@@ -45,6 +45,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "acq_date": ("acq_date",),
     "acq_time": ("acq_time",),
 }
+UNREAD = {"id", "actor"}  # recognised, passed through, never read: two of them harm nothing
 _NUMBER = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
 _FAILED = -2  # marks a distinct value that did not parse
 _UTC_TO_LOCAL_MIN = 8 * 60  # Asia/Shanghai has been UTC+8 without DST since 1992
@@ -102,7 +103,9 @@ class Layout:
     def detect(cls, names: list[str], mapping: dict[str, str], has_geometry: bool,
                default_activity: str | None, default_date: str | None = None) -> Layout:
         """Match headers to fields; ``mapping`` (column → field) wins. Raises one clear
-        error naming every missing field and the columns found."""
+        error naming every missing field and the columns found, or naming two columns
+        that both mean a field that decides the answer (``lat`` and ``LAT``, ``lat`` and
+        ``纬度``)."""
         columns: dict[str, str] = {}
         for column, fld in mapping.items():
             if fld not in FIELDS:
@@ -114,13 +117,19 @@ class Layout:
                                  f"--map {column}={fld}: no column {column!r}; columns: "
                                  f"{', '.join(names)}")
             columns[fld] = column
-        by_key = {normalize(n): n for n in names}
         for fld, aliases in FIELDS.items():
-            if fld not in columns:
-                found = next((by_key[normalize(a)] for a in aliases if normalize(a) in by_key),
-                             None)
-                if found is not None and found not in columns.values():
-                    columns[fld] = found
+            if fld in columns:
+                continue
+            keys = {normalize(a) for a in aliases}
+            found = [n for n in names if normalize(n) in keys and n not in columns.values()]
+            if len(found) > 1 and fld not in UNREAD:
+                listed = ", ".join(repr(n) for n in found)
+                raise InputError(
+                    f"列 {listed} 都表示字段 {fld}，无法确定用哪一列。请用 --map 列名={fld} 指定。",
+                    f"columns {listed} all mean the field {fld}: firecheck will not guess "
+                    f"which to use. Name one with --map COLUMN={fld}.")
+            if found:
+                columns[fld] = found[0]
         firms = "acq_date" in columns and "acq_time" in columns
         missing = []
         if not has_geometry and not ({"lat", "lon"} <= set(columns)) and "in_zone" not in columns:

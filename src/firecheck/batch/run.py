@@ -21,23 +21,29 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from ..errors import InputError
+from ..files import same_file
 from ..geo.projection import to_local
 from ..rules.model import RuleSet
+from ..text import Text
+from ..unicode import has_lone_surrogate
 from ..zones.model import ZoneSet
 from .engine import BatchEngine, Outcome
 from .readers import (
     READERS,
+    check_unchanged,
     close_input,
     input_fields,
     open_input,
     output_format_of,
     read_chunks,
 )
-from .readers.json_records import chunk_from_records
+from .readers.json_records import LONE_SURROGATE, chunk_from_records
 from .readers.source import Chunk
 from .requests import Layout, Normalizer, Requests
 from .writer import Writer, json_rows
 
+MAX_CHUNK_ROWS = 10_000_000
 OUTPUT_COLUMNS = ("status", "reasons", "zone_ids", "distance_m",
                   "fine_individual_yuan", "fine_unit_yuan", "hotline", "warnings", "error")
 
@@ -113,9 +119,16 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
 
     Chunks are evaluated and formatted in parallel threads (the heavy work — CSV parsing
     and formatting, projection, geometry predicates — releases the GIL) and written in
-    input order.
+    input order. Nothing reaches the target unless every row was read and written: the
+    target is refused if it is the input, the zones file or a rules file, and the run fails
+    if the input changed while it was read.
     """
     started = time.perf_counter()
+    if not 1 <= options.chunk_rows <= MAX_CHUNK_ROWS:
+        raise InputError(f"每块行数须在 1..{MAX_CHUNK_ROWS:,} 之间",
+                         f"rows per chunk must be within 1..{MAX_CHUNK_ROWS:,}")
+    if isinstance(options.target, str):
+        refuse_inputs_as_output(options.target, options.source, rules, zones)
     source = open_input(options.source, options.input_format)
     target_name = options.target if isinstance(options.target, str) else str(
         getattr(options.target, "name", "") or "")
@@ -164,20 +177,26 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
                 progress(summary.rows, source.size)
 
         writes: list[Future] = []
+        pending: deque[Future] = deque()
         with ThreadPoolExecutor(max_workers=options.workers, initializer=engine.warm) as pool, \
                 ThreadPoolExecutor(max_workers=1) as write_pool:
-            pending: deque[Future] = deque()
-            for chunk in read_chunks(source, options.chunk_rows):
-                normalizer = normalizer or normalizer_for(fields or [])
-                pending.append(pool.submit(process, chunk))
-                while len(pending) > options.workers:
+            try:
+                for chunk in read_chunks(source, options.chunk_rows):
+                    normalizer = normalizer or normalizer_for(fields or [])
+                    pending.append(pool.submit(process, chunk))
+                    while len(pending) > options.workers:
+                        finish(*pending.popleft().result())
+                while pending:
                     finish(*pending.popleft().result())
-            while pending:
-                finish(*pending.popleft().result())
+            except BaseException:
+                for waiting in (*pending, *writes):  # an error or a signal: stop at once
+                    waiting.cancel()
+                raise
         if summary.rows == 0 and out_format == "csv" and fields is not None:
             writer.write(header, writer.format(header.empty_table()))  # the header alone
         for done in writes:
             done.result()  # re-raise a write error
+        check_unchanged(source)
         writer.commit()
     except BaseException:
         if writer is not None:
@@ -187,6 +206,28 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
         close_input(source)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def refuse_inputs_as_output(target: str, source: str | Path | BinaryIO, rules: RuleSet,
+                            zones: ZoneSet) -> None:
+    """An InputError if ``target`` is the batch's input (a path, or stdin redirected from
+    a file), the zones file or a rules file: writing it would destroy what is being read."""
+    inputs: list[tuple[str | Path | int, Text]] = [
+        (zones.path, Text("区域文件", "zones file")),
+        *((path, Text("规则文件", "rules file")) for path in rules.paths)]
+    if isinstance(source, (str, Path)):
+        named = 0 if str(source) == "-" else source
+        inputs.insert(0, (named, Text("输入文件", "input")))
+    found = same_file("/dev/stdout" if target == "-" else target, [p for p, _ in inputs])
+    if found is None:
+        return
+    what = next(kind for path, kind in inputs if path is found)
+    shown = "标准输入" if found == 0 else str(found)
+    shown_en = "stdin" if found == 0 else str(found)
+    where = "标准输出" if target == "-" else target
+    raise InputError(f"输出 {where} 就是{what.zh}（{shown}）：不能覆盖它",
+                     f"the output {'stdout' if target == '-' else target} is the {what.en} "
+                     f"({shown_en}): it must not be overwritten")
 
 
 def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet,
@@ -204,8 +245,9 @@ def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet
     done = 0
     for batch in _batched(rows, chunk_rows):
         records = [dict(row) for row in batch]
+        unusable = {i: LONE_SURROGATE for i, r in enumerate(records) if has_lone_surrogate(r)}
         chunk = chunk_from_records(records, list(range(done + 1, done + 1 + len(records))),
-                                   {}, {})
+                                   unusable, {})
         done += len(records)
         if normalizer is None:
             fields = chunk.table.column_names

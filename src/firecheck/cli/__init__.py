@@ -8,19 +8,18 @@ heavy libraries (pyarrow, matplotlib, the batch machinery) only when they run.
 
 from __future__ import annotations
 
-import importlib.abc
 import os
 import sys
 import traceback
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from .. import __version__
+from .. import __version__, interrupt
 from . import batch, check, info, near, zones  # noqa: F401  (each registers its commands)
 from .options import EXIT_CODES, EXIT_INTERNAL, app, err, out
 
-__all__ = ["EXIT_CODES", "app", "main", "run"]
+__all__ = ["EXIT_CODES", "app", "run"]
 
 
 def _print_version(value: bool) -> None:
@@ -54,29 +53,7 @@ def _root(
     Add --debug to any command to see a traceback for an internal error.
     """
     if ctx.invoked_subcommand is None:
-        out.print(GUIDE, soft_wrap=True)
-
-
-class _WithoutPandas(importlib.abc.MetaPathFinder):
-    """firecheck never uses pandas, but pyarrow probes for it on its first call and, when
-    it is installed (as the bench extra installs it), imports it: ~0.2 s of every run.
-    The command-line process tells Python it is absent."""
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("firecheck's command line does not use pandas")
-
-
-def main() -> None:
-    """Console entry point."""
-    if "pandas" not in sys.modules:
-        sys.meta_path.insert(0, _WithoutPandas())
-    code = run()
-    # Every file is closed and renamed by now: skip the interpreter's teardown, which only
-    # frees native memory (~0.15 s after a large batch).
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+        out.print(GUIDE, markup=True, soft_wrap=True)  # our own markup, no data
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -90,6 +67,8 @@ def run(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     except Exception as exc:  # an internal error: short report, distinct exit code
+        if (signum := interrupt.received()) is not None:  # e.g. an import cut short
+            raise interrupt.Interrupted(signum) from exc
         if debug:
             traceback.print_exc()
         else:

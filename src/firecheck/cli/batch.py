@@ -25,6 +25,7 @@ from .options import (
     data,
     err,
     guarded,
+    refuse_overwriting,
 )
 
 
@@ -87,12 +88,12 @@ def batch(
         raise InputError(f"--fail-on：未知状态 {sorted(unknown)}",
                          f"--fail-on: unknown status {sorted(unknown)}; use "
                          f"{', '.join([*EXIT_CODES, 'error'])}")
-    if output != "-" and source != "-" and _same_file(output, source):
-        raise InputError("-o 不能覆盖输入文件", "-o must not overwrite the input file")
     mapping, map_file = _maps(maps or [])
     options = Options(source, output, in_format, out_format, activity, datum, mapping,
                       lang.value, chunk_rows, workers, map_sample=map_file is not None, date=day)
-    rules, zone_set = data(zones_file, rules_paths, as_of)
+    rules, zone_set = data(zones_file, rules_paths, as_of, lang.value)
+    if map_file is not None:
+        refuse_overwriting(map_file, rules, zone_set, *(p for p in (source, output) if p != "-"))
     with _progress() as advance:
         summary = run_batch(options, rules, zone_set, local_today(), advance)
     terminal.batch_summary(err, summary, lang.value)
@@ -104,15 +105,6 @@ def batch(
         err.print(say(lang.value, f"已写出地图 {map_file}", f"wrote map {map_file}"))
     if wanted & set(summary.counts):
         raise typer.Exit(EXIT_FAIL_ON)
-
-
-def _same_file(output: str, source: str) -> bool:
-    """Whether two paths lead to one file (a symlink loop is an input error)."""
-    try:
-        return Path(output).resolve() == Path(source).resolve()
-    except (OSError, RuntimeError) as exc:  # Python 3.11 raises RuntimeError for a loop
-        raise InputError(f"无法解析路径 {output} 或 {source}：{exc}",
-                         f"cannot follow {output} or {source}: {exc}") from exc
 
 
 def _maps(items: list[str]) -> tuple[dict[str, str], Path | None]:

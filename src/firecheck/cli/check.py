@@ -15,7 +15,6 @@ from ..query import Query, answer, resolve_place
 from ..text import say
 from ..views import answer as view
 from ..views.words import status_label
-from ..zones.load import load_zones
 from ..zones.model import ZoneSet
 from .options import (
     EXIT_CODES,
@@ -39,7 +38,9 @@ from .options import (
     emit_json,
     err,
     guarded,
+    named_zones,
     out,
+    refuse_overwriting,
 )
 
 
@@ -97,7 +98,9 @@ def check(
     query = Query(activity, place=place, date=on, start=start, end=end, lat=lat, lon=lon,
                   place_name=place_name, datum=datum, accuracy_m=accuracy,
                   actor=actor.value if actor else None, land=land, in_zones=tuple(in_zone or ()))
-    rules, zones = data(zones_file, rules_paths, as_of)
+    rules, zones = data(zones_file, rules_paths, as_of, lang.value)
+    if map_file is not None:
+        refuse_overwriting(map_file, rules, zones)
     result = answer(query, rules, zones, local_today())
     level = "brief" if brief else "details" if details else "normal"
     if as_json:
@@ -156,7 +159,8 @@ def map_cmd(
     from ..views.maps import Marker
     from ..views.maps import render as draw
 
-    zones = load_zones(zones_file)
+    zones = named_zones(zones_file, lang.value)
+    refuse_overwriting(output, None, zones)
     marker = None
     if place is not None or place_name is not None or lat is not None or lon is not None:
         where = resolve_place(place, place_name, lat, lon, datum, 0.0, zones)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import InputError
+from ..files import write_atomically
 from ..parse.dates import check_year
 from ..parse.localtime import local_today
 from ..rules.loader import export_rules
@@ -27,6 +27,7 @@ from .options import (
     err,
     guarded,
     out,
+    refuse_overwriting,
     rule_set,
 )
 
@@ -98,16 +99,15 @@ def calendar(
       firecheck calendar 2026 --ics guyang-2026.ics --lang en
     """
     year = check_year(year or local_today().year)
-    rows = period_rows(rule_set(rules_paths, as_of), year)
+    rules = rule_set(rules_paths, as_of)
+    rows = period_rows(rules, year)
     terminal.calendar(out, rows, year, lang.value)
     if ics is not None:
         from ..views.ics import calendar_ics
 
-        try:
-            ics.write_bytes(calendar_ics(rows, year))
-        except OSError as exc:
-            raise InputError(f"无法写入 {ics}：{exc.strerror}",
-                             f"cannot write {ics}: {exc.strerror}") from exc
+        refuse_overwriting(ics, rules)
+        data = calendar_ics(rows, year)
+        write_atomically(ics, lambda out: out.write(data))
         err.print(say(lang.value, f"已写出 {ics}", f"wrote {ics}"))
 
 
@@ -147,7 +147,7 @@ def rules_cmd(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
 
       firecheck rules --export rules-2026-11-29/
     """
-    rules, zone_set = data(zones_file, rules_paths, as_of)
+    rules, zone_set = data(zones_file, rules_paths, as_of, lang.value)
     if export is not None:
         export_rules(rules, export)
     if as_json:

@@ -13,7 +13,6 @@ from ..parse.localtime import local_today
 from ..query import resolve_place
 from ..views import terminal
 from ..views.json import near_dict
-from ..zones.load import load_zones
 from ..zones.nearby import nearest
 from .options import (
     AccuracyOpt,
@@ -29,6 +28,7 @@ from .options import (
     app,
     emit_json,
     guarded,
+    named_zones,
     out,
 )
 
@@ -56,7 +56,7 @@ def near(
 
       firecheck near --place 红泥井 --lang en
     """
-    zones = load_zones(zones_file)
+    zones = named_zones(zones_file, lang.value)
     where = resolve_place(place, place_name, lat, lon, datum, accuracy, zones)
     request = Request(where.lat, where.lon, local_today(), "", where.datum,  # type: ignore[arg-type]
                       accuracy_m=where.accuracy_m)

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.text import Text as Styled
 
-from ..errors import DataError, FirecheckError
+from ..errors import DataError, FirecheckError, InputError
+from ..files import same_file
 from ..rules.loader import load_rules
 from ..rules.model import RuleSet
 from ..text import say
+from ..views.console import STDOUT, make_console
 from ..zones.load import load_zones
 from ..zones.model import ZoneSet
 
@@ -38,8 +39,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+out = make_console(soft_wrap=False)
+err = make_console(stderr=True)
 
 
 class Lang(StrEnum):
@@ -101,8 +102,7 @@ def guarded(command: F) -> F:
         except FirecheckError as exc:
             kind = say(lang, "数据错误", "data error") if isinstance(exc, DataError) else say(
                 lang, "输入错误", "input error")
-            err.print(f"[bold red]firecheck: {kind}:[/] {exc.get(lang)}", markup=True,
-                      highlight=False)
+            err.print(Styled.assemble((f"firecheck: {kind}:", "bold red"), " ", exc.get(lang)))
             raise typer.Exit(EXIT_DATA if isinstance(exc, DataError) else EXIT_INPUT) from None
 
     return wrapper  # type: ignore[return-value]
@@ -113,12 +113,32 @@ def rule_set(rules_paths: list[Path] | None, as_of: list[Path] | None = None) ->
     return load_rules(rules_paths or (), replace=as_of or None)
 
 
+def named_zones(zones_file: Path | None, lang: str) -> ZoneSet:
+    """The zones the options name; what its loading noted (a cache not used) on stderr."""
+    zones = load_zones(zones_file)
+    for note in zones.notes:
+        err.print(Styled.assemble(("firecheck: ", "yellow"), note.get(lang)))
+    return zones
+
+
 def data(zones_file: Path | None, rules_paths: list[Path] | None,
-         as_of: list[Path] | None = None) -> tuple[RuleSet, ZoneSet]:
+         as_of: list[Path] | None, lang: str) -> tuple[RuleSet, ZoneSet]:
     """The rules and the zones the options name."""
-    return rule_set(rules_paths, as_of), load_zones(zones_file)
+    return rule_set(rules_paths, as_of), named_zones(zones_file, lang)
+
+
+def refuse_overwriting(target: Path | str, rules: RuleSet | None = None,
+                       zones: ZoneSet | None = None, *others: Path | str) -> None:
+    """An InputError if an output file is one of the data files the command reads (a rules
+    file, the zones file, or ``others`` such as its input): writing it would destroy them."""
+    inputs = [*(rules.paths if rules else ()), *((zones.path,) if zones else ()), *others]
+    if (found := same_file(str(target), inputs)) is not None:
+        raise InputError(f"输出 {target} 就是正在读取的文件 {found}：不能覆盖它",
+                         f"the output {target} is {found}, a file this command reads: it "
+                         "must not be overwritten")
 
 
 def emit_json(value: Any) -> None:
     """Machine output: indented JSON on stdout."""
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    STDOUT.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    STDOUT.flush()

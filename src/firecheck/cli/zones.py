@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..errors import DataError, InputError
+from ..files import read_regular, same_file
 from ..parse.localtime import local_today
 from ..rules.model import RuleSet
 from ..text import Text, say
 from ..views import terminal
 from ..views.json import zone_dict
 from ..zones import file as zonefile
-from ..zones.load import default_zones_path, load_zones, parse_json
+from ..zones.load import default_zones_path, parse_json
 from .options import (
     EXIT_DATA,
     JsonOpt,
@@ -25,6 +26,7 @@ from .options import (
     emit_json,
     err,
     guarded,
+    named_zones,
     out,
     rule_set,
 )
@@ -47,7 +49,7 @@ def zones(ctx: typer.Context, as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
     """
     if ctx.invoked_subcommand is not None:
         return
-    data = load_zones(zones_file)
+    data = named_zones(zones_file, lang.value)
     if as_json:
         emit_json({"file": data.path, "version": data.version,
                     "zones": [zone_dict(z, data) for z in data.zones]})
@@ -174,11 +176,20 @@ def zones_import(
               "scale": scale, "buffer_m": buffer, "today": local_today()}
     options = (ImportOptions.from_mapping_file(mapping_file, **values) if mapping_file
                else ImportOptions(**{k: v for k, v in values.items() if v is not None}))
+    if (source := same_file(str(output), [
+            f.with_suffix(x) for f in files for x in ("", ".shp", ".shx", ".dbf", ".prj", ".cpg")
+            if f.suffix.lower() == ".shp" or x == ""])) is not None:
+        raise InputError(f"-o {output} 就是要导入的文件 {source}：不能覆盖它",
+                         f"-o {output} is the file being imported ({source}): it must not be "
+                         "overwritten")
     base_path = zones_file or default_zones_path()
     base = parse_json(_read(base_path), base_path)
+    if not isinstance(base, dict) or not isinstance(base.get("features"), list):
+        raise DataError(f"{base_path}：不是 GeoJSON FeatureCollection",
+                        f"{base_path}: not a GeoJSON FeatureCollection")
     if county_only:
         base["features"] = [f for f in base["features"]
-                            if (f.get("properties") or {}).get("kind") == zonefile.COUNTY_KIND]
+                            if zonefile.properties(f).get("kind") == zonefile.COUNTY_KIND]
     result = import_files(files, options, base)
     imported = result["firecheck"]["imports"][-len(files):]
     for entry in imported:
@@ -199,11 +210,7 @@ def zones_import(
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"无法读取 {path}：{exc.strerror}", f"cannot read {path}: {exc.strerror}") \
-            from exc
+    return read_regular(path, Text("区域文件", "zones file"), InputError)
 
 
 def _unknown_designations(data: dict, rules: RuleSet) -> list[zonefile.Problem]:
@@ -213,10 +220,15 @@ def _unknown_designations(data: dict, rules: RuleSet) -> list[zonefile.Problem]:
                              Text(f"所属区域 {props.get('designation')!r} 不在任何规则的区域清单中，"
                                   "不会影响结论", f"designation {props.get('designation')!r} is "
                                   "not a zone any rule lists; it will not decide anything"))
-            for i, f in enumerate(data.get("features", []) if isinstance(data, dict) else [])
-            if isinstance(f, dict) and isinstance(props := f.get("properties"), dict)
-            and props.get("designation") not in known
+            for i, f in enumerate(_features(data))
+            if (props := zonefile.properties(f)) and props.get("designation") not in known
             and props.get("kind") != zonefile.COUNTY_KIND]
+
+
+def _features(data: Any) -> list[Any]:
+    """The features of a parsed zones document ([] when it has no list of them)."""
+    features = data.get("features") if isinstance(data, dict) else None
+    return features if isinstance(features, list) else []
 
 
 app.add_typer(zones_app, name="zones")

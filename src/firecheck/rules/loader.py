@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
+from ..files import read_regular, write_atomically, write_error
+from ..parse.dates import YEARS
 from ..resources import RULES_DIR
+from ..text import Text
 from .activities import Activity, ActivityCatalog
 from .model import (
     _LEAP_YEAR,
@@ -59,13 +62,17 @@ def load_rules(extra: Sequence[Path] = (), replace: Sequence[Path] | None = None
 
 def export_rules(rules: RuleSet, directory: Path) -> None:
     """Copy the files a rule set was built from into ``directory`` (for later replay)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(directory, exc) from exc
     for path in rules.paths:
         target = directory / path.name
-        if target.exists() and target.read_bytes() != path.read_bytes():
+        data = read_regular(path, Text("规则文件", "rules file"), DataError)
+        if target.exists() and (not target.is_file() or target.read_bytes() != data):
             raise DataError(f"{target} 已存在且内容不同；请选择空目录",
                             f"{target} exists with other content; choose an empty directory")
-        target.write_bytes(path.read_bytes())
+        write_atomically(target, lambda out, data=data: out.write(data))
 
 
 def build_ruleset(files: Sequence[Path]) -> RuleSet:
@@ -73,13 +80,16 @@ def build_ruleset(files: Sequence[Path]) -> RuleSet:
     digest = hashlib.sha256()
     parsed: list[tuple[str, dict[str, Any]]] = []
     for path in files:
-        raw = path.read_bytes()
+        raw = read_regular(path, Text("规则文件", "rules file"), DataError)
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise DataError(f"{path.name}：不是有效的 UTF-8 TOML：{exc}",
                             f"{path.name}: not valid UTF-8 TOML: {exc}") from exc
+        except RecursionError as exc:
+            raise DataError(f"{path.name}：TOML 嵌套过深", f"{path.name}: TOML nested too deeply") \
+                from exc
         parsed.append((path.name, data))
     loader = _Loader()
     for name, data in parsed:
@@ -210,9 +220,9 @@ class _Loader:
         )
         if (rule.summary_zh is None) != (rule.summary_en is None):
             f.fail("summary_en", "须与 summary_zh 同时给出", "must be given together with summary_zh")
-        if rule.year is not None and not 1900 <= rule.year <= 2200:
-            f.fail("year", f"{rule.year} 不是合理的年份（1900–2200）",
-                   f"{rule.year} is not a plausible year (1900–2200)")
+        if rule.year is not None and not YEARS[0] <= rule.year <= YEARS[1]:
+            f.fail("year", f"{rule.year} 不是可信的年份（{YEARS[0]}–{YEARS[1]}）",
+                   f"{rule.year} is not a plausible year ({YEARS[0]}–{YEARS[1]})")
         if rule.basis and rule.lands is None:
             f.fail("basis", "须同时给出 lands（依据按地类决定效力）",
                    "needs lands (the basis decides the effect per land type)")

@@ -24,12 +24,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.text import Text as MplText
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError
+from ..files import write_atomically
 from ..geo.projection import to_local
 from ..resources import NEIGHBOURS_FILE
 from ..text import say
+from ..unicode import displayable
 from ..zones.model import Zone, ZoneSet
 from .words import status_label
 
@@ -74,11 +77,8 @@ def render(path: Path, zones: ZoneSet, lang: str, marker: Marker | None = None,
     lang = label_lang(lang)
     with matplotlib.rc_context(_style()):
         fig = figure(zones, lang, marker, points, radius_m, title)
-        try:
-            fig.savefig(path, bbox_inches="tight", metadata=_metadata(suffix))
-        except OSError as exc:
-            raise InputError(f"无法写入 {path}：{exc.strerror}",
-                             f"cannot write {path}: {exc.strerror}") from exc
+        write_atomically(path, lambda out: fig.savefig(
+            out, format=suffix[1:], bbox_inches="tight", metadata=_metadata(suffix)))
     return lang
 
 
@@ -95,6 +95,8 @@ def figure(zones: ZoneSet, lang: str, marker: Marker | None = None,
         _draw(ax, zones, lang, marker, points, radius_m)
         ax.set_title(title or say(lang, "固阳县防火戒严区域", "Guyang County fire-ban zones"),
                      fontsize=13, gid="title")
+        for text in fig.findobj(MplText):  # names from data files: no control characters
+            text.set_text(displayable(text.get_text()))
     return fig
 
 
@@ -103,7 +105,8 @@ def _style() -> dict[str, Any]:
     font = cjk_font()
     return {"font.family": "sans-serif",
             "font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
-            "svg.fonttype": "none", "axes.unicode_minus": False, "svg.hashsalt": "firecheck"}
+            "svg.fonttype": "none", "axes.unicode_minus": False, "svg.hashsalt": "firecheck",
+            "text.parse_math": False}  # a '$' in a zone's name is a dollar sign, not TeX
 
 
 def _metadata(suffix: str) -> dict[str, Any]:

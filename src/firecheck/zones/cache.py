@@ -1,68 +1,188 @@
 """The zones cache: a large zones file (thousands of official parcels) takes seconds to
-parse and check; once it has passed, its zones are kept in an Arrow file named by the JSON's
-hash, with the geometries already projected (as WKB), so the next command loads it in a
-fraction of that. pyarrow is imported only when a file is large enough to be cached."""
+parse and check; once it has passed, its zones are kept in an Arrow file with the geometries
+already projected (as WKB), so the next command loads it in a fraction of that.
+
+A verdict reports the zones file's SHA-256, so a cache is used only when it provably holds
+what that file gave: its header names the source's hash, the projection and the SHA-256 of
+its own Arrow payload, and all three are checked on every read, with the exact columns and
+valid WKB; anything else — a missing or extra column, bad WKB, a moved vertex, a truncated
+file — and the cache is rebuilt from the source, with a note naming it. The cache lives in
+a directory of its own user (``~/.cache/firecheck``, ``$XDG_CACHE_HOME/firecheck`` or
+``$FIRECHECK_CACHE``), created private (0700); a directory or file another user could write
+is not used at all. Writes go through a temporary file created exclusively
+(:func:`firecheck.files.temp_file`), so no planted name or link redirects them, and a write
+that fails leaves nothing. pyarrow is imported only when a file is large enough to cache.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
 
+from ..files import discard, settled, temp_file
 from ..geo.projection import LOCAL_CRS
+from ..text import Text
 from .model import Zone
 
 CACHE_MIN_BYTES = 2 << 20
-_CACHE_FORMAT = "2"
-_CACHE_FIELDS = ("id", "designation", "name_zh", "name_en", "kind", "level", "buffer_m",
-                 "accuracy_m", "completeness", "geometry_source", "source",
-                 "extent_accuracy_m")
+_FORMAT = 3
+_MAGIC = b"firecheck zones cache\n"
+_TEXT_FIELDS = ("id", "designation", "name_zh", "name_en", "kind", "level", "completeness",
+                "source")
+_FIELDS = (*_TEXT_FIELDS, "buffer_m", "accuracy_m", "geometry_source", "extent_accuracy_m")
+_SHAPES = (("wkb", "shape"), ("extent_wkb", "extent"))  # column, Zone attribute
+_PROJECTION = hashlib.sha256(LOCAL_CRS.srs.encode()).hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    """The cache directory of this user (see the module docstring)."""
+    root = os.environ.get("FIRECHECK_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "firecheck")
+    return Path(root)
 
 
 def cache_path(version: str) -> Path:
     """Where the cache of the zones file with content hash ``version`` lives."""
-    root = os.environ.get("FIRECHECK_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "firecheck")
-    tag = hashlib.sha256(LOCAL_CRS.srs.encode()).hexdigest()[:8]
-    return Path(root) / f"zones-{version[7:39]}-{tag}-v{_CACHE_FORMAT}.arrow"
+    return cache_dir() / f"zones-{version[7:39]}-v{_FORMAT}.arrow"
 
 
-def write_cache(path: Path, zones: list[Zone]) -> None:
-    """Best effort: a cache that cannot be written only costs time."""
+def usable_dir(directory: Path) -> Text | None:
+    """None if ``directory`` is (or was just made) a directory of this user that no one
+    else can write; else why the cache is not used there."""
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        return Text(f"无法创建区域缓存目录 {directory}：{exc.strerror}；本次不使用缓存",
+                    f"cannot create the zones cache directory {directory}: {exc.strerror}; "
+                    "the cache is not used")
+    try:
+        info = directory.stat()
+    except OSError as exc:
+        return Text(f"无法使用区域缓存目录 {directory}：{exc.strerror}",
+                    f"cannot use the zones cache directory {directory}: {exc.strerror}")
+    if not stat.S_ISDIR(info.st_mode) or not _private(info):
+        return Text(f"区域缓存目录 {directory} 不属于你或其他用户可写：不使用缓存（可设 FIRECHECK_CACHE "
+                    "为你自己的私有目录）",
+                    f"the zones cache directory {directory} is not yours or others can write "
+                    "it: the cache is not used (set FIRECHECK_CACHE to a private directory of "
+                    "your own)")
+    return None
+
+
+def _private(info: os.stat_result) -> bool:
+    return info.st_uid == os.geteuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def write_cache(path: Path, zones: list[Zone], version: str) -> None:
+    """Best effort: a cache that cannot be written only costs time (and leaves nothing)."""
     import pyarrow as pa
     from pyarrow import ipc
 
-    columns: dict[str, Any] = {f: [getattr(z, f) for z in zones] for f in _CACHE_FIELDS}
-    for name, attr in (("wkb", "shape"), ("extent_wkb", "extent")):
-        columns[name] = pa.array(shapely.to_wkb(np.array([getattr(z, attr) for z in zones],
-                                                         dtype=object)), type=pa.binary())
+    columns: dict[str, Any] = {f: pa.array([getattr(z, f) for z in zones], type=_type(f))
+                               for f in _FIELDS}
+    for column, attr in _SHAPES:
+        columns[column] = pa.array(shapely.to_wkb(np.array([getattr(z, attr) for z in zones],
+                                                           dtype=object)), type=pa.binary())
+    table = pa.table(columns)
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    payload = sink.getvalue().to_pybytes()
+    header = json.dumps({"format": _FORMAT, "source": version, "projection": _PROJECTION,
+                         "sha256": hashlib.sha256(payload).hexdigest()}).encode()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.part")
-        with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(
-                sink, pa.table(columns).schema) as writer:
-            writer.write_table(pa.table(columns))
-        os.replace(tmp, path)
+        handle, tmp = temp_file(path.parent, ".arrow.part")
     except OSError:
         return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(_MAGIC + header + b"\n" + payload)
+        os.replace(tmp, path)
+        settled(tmp)
+    except OSError:
+        discard(tmp)
+    except BaseException:
+        discard(tmp)
+        raise
 
 
-def read_cache(path: Path) -> list[Zone] | None:
-    """The cached zones, or None when there is no usable cache."""
+def read_cache(path: Path, version: str) -> tuple[list[Zone] | None, Text | None]:
+    """The cached zones of the source with hash ``version``, or None — with a note naming
+    the cache when one exists but cannot be trusted (it is then rebuilt)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, _untrusted(path, exc.strerror or str(exc))
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or not _private(info):
+            return None, _untrusted(path, "not a private file of yours")
+        data = fh.read()
+    try:
+        return _zones(data, version), None
+    except _Damaged as exc:
+        return None, _untrusted(path, str(exc))
+
+
+class _Damaged(Exception):
+    """What is wrong with a cache file."""
+
+
+def _zones(data: bytes, version: str) -> list[Zone]:
     import pyarrow as pa
     from pyarrow import ipc
 
+    if not data.startswith(_MAGIC):
+        raise _Damaged("not a firecheck zones cache")
+    line, _, payload = data[len(_MAGIC):].partition(b"\n")
     try:
-        with pa.memory_map(str(path)) as source:
-            table = ipc.open_file(source).read_all()
-    except (OSError, pa.ArrowInvalid):
-        return None
-    rows = table.drop(["wkb", "extent_wkb"]).to_pylist()
-    shapes = shapely.from_wkb(np.array(table["wkb"].to_pylist(), dtype=object))
-    extents = shapely.from_wkb(np.array(table["extent_wkb"].to_pylist(), dtype=object))
+        header = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        raise _Damaged("unreadable header") from exc
+    expected = {"format": _FORMAT, "source": version, "projection": _PROJECTION,
+                "sha256": hashlib.sha256(payload).hexdigest()}
+    if header != expected:
+        raise _Damaged("made from other data, or changed since" if isinstance(header, dict)
+                       and header.get("source") != version else "its content does not match "
+                       "its hash")
+    try:
+        table = ipc.open_stream(payload).read_all()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _Damaged(f"unreadable Arrow data ({exc})") from exc
+    wanted = pa.schema([*((f, _type(f)) for f in _FIELDS),
+                        *((column, pa.binary()) for column, _ in _SHAPES)])
+    if not table.schema.equals(wanted):
+        raise _Damaged("its columns are not the zones' columns")
+    try:
+        shapes = {attr: shapely.from_wkb(np.array(table[column].to_pylist(), dtype=object))
+                  for column, attr in _SHAPES}
+    except (shapely.errors.ShapelyError, TypeError, ValueError) as exc:
+        raise _Damaged(f"bad WKB ({exc})") from exc
+    rows = table.drop([column for column, _ in _SHAPES]).to_pylist()
+    if any(row[f] is None for row in rows for f in (*_TEXT_FIELDS, "buffer_m", "extent_accuracy_m")):
+        raise _Damaged("a required value is missing")
     return [Zone(**row, shape=shape, extent=extent)
-            for row, shape, extent in zip(rows, shapes, extents, strict=True)]
+            for row, shape, extent in zip(rows, shapes["shape"], shapes["extent"], strict=True)]
+
+
+def _type(name: str) -> Any:
+    import pyarrow as pa
+
+    return pa.float64() if name in ("buffer_m", "accuracy_m", "extent_accuracy_m") else pa.string()
+
+
+def _untrusted(path: Path, why: str) -> Text:
+    return Text(f"区域缓存 {path} 不可信（{why}）：已从区域文件重建",
+                f"the zones cache {path} cannot be trusted ({why}): rebuilt from the zones file")

@@ -7,8 +7,6 @@ Used by :func:`firecheck.zones.load.load_zones` (which refuses a file with error
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +17,7 @@ from shapely.geometry import mapping
 from shapely.geometry import shape as geojson_shape
 from shapely.geometry.base import BaseGeometry
 
+from ..files import write_atomically
 from ..text import Text
 
 COMPLETENESS = ("complete", "partial", "unmapped")
@@ -27,6 +26,13 @@ REQUIRED = ("id", "designation", "name_zh", "name_en", "kind", "level", "buffer_
             "completeness", "source")
 GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
                   "MultiPolygon")
+# Geometry types a kind may have (others: any of GEOMETRY_TYPES). The county line decides
+# scope: as a line every place would be outside it, as a point no place could be measured.
+KIND_GEOMETRIES = {COUNTY_KIND: ("Polygon", "MultiPolygon")}
+TEXT_PROPERTIES = ("designation", "name_zh", "name_en", "kind", "level", "completeness",
+                   "source")
+# A zones file holds WGS-84 longitude/latitude; CGCS2000 degrees are within centimetres.
+DEGREE_DATUMS = ("World Geodetic System 1984", "China 2000")
 # Guyang's extent (PROVENANCE.md §1: lon 109.6135–110.7407, lat 40.7232–41.4980).
 GUYANG_BOX = (109.6135, 40.7232, 110.7407, 41.4980)
 FAR_DEGREES = 0.5  # beyond the box by more than this (~45 km): not Guyang data
@@ -67,25 +73,73 @@ def check(data: Any, fix: bool = False) -> tuple[list[Problem], list[BaseGeometr
     if not isinstance(features, list):
         return [_file_error("no_features", "'features' 必须是列表",
                             "'features' must be a list")], []
-    problems: list[Problem] = []
+    problems: list[Problem] = list(_crs_problems(data))
     parsed = _parse_all([f.get("geometry") if isinstance(f, dict) else None for f in features])
     shapes: list[BaseGeometry | None] = []
     seen: dict[str, int] = {}
     for index, (feature, (shape, problem)) in enumerate(zip(features, parsed, strict=True)):
         found = _check_feature(index, feature, seen)
+        props = properties(feature)
         if problem and isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
-            found.append(Problem(index, _id(feature["properties"]), "error", *problem))
+            found.append(Problem(index, _id(props), "error", *problem))
+        kind = props.get("kind")
+        allowed = KIND_GEOMETRIES.get(kind, GEOMETRY_TYPES) if isinstance(kind, str) \
+            else GEOMETRY_TYPES
+        if shape is not None and shape.geom_type not in allowed:
+            found.append(Problem(index, _id(props), "error", "geometry_type_for_kind", Text(
+                f"{props.get('kind')} 的几何必须是 {' 或 '.join(allowed)}，而不是 {shape.geom_type}",
+                f"a {props.get('kind')} must be a {' or '.join(allowed)}, not a "
+                f"{shape.geom_type}")))
+            shape = None
         problems += found
         shapes.append(shape)
     problems += _check_shapes(features, shapes, fix)
     counties = sum(1 for f, shape in zip(features, shapes, strict=True)
-                   if shape is not None and f["properties"].get("kind") == COUNTY_KIND)
+                   if shape is not None and properties(f).get("kind") == COUNTY_KIND)
     if counties != 1:
         problems.append(_file_error(
             "county_count", f"必须有且仅有一个带几何的 {COUNTY_KIND!r} 要素（现有 {counties} 个）",
             f"exactly one mapped feature of kind {COUNTY_KIND!r} is needed (found {counties})"))
     problems.sort(key=lambda p: -1 if p.index is None else p.index)
     return problems, shapes
+
+
+def properties(feature: Any) -> dict[str, Any]:
+    """A feature's properties, or {} when it has none (null, or not an object)."""
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    return props if isinstance(props, dict) else {}
+
+
+def _crs_problems(data: dict[str, Any]) -> list[Problem]:
+    """A legacy ``crs`` member is honoured when it names WGS-84 or CGCS2000 degrees (what a
+    zones file holds); any other CRS is refused, with how to import such a file."""
+    if "crs" not in data:
+        return []
+    member = data["crs"]
+    name = (member.get("properties") or {}).get("name") if isinstance(member, dict) and \
+        isinstance(member.get("properties"), dict | None) else None
+    if not isinstance(name, str):
+        return [_file_error("bad_crs", "无法读取 'crs' 成员（应为 {\"type\": \"name\", "
+                            "\"properties\": {\"name\": …}}）", "the 'crs' member cannot be read "
+                            "(expected {\"type\": \"name\", \"properties\": {\"name\": …}})")]
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = CRS.from_user_input(name)
+    except CRSError:
+        crs = None
+    if crs is not None and crs.is_geographic and crs.datum is not None and any(
+            d in crs.datum.name for d in DEGREE_DATUMS):
+        return []
+    shown = name if len(name) <= 80 else name[:80] + "…"
+    return [_file_error(
+        "unsupported_crs",
+        f"文件声明坐标系 {shown!r}，但区域文件只能是 WGS-84 经纬度：若坐标确在该坐标系中，请用 "
+        f"firecheck zones import 文件 --crs {shown} 导入（会转换）；若坐标其实是经纬度，请删除 'crs' 成员",
+        f"the file declares the CRS {shown!r}, but a zones file holds WGS-84 degrees: if "
+        f"the coordinates are in that CRS, import the file with 'firecheck zones import FILE "
+        f"--crs {shown}' (it reprojects them); if they are degrees, remove the 'crs' member")]
 
 
 def errors(problems: list[Problem]) -> list[Problem]:
@@ -111,6 +165,14 @@ def _check_feature(index: int, feature: Any, seen: dict[str, int]) -> list[Probl
     missing = [k for k in REQUIRED if props.get(k) in (None, "")]
     if missing:
         add("error", "missing_properties", f"缺少属性 {missing}", f"missing properties {missing}")
+    wrong = [k for k in TEXT_PROPERTIES if props.get(k) not in (None, "")
+             and not isinstance(props[k], str)]
+    if props.get("geometry_source") is not None and not isinstance(props["geometry_source"], str):
+        wrong.append("geometry_source")
+    if isinstance(props.get("id"), bool) or not isinstance(props.get("id"), str | int | None):
+        wrong.append("id")
+    if wrong:
+        add("error", "bad_property_type", f"属性 {wrong} 必须是文本", f"properties {wrong} must be text")
     if zid is not None:
         if zid in seen:
             add("error", "duplicate_id", f"编号重复（与第 {seen[zid]} 个要素相同）",
@@ -150,7 +212,9 @@ def _check_feature(index: int, feature: Any, seen: dict[str, int]) -> list[Probl
 
 
 def _id(props: dict[str, Any]) -> str | None:
-    return str(props["id"]) if props.get("id") not in (None, "") else None
+    zid = props.get("id")
+    return str(zid) if isinstance(zid, str | int) and not isinstance(zid, bool) and zid != "" \
+        else None
 
 
 Parsed = tuple[BaseGeometry | None, tuple[str, Text] | None]  # shape, or (code, why not)
@@ -216,7 +280,7 @@ def _check_shapes(features: list[Any], shapes: list[BaseGeometry | None],
               & (y0 > south - FAR_DEGREES) & (y1 < north + FAR_DEGREES))
     valid = shapely.is_valid(array)
     for k, i in enumerate(rows):
-        zid = _id(features[i]["properties"])
+        zid = _id(properties(features[i]))
         if not placed[k]:
             coords = shapely.get_coordinates(shapes[i])
             severity, code, why = place_problem(coords) if np.isfinite(coords).all() else (
@@ -276,14 +340,6 @@ def dump(collection: dict[str, Any]) -> str:
 
 
 def write(collection: dict[str, Any], path: Path) -> None:
-    """Write a zones file atomically (temporary file beside it, then rename)."""
-    handle, tmp = tempfile.mkstemp(prefix=".firecheck-", suffix=".geojson.part",
-                                   dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as fh:
-            fh.write(dump(collection))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a zones file atomically (a temporary file beside it, then rename)."""
+    text = dump(collection).encode("utf-8")
+    write_atomically(path, lambda out: out.write(text))

@@ -14,9 +14,12 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import DataError
+from ..files import read_regular
 from ..geo.projection import to_local
 from ..resources import ZONES_FILE
-from .cache import CACHE_MIN_BYTES, cache_path, read_cache, write_cache
+from ..text import Text
+from ..unicode import SURROGATE_ESCAPE, has_lone_surrogate
+from .cache import CACHE_MIN_BYTES, cache_dir, cache_path, read_cache, usable_dir, write_cache
 from .file import check, errors
 from .model import Zone, ZoneSet
 
@@ -31,17 +34,26 @@ def default_zones_path() -> Path:
 
 
 def load_zones(path: Path | None = None) -> ZoneSet:
-    """Load, check and project a zones GeoJSON file; refuse it if it has errors."""
+    """Load, check and project a zones GeoJSON file; refuse it if it has errors. A large
+    file's zones come from the cache when it provably holds them (:mod:`.cache`); the
+    returned set's ``notes`` say why a cache was not used."""
     path = path or default_zones_path()
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"无法读取区域文件 {path}：{exc.strerror}",
-                        f"cannot read zones file {path}: {exc.strerror}") from exc
+    raw = read_regular(path, Text("区域文件", "zones file"), DataError)
     version = "sha256:" + hashlib.sha256(raw).hexdigest()
-    cache = cache_path(version) if len(raw) >= CACHE_MIN_BYTES else None
-    if cache is not None and (cached := read_cache(cache)) is not None:
-        return ZoneSet(cached, version, str(path))
+    notes: list[Text] = []
+    cache = None
+    if len(raw) >= CACHE_MIN_BYTES:
+        refused = usable_dir(cache_dir())
+        if refused is None:
+            cache = cache_path(version)
+        else:
+            notes.append(refused)
+    if cache is not None:
+        cached, note = read_cache(cache, version)
+        if cached is not None:
+            return ZoneSet(cached, version, str(path))
+        if note is not None:
+            notes.append(note)
     data = parse_json(raw, path)
     problems, shapes = check(data)
     if bad := errors(problems):
@@ -69,17 +81,27 @@ def load_zones(path: Path | None = None) -> ZoneSet:
             extent_accuracy_m=float(props.get("extent_accuracy_m") or 0.0),
         ))
     if cache is not None:
-        write_cache(cache, zones)
-    return ZoneSet(zones, version, str(path))
+        write_cache(cache, zones, version)
+    return ZoneSet(zones, version, str(path), tuple(notes))
 
 
 def parse_json(raw: bytes, path: Path) -> Any:
-    """A JSON document from bytes (UTF-8, BOM allowed) or a DataError naming the file."""
+    """A JSON document from bytes (UTF-8, BOM allowed) or a DataError naming the file: not
+    UTF-8, not JSON, nested deeper than Python can follow, or holding a lone surrogate
+    (``"\\ud800"``: valid JSON, but no text a UTF-8 file or terminal can hold)."""
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
+        data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"{path}：不是有效的 UTF-8 JSON：{exc}",
                         f"{path}: not valid UTF-8 JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise DataError(f"{path}：JSON 嵌套过深", f"{path}: JSON nested too deeply") from exc
+    if SURROGATE_ESCAPE.search(text) and has_lone_surrogate(data):
+        raise DataError(f"{path}：含有孤立的代理码位（如 \\ud800），不是有效的 Unicode",
+                        f"{path}: holds a lone surrogate (such as \\ud800), which is not valid "
+                        "Unicode")
+    return data
 
 
 def _extent(box: list[float]) -> BaseGeometry:

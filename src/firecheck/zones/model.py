@@ -60,7 +60,8 @@ class Measure:
 class ZoneSet:
     """The loaded zones, with a spatial index over the mapped ones."""
 
-    def __init__(self, zones: list[Zone], version: str, path: str) -> None:
+    def __init__(self, zones: list[Zone], version: str, path: str,
+                 notes: tuple[Text, ...] = ()) -> None:
         counties = [z for z in zones if z.kind == COUNTY_KIND]
         if len(counties) != 1 or counties[0].shape is None:
             raise DataError(
@@ -72,6 +73,7 @@ class ZoneSet:
         self.zones = tuple(zones)
         self.version = version
         self.path = path
+        self.notes = notes  # e.g. why the cache was not used (shown on stderr)
         self.mapped = tuple(z for z in zones if z.shape is not None and z is not self.county)
         self.by_designation: dict[str, list[Zone]] = {}
         for zone in zones:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ...errors import InputError
+from ...files import discard, temp_file, write_error
 from . import csv_reader, geojson_reader, gpx_reader, jsonl_reader, shapefile_reader
 from .source import Chunk, InputFile
 
@@ -38,7 +39,7 @@ READERS: dict[str, Reader] = {r.name: r for r in (
            csv_reader.sniff_csv),
     Reader("jsonl", (".jsonl", ".ndjson"), jsonl_reader.jsonl_chunks, jsonl_reader.jsonl_fields),
     Reader("geojson", (".geojson", ".json"), geojson_reader.geojson_chunks,
-           geojson_reader.geojson_fields, geometry=True),
+           geojson_reader.geojson_fields, geojson_reader.sniff_geojson, geometry=True),
     Reader("gpx", (".gpx",), gpx_reader.gpx_chunks, gpx_reader.gpx_fields, geometry=True),
     Reader("shapefile", (".shp",), shapefile_reader.shapefile_chunks,
            shapefile_reader.shapefile_fields, geometry=True),
@@ -68,31 +69,68 @@ def output_format_of(name: str, source_format: str) -> str:
 def open_input(source: str | Path | BinaryIO, fmt: str | None) -> InputFile:
     """Resolve a path ('-' for stdin) or a binary file object, its format (from ``fmt`` or
     the extension) and what its reader sniffs (a CSV's encoding and delimiter). Streams are
-    spooled to a temporary file, removed by :func:`close_input`."""
+    spooled to a private temporary file, removed by :func:`close_input` (or, if the spooling
+    is interrupted, at once)."""
     if isinstance(source, (str, Path)) and str(source) != "-":
         path, cleanup, name = Path(source), [], str(source)
         if not path.is_file():
             raise InputError(f"找不到输入文件：{source}", f"input file not found: {source}")
     else:
         stream = sys.stdin.buffer if isinstance(source, (str, Path)) else source
-        handle, tmp = tempfile.mkstemp(prefix="firecheck-stdin-")
+        path, cleanup, name = _spool(stream), [], str(getattr(source, "name", "") or "")
+        cleanup.append(path)
+    fmt = fmt or format_of(name)
+    try:
+        if fmt not in READERS:
+            raise InputError(f"输入格式必须是 {', '.join(FORMATS)} 之一，而不是 {fmt!r}",
+                             f"the input format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        state = os.stat(path)
+        found = InputFile(path, fmt, size=state.st_size, cleanup=cleanup, state=_identity(state))
+        if (sniff := READERS[fmt].sniff) is not None:
+            sniff(found)
+    except BaseException:
+        for spool in cleanup:
+            discard(spool)
+        raise
+    return found
+
+
+def _spool(stream: BinaryIO) -> Path:
+    """Copy a stream to a private temporary file; nothing is left if the copy fails."""
+    handle, tmp = temp_file(Path(tempfile.gettempdir()), ".stdin.part")
+    try:
         with os.fdopen(handle, "wb") as out:
             shutil.copyfileobj(stream, out)
-        path, cleanup, name = Path(tmp), [Path(tmp)], str(getattr(source, "name", "") or "")
-    fmt = fmt or format_of(name)
-    if fmt not in READERS:
-        raise InputError(f"输入格式必须是 {', '.join(FORMATS)} 之一，而不是 {fmt!r}",
-                         f"the input format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    found = InputFile(path, fmt, size=path.stat().st_size, cleanup=cleanup)
-    if (sniff := READERS[fmt].sniff) is not None:
-        sniff(found)
-    return found
+    except OSError as exc:
+        discard(tmp)
+        raise write_error(tmp, exc) from exc
+    except BaseException:
+        discard(tmp)
+        raise
+    return tmp
+
+
+def _identity(state: os.stat_result) -> tuple[int, ...]:
+    return state.st_dev, state.st_ino, state.st_size, state.st_mtime_ns
+
+
+def check_unchanged(source: InputFile) -> None:
+    """An InputError if the input file changed (shrank, grew, was replaced) since it was
+    opened: the rows read may not be the file's rows."""
+    try:
+        now = _identity(os.stat(source.path))
+    except OSError:
+        now = ()
+    if now != source.state:
+        raise InputError(f"输入文件 {source.path} 在读取期间被修改（大小或时间改变）：结果不完整，未写出",
+                         f"the input file {source.path} changed while it was read (its size "
+                         "or time changed): the result would be incomplete; nothing was written")
 
 
 def close_input(source: InputFile) -> None:
     """Remove any temporary spool of the input."""
     for path in source.cleanup:
-        path.unlink(missing_ok=True)
+        discard(path)
 
 
 def read_chunks(source: InputFile, chunk_rows: int) -> Iterator[Chunk]:

@@ -19,34 +19,73 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
+from ...errors import InputError
 from ...text import Text
-from .source import Chunk, InputFile
+from .source import NUL_LINE, Chunk, InputFile
 
 _SNIFF_BYTES = 1 << 20
 _MAX_FIELD = 1 << 30  # the csv module's default 128 KiB limit would reject long notes
+_UTF8_FFFD = "\ufffd".encode()
+_GB_FFFD = "\ufffd".encode("gb18030")
+_UTF8_LEADS = bytes(range(0xC0, 0x100))  # a non-ASCII UTF-8 character starts with one
 
 
 def sniff_csv(source: InputFile) -> None:
-    """Set the file's encoding, BOM, delimiter and line-end style from its first MiB, and
-    read its header."""
+    """Set the file's encoding (from all of it), BOM, delimiter and line-end style (from
+    its first MiB), and read its header."""
     with source.path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     if head.startswith(codecs.BOM_UTF8):
         source.encoding, source.bom, head = "utf-8", True, head[3:]
     else:
-        try:
-            head.decode("utf-8")
-            source.encoding = "utf-8"
-        except UnicodeDecodeError as exc:
-            # A multi-byte character cut at the sniff boundary is still UTF-8.
-            source.encoding = "utf-8" if exc.start >= len(head) - 3 else "gb18030"
+        source.encoding = file_encoding(source.path)
     # Lines end mostly in CR alone (classic Mac; an LF here and there is data in quotes).
-    source.cr_only = head.count(b"\r") - head.count(b"\r\n") > head.count(b"\n")
+    source.cr_only = cr_only(head)
     text = head.decode(source.encoding, errors="replace")
-    first = text.splitlines()[0] if text.strip() else ""
+    first = next((line for line in text.splitlines() if line.strip()), "")
     counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
     source.delimiter = max(counts, key=counts.__getitem__) if any(counts.values()) else ","
     source.header = csv_header(source)
+
+
+def cr_only(head: bytes) -> bool:
+    """Whether lines end in CR alone: lone CRs outnumber LFs (an LF here and there is data
+    in quotes)."""
+    return head.count(b"\r") - head.count(b"\r\n") > head.count(b"\n")
+
+
+def file_encoding(path: Path) -> str:
+    """UTF-8 or GB18030 (Chinese Excel's), from evidence in the whole file, not its start:
+    UTF-8 unless GB18030 reads the bytes that are not UTF-8 with fewer errors than UTF-8
+    does and they outnumber the file's well-formed non-ASCII UTF-8 characters. A stray
+    byte in a UTF-8 file is then that row's error; a GB18030 file whose first MiB is ASCII
+    is still GB18030. A valid UTF-8 file costs one read and Arrow's validator."""
+    invalid = {start for start, block in _blocks_at_line_ends(path)
+               if not block.isascii() and not is_utf8(block)}
+    if not invalid:
+        return "utf-8"
+    utf8_bad = gb_bad = utf8_chars = 0
+    for start, block in _blocks_at_line_ends(path):
+        if start not in invalid:
+            utf8_chars += len(block) - len(block.translate(None, _UTF8_LEADS))
+            continue
+        utf8_bad += block.decode("utf-8", "replace").count("\ufffd") - block.count(_UTF8_FFFD)
+        gb_bad += block.decode("gb18030", "replace").count("\ufffd") - block.count(_GB_FFFD)
+    return "gb18030" if utf8_bad > gb_bad and utf8_bad > utf8_chars else "utf-8"
+
+
+def _blocks_at_line_ends(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(offset, block): the file in blocks of about a MiB, each cut after an LF or CR —
+    neither byte occurs inside a character of UTF-8 or GB18030, so none is split."""
+    with path.open("rb") as fh:
+        start = 0
+        while data := fh.read(_SNIFF_BYTES):
+            cut = max(data.rfind(b"\n"), data.rfind(b"\r"))
+            if 0 <= cut < len(data) - 1 and len(data) == _SNIFF_BYTES:
+                fh.seek(start + cut + 1)  # the rest starts the next block
+                data = data[:cut + 1]
+            yield start, data
+            start += len(data)
 
 
 class _Fallback(Exception):
@@ -74,11 +113,43 @@ def csv_fields(source: InputFile) -> list[str] | None:
 
 
 def csv_header(source: InputFile) -> list[str] | None:
-    """The CSV header row with empty names filled in and duplicates numbered."""
+    """The CSV header row — the first record with a name in it (blank lines before it are
+    skipped) — with empty names filled in and duplicates numbered; None for a file without
+    one. A quote the header opens and never closes is an InputError (it would swallow the
+    whole file)."""
+    csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
     with _text(source) as fh:
-        row = next(csv.reader(fh, delimiter=source.delimiter), None)
-    if row is None:
-        return None
+        lines = _Lines(fh, source.cr_only)
+        reader = csv.reader(lines, delimiter=source.delimiter, strict=True)
+        try:
+            row = next((r for r in reader if not _blank(r)), None)
+        except csv.Error as exc:
+            if "unexpected end of data" not in str(exc):
+                return _lenient_header(source)
+            line = lines.first_of_record
+            raise InputError(f"{source.path.name}：表头（第 {line} 行）的引号没有闭合",
+                             f"{source.path.name}: the header (line {line}) opens a quote "
+                             "that is never closed") from exc
+        source.header_line = lines.first_of_record
+    return None if row is None else _names(row)
+
+
+def _lenient_header(source: InputFile) -> list[str] | None:
+    """The header as the csv module reads it without strict quoting (``"a"b`` → ``ab``)."""
+    with _text(source) as fh:
+        lines = _Lines(fh, source.cr_only)
+        row = next((r for r in csv.reader(lines, delimiter=source.delimiter)
+                    if not _blank(r)), None)
+        source.header_line = lines.first_of_record
+    return None if row is None else _names(row)
+
+
+def _blank(row: list[str]) -> bool:
+    """A record with nothing in it (before the header: not the header)."""
+    return not any(cell.strip() for cell in row)
+
+
+def _names(row: list[str]) -> list[str]:
     names: list[str] = []
     for i, name in enumerate(row):
         name = name.strip() or f"column_{i + 1}"
@@ -87,6 +158,36 @@ def csv_header(source: InputFile) -> list[str] | None:
             name, n = f"{base}.{n}", n + 1
         names.append(name)
     return names
+
+
+class _Lines:
+    """The pieces of a text file (split at CR, LF and CRLF, kept) for the csv module, with
+    the line number of each as pyarrow counts lines (LFs; CRs in a CR file), the line the
+    current record began on, and whether the last piece held only NUL bytes. NULs are
+    dropped (the csv module would keep them in the field)."""
+
+    def __init__(self, fh: io.TextIOWrapper, cr_only: bool) -> None:
+        self.fh, self.cr_only = fh, cr_only
+        self.number = 0  # the line the last piece was on
+        self.first_of_record = 1
+        self.nul_line = False
+        self._next = 1
+        self._open = False  # inside a record that spans pieces
+
+    def __iter__(self) -> Iterator[str]:
+        for piece in self.fh:
+            self.number = self._next
+            self._next += piece.endswith("\n") or self.cr_only
+            if "\0" in piece:
+                bare = piece.replace("\0", "")
+                self.nul_line = not bare.strip("\r\n")
+                piece = bare
+            else:
+                self.nul_line = False
+            if not self._open:
+                self.first_of_record = self.number
+            self._open ^= piece.count('"') % 2 == 1
+            yield piece
 
 
 def _text(source: InputFile) -> io.TextIOWrapper:
@@ -109,8 +210,8 @@ def _arrow_csv(source: InputFile, header: list[str], chunk_rows: int) -> Iterato
                               newlines_in_values=False, ignore_empty_lines=True)
     convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in header},
                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
-    line = 2
-    for block in _line_blocks(source.path, max(1 << 16, chunk_rows * 48)):
+    line = source.header_line + 1
+    for block in _line_blocks(source.path, source.header_line, max(1 << 16, chunk_rows * 48)):
         if source.encoding == "utf-8" and not is_utf8(block):
             raise _Fallback  # pyarrow would choke inside its bad-row callback on it
         if block.count(b'"') % 2:
@@ -147,10 +248,13 @@ def _drop_empty_chunks(table: pa.Table) -> pa.Table:
                      for name, column in zip(table.column_names, table.columns, strict=True)})
 
 
-def _line_blocks(path: Path, size: int) -> Iterator[bytes]:
-    """The file after its header line, in blocks of about ``size`` bytes cut at newlines.
-    A header that is not one plain line (a quoted newline, a bare CR) → _Fallback."""
+def _line_blocks(path: Path, header_line: int, size: int) -> Iterator[bytes]:
+    """The file after its header line (line ``header_line``), in blocks of about ``size``
+    bytes cut at newlines. A header that is not one plain line (a quoted newline, a bare
+    CR) → _Fallback."""
     with path.open("rb") as fh:
+        for _ in range(header_line - 1):  # blank lines before the header
+            fh.readline()
         header = fh.readline()
         if header.count(b'"') % 2 or b"\r" in header.rstrip(b"\r\n"):
             raise _Fallback
@@ -172,25 +276,17 @@ def _python_csv(source: InputFile, header: list[str], chunk_rows: int,
     """The tolerant reader, for the records after the header and the ``skip`` that pyarrow
     gave: short rows are padded, long rows cut, NULs dropped, each reported on its row.
     Records end at CR, LF or CRLF, as for pyarrow, and an empty line is not one (for either
-    reader; a line of empty fields is), so the two count alike. Line numbers count LFs (CRs
-    in a CR file), as pyarrow's do."""
+    reader; a line of empty fields is, and so is a line of NUL bytes), so the two count
+    alike. Line numbers count LFs (CRs in a CR file), as pyarrow's do."""
     width = len(header)
     csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
-    line = [1]  # the line the csv reader's last piece was on
-
-    def pieces(fh: io.TextIOWrapper) -> Iterator[str]:
-        number = 1
-        for piece in fh:  # newline="": split at CR, LF and CRLF, kept
-            line[0] = number
-            yield piece.replace("\0", "")
-            number += piece.endswith("\n") or source.cr_only
-
     with _text(source) as fh:
-        rows = csv.reader(pieces(fh), delimiter=source.delimiter)
+        pieces = _Lines(fh, source.cr_only)
+        rows = csv.reader(pieces, delimiter=source.delimiter)
         columns: list[list[str]] = [[] for _ in header]
         lines: list[int] = []
         errors: dict[int, Text] = {}
-        records = 0
+        records = -1  # the header is record 0
         while True:
             error = None
             try:
@@ -199,10 +295,15 @@ def _python_csv(source: InputFile, header: list[str], chunk_rows: int,
                 break
             except csv.Error as exc:
                 row, error = [""] * width, Text(f"无法读取的行：{exc}", f"unreadable row: {exc}")
-            if not row:
+            if records < 0:  # blank records before the header, then the header
+                records += not _blank(row)
                 continue
+            if not row:
+                if not pieces.nul_line:
+                    continue
+                row, error = [""] * width, NUL_LINE
             records += 1
-            if records <= 1 + skip:  # the header, then the rows pyarrow gave
+            if records <= skip:  # the rows pyarrow gave
                 continue
             if len(row) != width:
                 error = error or Text(f"该行有 {len(row)} 个字段，表头有 {width} 个",
@@ -215,7 +316,7 @@ def _python_csv(source: InputFile, header: list[str], chunk_rows: int,
                 column.append(cell)
             if error:
                 errors[len(lines)] = error
-            lines.append(line[0])
+            lines.append(pieces.number)
             if len(lines) >= chunk_rows:
                 yield _chunk_from_columns(header, columns, lines, errors)
                 columns, lines, errors = [[] for _ in header], [], {}

@@ -1,6 +1,10 @@
 """What JSON Lines and GeoJSON input share: one JSON object per row, checked (finite
-numbers, bounded nesting), every field kept as text, and the original objects kept for
-JSON output."""
+numbers, bounded nesting, no lone surrogates), every field kept as text, and the original
+objects kept for JSON output.
+
+JSON may spell a lone surrogate (``"\\ud800"``), which no UTF-8 file can hold: such a row
+is an error row that keeps its fields; the text columns hold the escape as text, and JSON
+output writes it back as the escape it was read from."""
 
 from __future__ import annotations
 
@@ -14,10 +18,13 @@ import numpy as np
 import pyarrow as pa
 
 from ...text import Text
+from ...unicode import SURROGATE_ESCAPE, escape_surrogates, has_lone_surrogate
 from .source import Chunk
 
 _MAX_DEPTH = 64  # JSON nesting levels a row may have (GeoJSON needs 7)
 TOO_DEEP = Text(f"JSON 嵌套超过 {_MAX_DEPTH} 层", f"JSON nested more than {_MAX_DEPTH} levels deep")
+LONE_SURROGATE = Text("含有孤立的代理码位（如 \\ud800），不是有效的 Unicode",
+                      "holds a lone surrogate (such as \\ud800), which is not valid Unicode")
 
 
 def json_object(text: str) -> tuple[dict[str, Any], Text | None]:
@@ -32,7 +39,11 @@ def json_object(text: str) -> tuple[dict[str, Any], Text | None]:
         return {}, TOO_DEEP
     if not isinstance(value, dict):
         return {}, Text("该行是 JSON 但不是对象", "line is JSON but not an object")
-    return (value, None) if not too_deep(value) else ({}, TOO_DEEP)
+    if too_deep(value):
+        return {}, TOO_DEEP
+    if SURROGATE_ESCAPE.search(text) and has_lone_surrogate(value):
+        return value, LONE_SURROGATE
+    return value, None
 
 
 def _finite(text: str) -> float:
@@ -57,11 +68,6 @@ def too_deep(value: Any) -> bool:
     return True
 
 
-def properties(feature: Any) -> dict[str, Any]:
-    props = feature.get("properties") if isinstance(feature, dict) else None
-    return props if isinstance(props, dict) else {}
-
-
 def open_json(path: Path) -> BinaryIO:
     """The file opened for reading, after its UTF-8 BOM if it has one."""
     fh = path.open("rb")
@@ -73,8 +79,15 @@ def open_json(path: Path) -> BinaryIO:
 def chunk_from_records(records: list[dict[str, Any]], lines: list[int],
                         errors: dict[int, Text], geoms: dict[int, Any]) -> Chunk:
     names = list(dict.fromkeys(k for r in records for k in r))
-    table = pa.table({n: pa.array([_text_of(r.get(n)) for r in records], type=pa.string())
-                      for n in names})
+    columns = {n: [_text_of(r.get(n)) for r in records] for n in names}
+    if any(e is LONE_SURROGATE for e in errors.values()):
+        rows = [row for row, e in errors.items() if e is LONE_SURROGATE]
+        columns = {escape_surrogates(n): values for n, values in columns.items()}
+        for values in columns.values():
+            for row in rows:
+                if values[row] is not None:
+                    values[row] = escape_surrogates(values[row])
+    table = pa.table({n: pa.array(values, type=pa.string()) for n, values in columns.items()})
     return Chunk(table, np.array(lines, dtype=np.int64), geoms, errors, records)
 
 

@@ -12,6 +12,8 @@ import pyarrow as pa
 
 from ...text import Text
 
+NUL_LINE = Text("该行只有 NUL 字节", "the line holds only NUL bytes")
+
 
 @dataclass
 class Chunk:
@@ -50,3 +52,6 @@ class InputFile:
     header: list[str] | None = None  # CSV: the header row (None for an empty file)
     size: int = 0
     cleanup: list[Path] = field(default_factory=list)
+    state: tuple[int, ...] = ()  # device, inode, size, mtime when opened
+    header_line: int = 1  # CSV: the line the header is on (blank lines may come first)
+    surrogates: bool = False  # GeoJSON: the file spells surrogate escapes (\ud800)

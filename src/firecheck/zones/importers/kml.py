@@ -37,7 +37,11 @@ def read_kml(data: bytes, name: str, ovkml: bool = False) -> Layer:
             props[item.get("name", "")] = (item.findtext("value") or "").strip()
         for item in placemark.iter("SimpleData"):
             props[item.get("name", "")] = (item.text or "").strip()
-        records.append((props, _geometry(placemark, name)))
+        try:
+            records.append((props, _geometry(placemark, name)))
+        except (ValueError, shapely.errors.ShapelyError) as exc:
+            raise InputError(f"{name}：KML 几何无法读取：{exc}",
+                             f"{name}: unreadable KML geometry: {exc}") from exc
     layer = Layer(name, parse_crs("EPSG:4326", name), records, "KML (always WGS-84 lon/lat)")
     if ovkml:
         layer.datum, layer.datum_source = "gcj02", "奥维 .ovkml (GCJ-02)"

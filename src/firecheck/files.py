@@ -1,0 +1,233 @@
+"""Files firecheck writes and reads, each done one way.
+
+Every file firecheck writes starts as a temporary file from :func:`temp_file`: an
+unpredictable name, created exclusively (``O_EXCL``, never through a symlink), and registered
+until it is renamed into place or removed, so :func:`remove_temp_files` — run when a signal
+ends the process — leaves nothing behind. :func:`write_atomically` writes a whole file that
+way; :func:`target_of` says where output named by a path really goes (a descriptor of this
+process such as ``/dev/stdout``, a FIFO or device written through, or a regular file replaced
+where the path leads). Data files (zones, rules, mappings) are read by :func:`read_regular`:
+a regular file only — never a FIFO that blocks or a device that never ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import secrets
+import stat
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import FirecheckError, InputError
+from .text import Text
+
+_LIVE: set[Path] = set()  # temporary files created and not yet renamed or removed
+_LOCK = threading.Lock()
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+_DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)")
+_STANDARD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def temp_file(directory: Path, suffix: str, mode: int = 0o600) -> tuple[int, Path]:
+    """A new, empty file in ``directory`` opened for writing: (descriptor, path). The name
+    cannot be guessed, the file is created exclusively and never through a symlink; ``mode``
+    is narrowed by the umask."""
+    while True:
+        path = directory / f".firecheck-{secrets.token_hex(12)}{suffix}"
+        with _LOCK:
+            _LIVE.add(path)
+        try:
+            return os.open(path, _CREATE, mode), path
+        except FileExistsError:
+            settled(path)
+        except BaseException:
+            settled(path)
+            raise
+
+
+def settled(path: Path) -> None:
+    """``path`` was renamed into place or removed: no longer ours to clean up."""
+    with _LOCK:
+        _LIVE.discard(path)
+
+
+def discard(path: Path) -> None:
+    """Remove a temporary file (if it still exists)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+    settled(path)
+
+
+def remove_temp_files() -> None:
+    """Remove every temporary file still registered (a run ended before its cleanup)."""
+    with _LOCK:
+        paths = list(_LIVE)
+    for path in paths:
+        discard(path)
+
+
+def write_error(name: str | Path, exc: OSError) -> InputError:
+    """The one wording of a failed write (a full disk, a missing directory…)."""
+    reason = exc.strerror or str(exc)
+    return InputError(f"无法写入 {name}：{reason}", f"cannot write {name}: {reason}")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where output named by a path goes: one of this process's descriptors (``fd``), a
+    FIFO or a device written through (``through``), or a regular file (or a new one)
+    replaced at ``final``, where any symlink leads."""
+
+    name: str
+    fd: int | None = None
+    through: bool = False
+    final: Path | None = None
+
+
+def target_of(name: str) -> Target:
+    """Classify an output path. Raises InputError for a directory or a symlink loop."""
+    fd = _descriptor(name)
+    if fd is not None:
+        return Target(name, fd=fd)
+    path = Path(name)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.stat(path)  # a symlink loop raises ELOOP here
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if path.exists() and not path.is_file():
+            return Target(name, through=True)
+        return Target(name, final=Path(os.path.realpath(path, strict=False)))
+    except RuntimeError as exc:  # Python 3.11 raises it for a symlink loop
+        raise InputError(f"无法解析路径 {name}：{exc}", f"cannot follow {name}: {exc}") from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"无法解析路径 {name}：{exc.strerror}",
+                             f"cannot follow {name}: {exc.strerror}") from exc
+        raise write_error(name, exc) from exc
+
+
+def _descriptor(name: str) -> int | None:
+    """The descriptor a path names (/dev/stdout, /dev/fd/N, /proc/self/fd/N, or a symlink
+    leading to one of these), else None."""
+    current = os.path.abspath(name)
+    for _ in range(40):
+        if current in _STANDARD:
+            return _STANDARD[current]
+        found = _DESCRIPTOR.fullmatch(current)
+        if found and found.group(1) in (None, str(os.getpid())):
+            return int(found.group(2))
+        try:
+            link = os.readlink(current)
+        except OSError:
+            return None
+        current = os.path.normpath(os.path.join(os.path.dirname(current), link))
+    return None
+
+
+def write_atomically(name: str | Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write a whole file: through a temporary file renamed over the target (keeping an
+    existing file's permissions), or written through to a descriptor, FIFO or device.
+    Raises InputError naming the target when it cannot be written."""
+    target = target_of(str(name))
+    try:
+        if target.fd is not None:
+            flush_standard_streams()
+            with open(target.fd, "wb", closefd=False) as out:
+                write(out)
+            return
+        if target.through:
+            with open(target.name, "wb") as out:
+                write(out)
+            return
+        assert target.final is not None
+        handle, tmp = temp_file(target.final.parent, ".part", 0o666)
+        try:
+            keep_mode(tmp, target.final)
+            with os.fdopen(handle, "wb") as out:
+                write(out)
+            os.replace(tmp, target.final)
+            settled(tmp)
+        except BaseException:
+            discard(tmp)
+            raise
+    except OSError as exc:
+        raise write_error(name, exc) from exc
+
+
+def silence(fd: int) -> None:
+    """Point descriptor ``fd`` at /dev/null (its reader left: nothing later fails on it)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def flush_standard_streams() -> None:
+    """Flush text already printed to stdout and stderr before writing their descriptors."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+
+
+def keep_mode(tmp: Path, target: Path) -> None:
+    """Give a temporary file the permissions of the file it will replace, if any."""
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return
+    os.chmod(tmp, mode)
+
+
+def read_regular(path: Path, what: Text, error: type[FirecheckError]) -> bytes:
+    """The bytes of a regular file; ``error`` (naming ``what`` and the path) for anything
+    else — a missing file, a directory, a FIFO (which would block), a device such as
+    /dev/zero (which would never end)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise _read_error(path, what, exc.strerror or str(exc), error) from exc
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _read_error(path, what, None, error)
+        os.set_blocking(fd, True)
+        try:
+            return fh.read()
+        except OSError as exc:
+            raise _read_error(path, what, exc.strerror or str(exc), error) from exc
+
+
+def _read_error(path: Path, what: Text, reason: str | None,
+                error: type[FirecheckError]) -> FirecheckError:
+    zh = reason or "不是普通文件（FIFO、设备或目录）"
+    en = reason or "not a regular file (a FIFO, a device or a directory)"
+    return error(f"无法读取{what.zh} {path}：{zh}", f"cannot read {what.en} {path}: {en}")
+
+
+def same_file(target: str, inputs: Iterable[str | Path | int]) -> str | Path | int | None:
+    """The first of ``inputs`` (paths, or descriptors such as 0 for stdin) that ``target``
+    already is — the same file whatever the names or links, or the same path when neither
+    exists yet — else None."""
+    try:
+        mine = os.stat(target)
+    except (OSError, ValueError):
+        mine = None
+    for item in inputs:
+        try:
+            if mine is None:
+                if not isinstance(item, int) and os.path.realpath(item) == os.path.realpath(
+                        target):
+                    return item
+                continue
+            theirs = os.fstat(item) if isinstance(item, int) else os.stat(item)
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISREG(theirs.st_mode) and os.path.samestat(mine, theirs):
+            return item
+    return None

@@ -1,0 +1,99 @@
+"""Consoles that show data as data.
+
+Almost every string firecheck prints holds something a person typed or a data file holds: a
+place, an activity, a file name, a zone's name, a rule's title. So the consoles never read
+rich markup or emoji codes in what they print (``[/]`` is two brackets and a slash, not a
+crash; ``[link=…]`` is text, not a link), and one render hook strips control characters —
+ESC sequences, C1 controls, bidirectional overrides — from every segment of text they
+write, whichever view built it; lone surrogates become U+FFFD. Styling is done with rich
+objects (``Text(…, style=…)``), never with markup in a string.
+
+Writing stdout can fail: a closed pipe (``| head``) silences the rest of the output and
+the command ends with its own exit code; any other failure (a full disk, ``>/dev/full``, a
+closed stdout) is an :class:`~firecheck.errors.InputError`. Failures writing stderr are
+ignored: there is nowhere left to report them.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+from rich.console import Console, ConsoleOptions, RenderableType, RenderHook, RenderResult
+from rich.segment import Segment
+
+from ..errors import InputError
+from ..files import silence
+from ..unicode import displayable
+
+
+class _Displayable:
+    """A renderable whose text segments are made :func:`displayable` (rich's own control
+    segments, such as cursor moves, pass unchanged)."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.renderable, options):
+            text = segment.text
+            if segment.control or text.isprintable() or text == "\n":
+                yield segment
+            else:
+                yield Segment(displayable(text), segment.style)
+
+
+class _DisplayHook(RenderHook):
+    def process_renderables(self, renderables: list[Any]) -> list[Any]:
+        return [_Displayable(r) for r in renderables]
+
+
+class _Stream:
+    """sys.stdout or sys.stderr as they are at each write (tests swap them), with the
+    failures described in the module docstring handled."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _stream(self) -> TextIO:
+        stream = getattr(sys, self.name)
+        if stream is None:  # closed when Python started
+            raise OSError(9, "Bad file descriptor")
+        return stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream().write(text)
+        except OSError as exc:
+            self._failed(exc)
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream().flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        if self.name == "stderr":
+            return
+        if isinstance(exc, BrokenPipeError):
+            silence(sys.stdout.fileno())
+            return
+        reason = exc.strerror or str(exc)
+        raise InputError(f"无法写入标准输出：{reason}", f"cannot write to stdout: {reason}") from exc
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._stream(), attr)
+
+
+STDOUT = _Stream("stdout")
+
+
+def make_console(stderr: bool = False, **options: Any) -> Console:
+    """A console on stdout (or stderr) that shows data as data (see the module docstring)."""
+    console = Console(file=_Stream("stderr") if stderr else STDOUT,  # type: ignore[arg-type]
+                      markup=False, emoji=False, highlight=False, **options)
+    console.push_render_hook(_DisplayHook())
+    return console
+
