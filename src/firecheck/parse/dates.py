@@ -111,6 +111,9 @@ def parse_date_span(text: str, today: date) -> tuple[date, date]:
     if not src.norm:
         raise src.error("未提供日期范围。", "no date range was given.")
     parts = _SPAN_SEPARATOR.split(src.norm)
+    if len(parts) == 1:  # one day: read (and refused) as a date
+        day = _read_date(Typed(text, src.norm, "date"), src.norm, today)
+        return day, day
     if len(parts) > 2:
         raise src.error("出现了多个范围分隔符。", "more than one range separator.")
     if not all(parts):
@@ -121,6 +124,12 @@ def parse_date_span(text: str, today: date) -> tuple[date, date]:
                         f"the start {start.isoformat()} is after the end {end.isoformat()}.")
     _check_length(start, end, src)
     return start, end
+
+
+def assumes_year(text: str) -> bool:
+    """Whether ``text`` names a day by month and day only (4月1日, read in today's year)."""
+    return any((m := _CHINESE_DATE.fullmatch(piece)) is not None and not m[1]
+               for piece in _SPAN_SEPARATOR.split(normalise(text)))
 
 
 def parse_when(on: str | None, start: str | None, end: str | None,
