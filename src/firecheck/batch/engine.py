@@ -27,13 +27,12 @@ from ..geo.datum import DATUMS
 from ..geo.edges import relation
 from ..geo.projection import to_local
 from ..rules.model import LANDS, RuleSet
-from ..text import Message
 from ..zones.model import Measure, ZoneSet
 from .answers import Answer, Answers, summarize
 from .arrow import factorize
 from .places import SCOPES, PlaceKeys, band
 from .plans import DayPlans
-from .requests import Requests
+from .requests import Requests, failure
 
 
 @dataclass
@@ -86,7 +85,7 @@ class BatchEngine:
             try:
                 self._evaluate_single(req, int(row), group, distance, hits)
             except InputError as exc:  # e.g. a vertex PROJ cannot place
-                req.flag_row(int(row), Message("geometry_not_projectable", exc.text))
+                req.flag_row(int(row), failure("geometry_not_projectable", exc))
         return Outcome(group, self.answers.list, hits.lists(self._zone_ids), distance,
                        row_warnings)
 

@@ -138,13 +138,15 @@ def parse_when(on: str | None, start: str | None, end: str | None,
     pair (``start``, ``end``), checked alike whichever form is used. Default: today."""
     if on and (start or end):
         raise InputError("--date 与 --from/--to 只能二选一",
-                         "give either --date or --from/--to, not both")
+                         "give either --date or --from/--to, not both", code="invalid_date")
     if start or end:
         if not (start and end):
-            raise InputError("日期范围需要同时给出 --from 和 --to", "a range needs both --from and --to")
+            raise InputError("日期范围需要同时给出 --from 和 --to", "a range needs both --from and --to",
+                             code="invalid_date")
         first, last = parse_date(start, today), parse_date(end, today)
         if first > last:
-            raise InputError(f"--from {first} 晚于 --to {last}", f"--from {first} is after --to {last}")
+            raise InputError(f"--from {first} 晚于 --to {last}", f"--from {first} is after --to {last}",
+                             code="invalid_date")
         _check_length(first, last)
         return first, last
     if on is None:
@@ -158,12 +160,12 @@ def _check_length(start: date, end: date, src: Typed | None = None) -> None:
     if days > MAX_SPAN_DAYS:
         zh = f"该范围共 {days} 天，最多允许 {MAX_SPAN_DAYS} 天。"
         en = f"the range covers {days} days; at most {MAX_SPAN_DAYS} are allowed."
-        raise src.error(zh, en) if src is not None else InputError(zh, en)
+        raise src.error(zh, en) if src is not None else InputError(zh, en, code="invalid_date")
 
 
 def check_year(year: int) -> int:
     """``year`` if the rules can speak of it (:data:`YEARS`), else an InputError."""
     if not YEARS[0] <= year <= YEARS[1]:
         raise InputError(f"年份 {year} 超出范围（{YEARS[0]}–{YEARS[1]}）",
-                         f"year {year} is out of range ({YEARS[0]}–{YEARS[1]})")
+                         f"year {year} is out of range ({YEARS[0]}–{YEARS[1]})", code="invalid_year")
     return year

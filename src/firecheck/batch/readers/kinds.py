@@ -64,8 +64,9 @@ def refuse_binary(path: Path, name: str) -> None:
 
 
 def is_utf16(path: Path) -> bool:
-    """UTF-16 text: a UTF-16 byte-order mark, or (no mark) NUL bytes in every other place
-    as ASCII text in UTF-16 has them."""
+    """UTF-16 text: a UTF-16 byte-order mark, or (no mark) NUL bytes on one side of the
+    byte pairs only, as the ASCII of UTF-16 text has them (digits, commas, line ends; no
+    8-bit text has a NUL every other byte, and its CJK has none at all)."""
     head = _head(path)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return True
@@ -73,15 +74,16 @@ def is_utf16(path: Path) -> bool:
     if pairs < 4:
         return False
     even, odd = head[0:pairs * 2:2].count(0), head[1:pairs * 2:2].count(0)
-    return max(even, odd) > 0.4 * pairs and min(even, odd) < 0.05 * pairs
+    return max(even, odd) >= 0.1 * pairs and min(even, odd) <= 0.01 * pairs
 
 
 def utf16_to_utf8(path: Path) -> Path:
     """A private UTF-8 copy (with a BOM, so the output gets one too) of a UTF-16 file;
     characters that do not decode become U+FFFD, and that row's fields show it."""
     head = _head(path)
+    low_first = head[1::2].count(0) > head[0::2].count(0)  # ASCII's NULs follow: little-endian
     encoding = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else (
-        "utf-16-le" if head[1:2] == b"\0" else "utf-16-be")
+        "utf-16-le" if low_first else "utf-16-be")
     handle, tmp = temp_file(Path(tempfile.gettempdir()), ".utf8.part")
     try:
         with path.open("rb") as raw, os.fdopen(handle, "wb") as out:

@@ -80,9 +80,11 @@ def _sheet(source: InputFile) -> Iterator[Iterator[tuple[Any, ...]]]:
     import openpyxl  # only Excel input needs it
     from openpyxl.utils.exceptions import InvalidFileException
 
+    raw = source.path.open("rb")  # a file, not a name: openpyxl judges names by extension
     try:
-        book = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(raw, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        raw.close()
         raise InputError(f"无法读取 Excel 文件 {source.path}：{exc}。请在 Excel 中另存为 .xlsx 或“CSV UTF-8”",
                          f"cannot read the Excel file {source.path}: {exc}. Save it again from "
                          "Excel as .xlsx or 'CSV UTF-8'") from exc
@@ -96,6 +98,7 @@ def _sheet(source: InputFile) -> Iterator[Iterator[tuple[Any, ...]]]:
         yield sheet.iter_rows(values_only=True)
     finally:
         book.close()
+        raw.close()
 
 
 def _text(value: Any) -> str:
