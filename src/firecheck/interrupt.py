@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 CLEANUP_SECONDS = 30
+_REDELIVER_SECONDS = 0.01  # after the hook has returned
 _received: list[int] = []  # the signal that is ending the process, once there is one
 
 
@@ -44,10 +46,15 @@ def install() -> None:
 
 def _unraisable(unraisable: Any) -> None:
     """The signal came while Python ran code whose exceptions it can only print (a weakref
-    callback in the import system, a ``__del__``): deliver it again, to the code after."""
+    callback in the import system, a ``__del__``): deliver it again, to the code after —
+    from another thread a moment later, since a signal sent from inside this hook would
+    be raised inside it, where Python can only print it again."""
     if isinstance(unraisable.exc_value, Interrupted):
         _received.clear()
-        os.kill(os.getpid(), unraisable.exc_value.signum)
+        again = threading.Timer(_REDELIVER_SECONDS, os.kill,
+                                (os.getpid(), unraisable.exc_value.signum))
+        again.daemon = True
+        again.start()
         return
     sys.__unraisablehook__(unraisable)
 
