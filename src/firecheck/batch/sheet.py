@@ -99,6 +99,11 @@ class ExcelSheet:
             self.sheet.column_dimensions[get_column_letter(i + 1)].width = min(
                 _MAX_WIDTH, widest + 2)
         self.sheet.freeze_panes = "A2"
+        # Printed, as offices do: A4 landscape, the header row on every page (fitting all
+        # columns on one page width would shrink the words past reading).
+        self.sheet.page_setup.orientation = "landscape"
+        self.sheet.page_setup.paperSize = "9"  # A4
+        self.sheet.print_title_rows = "1:1"
         cells = []
         for name in names:
             cell = WriteOnlyCell(self.sheet, value=name)
