@@ -169,6 +169,7 @@ def test_xlsx_output_is_a_sheet_an_official_can_filter(tmp_path: Path, rules: Ru
     assert error[col["结论"]] == "错误" and error[col["说明"]].startswith("第 6 行：无法识别纬度")
     assert body[2][col["所用日期"]] == "2023-04-01至2023-04-10"
     assert sheet.freeze_panes == "A2"
+    assert sheet.print_title_rows == "$1:$1" and sheet.page_setup.orientation == "landscape"
     assert sheet.auto_filter.ref == f"A1:P{len(rows)}"
     rules_by_value = {r.formula[0].split("=")[1].strip('"'): r.dxf.fill.bgColor.rgb[-6:]
                       for cf in sheet.conditional_formatting for r in cf.rules}
