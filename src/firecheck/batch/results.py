@@ -134,7 +134,8 @@ class Results:
                        "basis": reasons_words(verdict, self.lang),
                        "advice": action(verdict, self.lang, general=True),
                        "fines": fines_text(list(answer.fines), None, self.lang) or "",
-                       "warnings": [m.get(self.lang).rstrip("。.") for m in answer.warnings]}
+                       "warnings": ("；" if self.lang == "zh" else "; ").join(
+                           m.get(self.lang).rstrip("。.") for m in answer.warnings)}
         return values
 
     def _take(self, kind: np.ndarray, key: str, error: Any, blank: Any,
@@ -159,7 +160,7 @@ class Results:
         if not as_json:
             zone_ids = pc.binary_join(zone_ids, ";")
         zone_ids = pc.if_else(pa.array(located), zone_ids, pa.scalar(none, zone_ids.type))
-        codes = self._row_warnings(chunk, req, outcome, kind)
+        warnings = self._row_warnings(outcome, kind, listed if as_json else text)
         errors = [None] * chunk.rows
         for row, message in req.errors.items():
             where = chunk.where(row, message.text)
@@ -174,9 +175,7 @@ class Results:
             "fine_unit_yuan": self._take(kind, "fine_unit_yuan", None, None, fine_type),
             "hotline": self._take(kind, "hotline", none, none, text),
             "date_used": _dates(req, located, as_json),
-            "warnings": pa.array(codes if as_json else [";".join(c) if c is not None else None
-                                                        for c in codes],
-                                 type=listed if as_json else text),
+            "warnings": warnings,
             "error": pa.array(errors, type=_ERROR if as_json else text),
         }
         if as_json:
@@ -186,21 +185,23 @@ class Results:
                 results[key] = results[key].fill_null("")
         return results
 
-    def _row_warnings(self, chunk: Chunk, req: Requests, outcome: Outcome,
-                      kind: np.ndarray) -> list[list[str] | None]:
+    def _row_warnings(self, outcome: Outcome, kind: np.ndarray,
+                      type_: pa.DataType) -> pa.Array:
         """Each located row's warning codes: its answer's, then its own (datum, year…);
-        None for error and blank rows."""
-        answer_codes = self._take(kind, "warnings", None, None, pa.list_(pa.string())
-                                  if self.form == "json" else pa.string()).to_pylist()
-        out: list[list[str] | None] = []
-        for row, codes in enumerate(answer_codes):
-            if kind[row] < 0:
-                out.append(None)
-                continue
-            found = (codes.split(";") if isinstance(codes, str) and codes else list(codes or ()))
-            own = outcome.warnings.get(row)
-            out.append(list(dict.fromkeys([*found, *(own.split(";") if own else ())])))
-        return out
+        null for error and blank rows. Rows with warnings of their own are few or share
+        them: only those are merged one by one."""
+        empty = [] if pa.types.is_list(type_) else ""
+        column = self._take(kind, "warnings", None, None, type_)
+        own = {row: codes for row, codes in outcome.warnings.items() if kind[row] >= 0}
+        if not own:
+            return column
+        values = column.to_pylist()
+        for row, codes in own.items():
+            found = values[row] or empty
+            found = found.split(";") if isinstance(found, str) and found else list(found)
+            merged = list(dict.fromkeys([*found, *codes.split(";")]))
+            values[row] = merged if pa.types.is_list(type_) else ";".join(merged)
+        return pa.array(values, type=type_)
 
     # ----------------------------------------------------------------- a sheet
 
@@ -210,33 +211,41 @@ class Results:
         results = {key: self._take(kind, key, "", "", text)
                    for key in ("status", "basis", "fines", "hotline")}
         results["status"] = self._take(kind, "status", SHEET_STATUS["error"].get(lang), "", text)
-        advice = self._take(kind, "advice", "", "", text).to_pylist()
-        for row, message in req.errors.items():
-            advice[row] = chunk.where(row, message.text).get(lang)
-        results["advice"] = pa.array(advice, type=text)
+        advice = self._take(kind, "advice", "", "", text)
+        if req.errors:
+            messages = advice.to_pylist()
+            for row, message in req.errors.items():
+                messages[row] = chunk.where(row, message.text).get(lang)
+            advice = pa.array(messages, type=text)
+        results["advice"] = advice
         located = kind >= 0
         results["date_used"] = _dates(req, located, False, lang)
-        names = self._zone_names
-        results["zones"] = pa.array(
-            ["、".join(names.get(z, z) for z in ids) if ok else ""
-             for ids, ok in zip(outcome.zone_ids.to_pylist(), located, strict=True)]
-            if lang == "zh" else
-            ["; ".join(names.get(z, z) for z in ids) if ok else ""
-             for ids, ok in zip(outcome.zone_ids.to_pylist(), located, strict=True)], type=text)
+        ids = outcome.zone_ids
+        named = pc.fill_null(self._zone_name_of(ids.flatten()), "")  # each zone's own name
+        names = pc.binary_join(pa.ListArray.from_arrays(ids.offsets, named),
+                               "、" if lang == "zh" else "; ")
+        results["zones"] = pc.if_else(pa.array(located), names, "")
         distance = np.round(outcome.distance_m, 0)
         missing = np.isnan(distance) | ~located
         results["distance_m"] = pa.array(np.where(missing, 0, distance).astype(np.int64),
                                          mask=missing)
-        answer_notes = self._take(kind, "warnings", None, None, pa.list_(text)).to_pylist()
         joiner = "；" if lang == "zh" else "; "
-        notes = []
-        for row, found in enumerate(answer_notes):
-            own = outcome.warnings.get(row)
-            words = [*(found or ()), *(ROW_NOTES[c].get(lang) if c in ROW_NOTES else c
-                                       for c in (own.split(";") if own else ()))]
-            notes.append(joiner.join(dict.fromkeys(words)) if located[row] else "")
-        results["warnings"] = pa.array(notes, type=text)
+        notes = self._take(kind, "warnings", "", "", text)
+        own = {row: codes for row, codes in outcome.warnings.items() if located[row]}
+        if own:  # a row's own notes (datum, year, place name): few, or shared
+            words = notes.to_pylist()
+            for row, codes in own.items():
+                extra = [ROW_NOTES[c].get(lang) if c in ROW_NOTES else c for c in codes.split(";")]
+                words[row] = joiner.join(dict.fromkeys([*filter(None, [words[row]]), *extra]))
+            notes = pa.array(words, type=text)
+        results["warnings"] = notes
         return results
+
+    def _zone_name_of(self, ids: pa.Array) -> pa.Array:
+        """The display name of each zone id."""
+        known = pa.array(list(self._zone_names), type=pa.string())
+        return pa.array(list(self._zone_names.values()), type=pa.string()).take(
+            pc.index_in(ids, value_set=known))
 
 
 def _defused(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
@@ -262,21 +271,21 @@ def _general(verdict: Verdict, zones: ZoneSet) -> Verdict:
 
 
 def _dates(req: Requests, located: np.ndarray, as_json: bool, lang: str = "en") -> pa.Array:
-    """The day or range each located row was judged for."""
-    texts: list[Any] = []
-    cache: dict[tuple[int, int], Any] = {}
+    """The day or range each located row was judged for (each distinct one made once)."""
+    pairs = np.where(located, req.first * (1 << 32) + req.last, -1)
+    distinct, inverse = np.unique(pairs, return_inverse=True)
     joiner = "至" if lang == "zh" else ".."
-    for first, last, ok in zip(req.first.tolist(), req.last.tolist(), located.tolist(),
-                               strict=True):
-        if not ok:
-            texts.append(None if as_json else "")
+    values: list[Any] = []
+    for pair in distinct.tolist():
+        if pair < 0:
+            values.append(None if as_json else "")
             continue
-        if (first, last) not in cache:
-            start, end = date.fromordinal(first).isoformat(), date.fromordinal(last).isoformat()
-            cache[first, last] = ({"start": start, "end": end} if as_json else
-                                  start if start == end else f"{start}{joiner}{end}")
-        texts.append(cache[first, last])
-    return pa.array(texts, type=_DATES if as_json else pa.string())
+        start = date.fromordinal(pair >> 32).isoformat()
+        end = date.fromordinal(pair & 0xFFFFFFFF).isoformat()
+        values.append({"start": start, "end": end} if as_json else
+                      start if start == end else f"{start}{joiner}{end}")
+    return pa.array(values, type=_DATES if as_json else pa.string()).take(
+        pa.array(inverse.reshape(-1).astype(np.int64)))
 
 
 def _fine_text(span: Amount | str | None) -> str:

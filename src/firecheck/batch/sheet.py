@@ -20,6 +20,7 @@ _MAX_WIDTH = 60
 _MAX_CELL = 32_767  # Excel's limit of characters in a cell
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # not allowed in a cell's XML
 _SAMPLE_ROWS = 200
+_SLICE_ROWS = 2_000  # rows made into cells at once
 FILLS = {"prohibited": "FFC7CE", "permit_required": "FFEB9C", "uncertain": "D9D9D9",
          "allowed": "C6EFCE", "error": "F4B084"}  # the statuses' fills (Excel's own palette)
 
@@ -71,15 +72,18 @@ class ExcelSheet:
         self.names: list[str] | None = None
         self.rows = 0
 
-    def append(self, names: list[str], rows: list[list[Any]]) -> None:
-        """Add rows; the first call writes the header, sized to it and to these rows."""
-        if self.names is None:
-            self._header(names, rows)
-        for row in rows:
-            if any(type(v) is Literal for v in row):
-                row = [self._text(v) if type(v) is Literal else v for v in row]
-            self.sheet.append(row)
-        self.rows += len(rows)
+    def append(self, names: list[str], table: pa.Table) -> None:
+        """Add a chunk's rows, a slice at a time; the first call writes the header, sized to
+        it and to the first rows."""
+        for start in range(0, max(table.num_rows, 1), _SLICE_ROWS):
+            rows = sheet_rows(table.slice(start, _SLICE_ROWS))
+            if self.names is None:
+                self._header(names, rows)
+            for row in rows:
+                if any(type(v) is Literal for v in row):
+                    row = [self._text(v) if type(v) is Literal else v for v in row]
+                self.sheet.append(row)
+            self.rows += len(rows)
 
     def _text(self, value: str) -> Any:
         from openpyxl.cell import WriteOnlyCell

@@ -29,7 +29,7 @@ from ..files import (
     temp_file,
     write_error,
 )
-from .sheet import ExcelSheet, sheet_rows
+from .sheet import ExcelSheet
 
 
 class Writer:
@@ -84,13 +84,14 @@ class Writer:
 
     def format(self, table: pa.Table, geometry: list[Any] | None = None,
                records: list[dict[str, Any]] | None = None,
-               results: list[str] | None = None) -> bytes | list[list[Any]]:
-        """One chunk as bytes of the output format (no header, no separators), or for xlsx
-        as rows of cell values. JSON output of JSON input is each original ``records``
-        object plus the ``results`` columns; a lone surrogate it holds is written back as
-        the JSON escape it was read from."""
+               results: list[str] | None = None) -> bytes | pa.Table:
+        """One chunk as bytes of the output format (no header, no separators); for xlsx the
+        table itself (its cells are made as they are written, a slice at a time, so no
+        chunk waits as Python objects). JSON output of JSON input is each original
+        ``records`` object plus the ``results`` columns; a lone surrogate it holds is
+        written back as the JSON escape it was read from."""
         if self.book is not None:
-            return sheet_rows(table)
+            return table
         if self.fmt == "csv":
             sink = io.BytesIO()
             pcsv.write_csv(table, sink, write_options=pcsv.WriteOptions(
@@ -109,11 +110,14 @@ class Writer:
         text = joiner.join(lines) + ("\n" if self.fmt == "jsonl" and lines else "")
         return text.encode("utf-8", "backslashreplace")
 
-    def write(self, schema: pa.Schema, data: bytes | list[list[Any]]) -> None:
+    def write(self, schema: pa.Schema, data: bytes | pa.Table) -> None:
         """Append a formatted chunk (the header comes with the first)."""
         if self.book is not None:
-            assert isinstance(data, list)
-            self.book.append(schema.names, data)
+            assert isinstance(data, pa.Table)
+            try:
+                self.book.append(schema.names, data)
+            except OSError as exc:
+                raise self._error(exc) from exc
             return
         assert isinstance(data, bytes)
         try:
