@@ -140,9 +140,14 @@ class Results:
 
     def _take(self, kind: np.ndarray, key: str, error: Any, blank: Any,
               type_: pa.DataType) -> pa.Array:
-        values = [v[key] for v in self._per_answer] + [error, blank]
-        index = np.where(kind >= 0, kind, len(self._per_answer) + (kind == -2))
-        return pa.array(values, type=type_).take(pa.array(index.astype(np.int64)))
+        """One value per answer, spread to its rows (``error``, ``blank`` for those rows);
+        text stays dictionary-encoded, so a chunk's long words are held once per answer."""
+        values = pa.array([v[key] for v in self._per_answer] + [error, blank], type=type_)
+        index = pa.array(np.where(kind >= 0, kind, len(self._per_answer) + (kind == -2))
+                         .astype(np.int32))
+        if pa.types.is_string(type_):
+            return pa.DictionaryArray.from_arrays(index, values)
+        return values.take(index)
 
     # ----------------------------------------------------------------- machine forms
 
