@@ -64,7 +64,7 @@ class BatchEngine:
     def warm(self) -> None:
         """Build this thread's geometry index and transformers before the first chunk."""
         index = self.zones.index()
-        _ = index.county_grid, index._reach_grid, index._segments
+        _ = index.county_grid, index._reach_grid, index._segments, index._outer
         to_local(np.array([110.0]), np.array([41.0]))
 
     def evaluate(self, req: Requests) -> Outcome:
@@ -109,7 +109,8 @@ class BatchEngine:
         place_keys = self.keys.keys(len(rows), scope, pair_row,
                                     self.keys.code(pair_zone, rel_zone, rel_zero))
         # The day plans, the stated land type, and which bounded zones cannot reach the place.
-        beyond = self.zones.beyond_extents(shapely.points(x, y), 0.0)
+        beyond = (self.zones.beyond_extents(shapely.points(x, y), 0.0) if self.zones.bounded
+                  else np.zeros((len(rows), 0), dtype=bool))
         bits = (beyond * (1 << np.arange(beyond.shape[1]))).sum(axis=1).astype(np.int64)
         facts = (plan_sets * _LAND_CODES + land) * (1 << beyond.shape[1]) + bits
         if place_keys.dtype == object:

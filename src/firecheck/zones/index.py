@@ -126,6 +126,14 @@ class ZoneIndex:
         near = np.flatnonzero(self._reach_grid.lookup(x, y))
         points = shapely.points(x[near], y[near])
         found, zone_idx = self.tree.query(points, predicate="intersects")
+        # A zone of many vertices whose reach box holds the point (a long line's box spans
+        # most of the county) is first tested against its prepared reach polygon: only a
+        # point inside it needs the exact distance, which costs a pass over every vertex.
+        complex_pair = self._outer_of[zone_idx] >= 0
+        within = np.ones(len(found), dtype=bool)
+        within[complex_pair] = shapely.intersects(
+            self._outer[self._outer_of[zone_idx[complex_pair]]], points[found[complex_pair]])
+        found, zone_idx = found[within], zone_idx[within]
         edge_m = self.edge_m(zone_idx, points[found])
         keep = edge_m <= self.limit[zone_idx]
         rows, zones_kept, edge_m = near[found][keep], zone_idx[keep], edge_m[keep]
@@ -139,6 +147,24 @@ class ZoneIndex:
                              geometries)
 
     @cached_property
+    def _outer_of(self) -> np.ndarray:
+        """Per zone: its position in :attr:`_outer`, or -1 for a zone of few vertices (its
+        reach box is about as tight, and its distance cheap)."""
+        complex_zone = shapely.get_num_coordinates(self.shapes) > _FEW_VERTICES
+        return np.where(complex_zone, np.cumsum(complex_zone) - 1, -1)
+
+    @cached_property
+    def _outer(self) -> np.ndarray:
+        """Prepared polygons holding every point within reach (buffer + accuracy) of each
+        zone of many vertices, grown by the margin of GEOS buffer error: a point outside
+        one is surely beyond that zone."""
+        shapes = self.shapes[self._outer_of >= 0]
+        limit = self.limit[self._outer_of >= 0]
+        outer = shapely.buffer(shapes, limit + _chord_margin(limit), quad_segs=16)
+        shapely.prepare(outer)
+        return outer
+
+    @cached_property
     def _reach_grid(self) -> Grid:
         """True in the 250 m cells some zone's reach box touches: a point in another cell
         is beyond every zone."""
@@ -147,7 +173,10 @@ class ZoneIndex:
                          ymax + self.limit)
 
 
-def _chord_margin(radius: float) -> float:
+_FEW_VERTICES = 16
+
+
+def _chord_margin(radius: float | np.ndarray) -> float | np.ndarray:
     """Metres by which a GEOS buffer of ``radius`` may miss the true offset curve: GEOS
     simplifies the input by up to 1% of the distance and draws arcs as chords
     (r·(1−cos(π/64)) ≈ 0.12% at 16 segments per quadrant); 1.5% plus 1 m covers both."""
