@@ -110,3 +110,26 @@ def test_the_line_lies_where_the_tests_say(dense_zones: ZoneSet) -> None:
     x, y = to_local(lon, lat)
     assert shapely.Point(x, y).distance(line) == pytest.approx(499.0, abs=1e-3)
 
+
+
+def test_bounded_zones_are_beyond_in_batch_exactly_where_single_says(real_zones: ZoneSet) -> None:
+    """The rasters and rings of :meth:`ZoneIndex.beyond_extents_xy` give the exact test's
+    answer, also at a hundredth of a metre either side of an extent's reach."""
+    rng = np.random.default_rng(5)
+    index = real_zones.index()
+    xs, ys = [rng.uniform(-60e3, 60e3, 4000)], [rng.uniform(-60e3, 60e3, 4000)]
+    for _, extent, reach in index.extents:
+        p = shapely.points(rng.uniform(-60e3, 60e3, 500), rng.uniform(-60e3, 60e3, 500))
+        p = p[~shapely.contains(extent, p)]
+        q = shapely.get_coordinates(shapely.shortest_line(extent.boundary, p))[0::2]
+        away = shapely.get_coordinates(p) - q
+        unit = away / np.hypot(*away.T)[:, None]
+        for offset in (-0.01, 0.01):
+            xy = q + unit * (reach + offset)
+            xs.append(xy[:, 0])
+            ys.append(xy[:, 1])
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    assert real_zones.bounded and np.isfinite(x).all()
+    expected = real_zones.beyond_extents(shapely.points(x, y), 0.0)
+    assert 0 < expected.sum() < expected.size
+    assert np.array_equal(index.beyond_extents_xy(x, y), expected)

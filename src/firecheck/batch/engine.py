@@ -18,7 +18,6 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import shapely
 
 from ..engine.judge import apply_plan
 from ..engine.locate import locate_parts
@@ -65,6 +64,7 @@ class BatchEngine:
         """Build this thread's geometry index and transformers before the first chunk."""
         index = self.zones.index()
         _ = index.county_grid, index._reach_grid, index._segments, index._outer
+        _ = index._extent_tests
         to_local(np.array([110.0]), np.array([41.0]))
 
     def evaluate(self, req: Requests) -> Outcome:
@@ -109,8 +109,7 @@ class BatchEngine:
         place_keys = self.keys.keys(len(rows), scope, pair_row,
                                     self.keys.code(pair_zone, rel_zone, rel_zero))
         # The day plans, the stated land type, and which bounded zones cannot reach the place.
-        beyond = (self.zones.beyond_extents(shapely.points(x, y), 0.0) if self.zones.bounded
-                  else np.zeros((len(rows), 0), dtype=bool))
+        beyond = self.zones.index().beyond_extents_xy(x, y)
         bits = (beyond * (1 << np.arange(beyond.shape[1]))).sum(axis=1).astype(np.int64)
         facts = (plan_sets * _LAND_CODES + land) * (1 << beyond.shape[1]) + bits
         if place_keys.dtype == object:

@@ -26,7 +26,11 @@ class ZoneIndex:
     points alike, so batch and single answers measure identically.
     """
 
-    def __init__(self, county: Zone, mapped: tuple[Zone, ...], clone: bool) -> None:
+    def __init__(self, county: Zone, mapped: tuple[Zone, ...], clone: bool,
+                 extents: tuple[tuple[int, BaseGeometry, float], ...] = (),
+                 bounded: int = 0) -> None:
+        self.extents = extents  # (column of its designation, extent, reach) of bounded zones
+        self.bounded = bounded  # how many bounded designations (columns)
         self.county_accuracy = county.accuracy_m or 0.0
         originals = np.array([county.shape, *(z.shape for z in mapped)], dtype=object)
         copies = shapely.from_wkb(shapely.to_wkb(originals)) if clone else originals
@@ -145,6 +149,49 @@ class ZoneIndex:
         ``zones`` (indices into the mapped zones)."""
         return signed_edge_m(self.shapes[zones], self.edges[zones], self.areal[zones],
                              geometries)
+
+    def beyond_extents_xy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """:meth:`~.model.ZoneSet.beyond_extents` for points of no accuracy of their own:
+        per extent, a raster and two prepared rings (its reach ∓ the GEOS buffer margin)
+        settle most points; the exact distance only those within metres of the reach."""
+        out = np.ones((len(x), self.bounded), dtype=bool)
+        for (column, extent, reach), (grid, inner, outer) in zip(self.extents, self._extent_tests,
+                                                                 strict=True):
+            state = grid.lookup(x, y)  # 0 within reach, 1 beyond
+            rest = np.flatnonzero(state == UNSETTLED)
+            within = shapely.contains_xy(inner, x[rest], y[rest])
+            state[rest[within]] = 0
+            rest = rest[~within]
+            beyond = ~shapely.contains_xy(outer, x[rest], y[rest])
+            state[rest[beyond]] = 1
+            rest = rest[~beyond]
+            distance = np.asarray(shapely.distance(extent, shapely.points(x[rest], y[rest])))
+            state[rest] = distance > reach
+            out[:, column] &= state == 1  # a place PROJ cannot hold is beyond (inf), as there
+        return out
+
+    @cached_property
+    def _extent_tests(self) -> list[tuple[Grid, BaseGeometry, BaseGeometry]]:
+        """Per extent: (raster of 0 surely within reach / 1 surely beyond, inner ring,
+        outer ring), the rings prepared."""
+        tests = []
+        for _, extent, reach in self.extents:
+            margin = _chord_margin(reach)
+            inner = extent.buffer(reach - margin, quad_segs=16)
+            outer = extent.buffer(reach + margin, quad_segs=16)
+            shapely.prepare([inner, outer])
+
+            def classify(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+                         inner: BaseGeometry = inner, outer: BaseGeometry = outer) -> np.ndarray:
+                boxes = shapely.box(x0, y0, x1, y1)
+                out = np.full(len(boxes), UNSETTLED, dtype=np.int8)
+                out[shapely.contains_properly(inner, boxes)] = 0
+                out[shapely.disjoint(outer, boxes)] = 1
+                return out
+
+            tests.append((quadtree(classify, outer.bounds, 1, cell_m=250.0, levels=4),
+                          inner, outer))
+        return tests
 
     @cached_property
     def _outer_of(self) -> np.ndarray:

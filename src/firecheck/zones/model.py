@@ -95,7 +95,10 @@ class ZoneSet:
         if index is None:
             with self._owner_lock:
                 clone, self._owner_taken = self._owner_taken, True
-            index = self._local.index = ZoneIndex(self.county, self.mapped, clone)
+            extents = tuple((j, zone.extent, zone.buffer_m + zone.extent_accuracy_m)
+                            for j, d in enumerate(self.bounded) for zone in self.by_designation[d])
+            index = self._local.index = ZoneIndex(self.county, self.mapped, clone, extents,
+                                                  len(self.bounded))
         return index
 
     def beyond_extents(self, places: np.ndarray, accuracy_m: float) -> np.ndarray:
@@ -110,7 +113,7 @@ class ZoneSet:
             beyond = np.ones(len(places), dtype=bool)
             for zone in self.by_designation[designation]:
                 reach = zone.buffer_m + zone.extent_accuracy_m + accuracy_m
-                with np.errstate(invalid="ignore"):  # places PROJ cannot hold: NaN, not beyond
+                with np.errstate(invalid="ignore"):  # places PROJ cannot hold: inf, beyond
                     beyond &= np.asarray(shapely.distance(zone.extent, points)) > reach
             out[:, j] = beyond
         return out
