@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +19,9 @@ from firecheck.engine.evaluate import evaluate
 from firecheck.engine.model import Request
 from firecheck.geo.projection import to_local, to_wgs84
 from firecheck.rules.model import RuleSet
+from firecheck.zones import cache as zcache
 from firecheck.zones.load import default_zones_path, load_zones
-from firecheck.zones.model import ZoneSet
+from firecheck.zones.model import ZoneRows, ZoneSet
 
 from conftest import EXACT
 
@@ -133,3 +135,59 @@ def test_bounded_zones_are_beyond_in_batch_exactly_where_single_says(real_zones:
     expected = real_zones.beyond_extents(shapely.points(x, y), 0.0)
     assert 0 < expected.sum() < expected.size
     assert np.array_equal(index.beyond_extents_xy(x, y), expected)
+
+
+def _parcel_zones(tmp_path: Path, base: Path, n: int) -> Path:
+    """``base`` with n small squares of the grassland subsidy areas (official parcels) spread
+    along EXACT's latitude, padded past the size from which zones are cached."""
+    document = json.loads(base.read_text("utf-8"))
+    for i in range(n):
+        cx, cy = EXACT.cx - 20_000 + 400.0 * i, EXACT.cy + 5_000
+        ring = np.array([[cx - 40, cy - 40], [cx + 40, cy - 40], [cx + 40, cy + 40],
+                         [cx - 40, cy + 40], [cx - 40, cy - 40]])
+        document["features"].append(_zone(f"grassland-subsidy-areas/{i}", {
+            "type": "Polygon", "coordinates": [_wgs84(ring)]}))
+        document["features"][-1]["properties"]["designation"] = "grassland-subsidy-areas"
+    document["padding"] = "x" * (zcache.CACHE_MIN_BYTES + 1000)
+    path = tmp_path / "parcels.geojson"
+    path.write_text(json.dumps(document), "utf-8")
+    return path
+
+
+def test_zones_from_the_cache_answer_as_the_file_does(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      rules: RuleSet,
+                                                      synthetic_zones_path: Path) -> None:
+    """The cache's columns (no Zone object per parcel) hold what the file gives: the same
+    zones, groups, completeness and bounds, the same verdicts, batch and single."""
+    monkeypatch.setenv("FIRECHECK_CACHE", str(tmp_path / "cache"))
+    source = _parcel_zones(tmp_path, synthetic_zones_path, 120)
+    fresh = load_zones(source)
+    cached = load_zones(source)
+    assert isinstance(cached.zones, ZoneRows) and not isinstance(fresh.zones, ZoneRows)
+    assert not cached.notes and cached.version == fresh.version
+    assert cached.mapped_ids() == fresh.mapped_ids() == [z.id for z in fresh.mapped]
+    assert list(cached.by_designation) == list(fresh.by_designation)
+    assert len(cached.by_designation["grassland-subsidy-areas"]) == 1 + 120  # its test square
+    for designation in fresh.by_designation:
+        assert cached.completeness(designation) == fresh.completeness(designation)
+        assert cached.designation_name(designation) == fresh.designation_name(designation)
+    assert cached.bounded == fresh.bounded
+    for a, b in zip(cached.zones, fresh.zones, strict=True):
+        assert (a.id, a.designation, a.kind, a.buffer_m, a.accuracy_m, a.completeness) == \
+            (b.id, b.designation, b.kind, b.buffer_m, b.accuracy_m, b.completeness)
+        assert (a.shape is None and b.shape is None) or a.shape.equals_exact(b.shape, 0)
+    rng = np.random.default_rng(2)
+    x = EXACT.cx - 20_500 + rng.uniform(0, 49_000, 60)
+    y = EXACT.cy + 5_000 + rng.uniform(-700, 700, 60)
+    lon, lat = to_wgs84(x, y)
+    for zones in (fresh, cached):
+        verdicts = [evaluate(Request(a, b, BAN_DAY, "bbq"), rules, zones) for a, b in
+                    zip(lat.tolist(), lon.tolist(), strict=True)]
+        assert sum("fire_ban" in {r.code for r in v.reasons} for v in verdicts) > 10
+        _assert_same(rules, zones, lat.tolist(), lon.tolist(), [BAN_DAY] * 60, [0] * 60,
+                     ["wgs84"] * 60)
+    assert [evaluate(Request(a, b, BAN_DAY, "bbq"), rules, cached).to_dict() for a, b in
+            zip(lat.tolist(), lon.tolist(), strict=True)] == \
+        [evaluate(Request(a, b, BAN_DAY, "bbq"), rules, fresh).to_dict() for a, b in
+         zip(lat.tolist(), lon.tolist(), strict=True)]

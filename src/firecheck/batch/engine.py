@@ -57,8 +57,7 @@ class BatchEngine:
         self.plans = DayPlans(rules, self.activities)
         self.keys = PlaceKeys(zones)
         self.answers = Answers(len(self.keys.designations))
-        self._zone_ids = pa.array([z.id for z in zones.mapped], type=pa.string())
-        self._zone_index = {id(z): i for i, z in enumerate(zones.mapped)}
+        self._zone_ids = pa.array(zones.mapped_ids(), type=pa.string())
 
     def warm(self) -> None:
         """Build this thread's geometry index and transformers before the first chunk."""
@@ -130,7 +129,8 @@ class BatchEngine:
                     rep = int(first_row[k])
                     lo, hi = np.searchsorted(pair_row, [rep, rep + 1])
                     measures = tuple(Measure(self.zones.mapped[int(pair_zone[i])],
-                                             float(pair_edge[i])) for i in range(lo, hi))
+                                             float(pair_edge[i]), int(pair_zone[i]))
+                                     for i in range(lo, hi))
                     place = Location(float(lat[rep]), float(lon[rep]), 0.0, float("nan"),
                                      SCOPES[int(scope[rep])], measures,  # type: ignore[arg-type]
                                      (), frozenset(d for d, b in zip(
@@ -180,7 +180,7 @@ class BatchEngine:
                      m.edge_m, m.zone.buffer_m, m.zone.accuracy_m or 0.0) != "beyond")
                  or ((designation_of[m.zone.designation], 1) in kinds and relation(
                      m.edge_m, 0.0, m.zone.accuracy_m or 0.0) != "beyond")]
-        hits.add(np.full(len(named), row), np.array([self._zone_index[id(m.zone)] for m in named]))
+        hits.add(np.full(len(named), row), np.array([m.position for m in named]))
         distance[row] = min((m.edge_m for m in named), default=np.nan)
 
 

@@ -26,26 +26,47 @@ class ZoneIndex:
     points alike, so batch and single answers measure identically.
     """
 
-    def __init__(self, county: Zone, mapped: tuple[Zone, ...], clone: bool,
+    def __init__(self, county: Zone, shapes: np.ndarray, limit: np.ndarray, clone: bool,
                  extents: tuple[tuple[int, BaseGeometry, float], ...] = (),
                  bounded: int = 0) -> None:
+        """``shapes`` of the mapped zones and their reach ``limit`` (buffer + accuracy);
+        ``clone``: measure with copies (another thread holds the originals)."""
         self.extents = extents  # (column of its designation, extent, reach) of bounded zones
         self.bounded = bounded  # how many bounded designations (columns)
         self.county_accuracy = county.accuracy_m or 0.0
-        originals = np.array([county.shape, *(z.shape for z in mapped)], dtype=object)
+        originals = np.array([county.shape, *shapes], dtype=object)
         copies = shapely.from_wkb(shapely.to_wkb(originals)) if clone else originals
         self.county_shape = copies[0]
         self.county_edge = self.county_shape.boundary
+        shapely.prepare(self.county_shape)
         self.shapes = copies[1:]
         self.areal = np.isin(shapely.get_type_id(self.shapes), (3, 6))  # (Multi)Polygon
-        self.edges = np.where(self.areal, shapely.boundary(self.shapes), self.shapes)
-        self.limit = np.array([z.buffer_m + (z.accuracy_m or 0.0) for z in mapped], dtype=float)
+        self.limit = limit
         # Each zone's bounding box grown by its own reach: a place outside it is beyond the
         # zone, so zones with a wide uncertainty do not widen the search for the others.
         xmin, ymin, xmax, ymax = shapely.bounds(self.shapes).T
-        self.tree = shapely.STRtree(shapely.box(xmin - self.limit, ymin - self.limit,
-                                                xmax + self.limit, ymax + self.limit))
-        shapely.prepare(copies)
+        self.reach_box = np.stack([xmin - limit, ymin - limit, xmax + limit, ymax + limit])
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        """An STRtree of the reach boxes (for arrays of points)."""
+        return shapely.STRtree(shapely.box(*self.reach_box))
+
+    @cached_property
+    def edges(self) -> np.ndarray:
+        """Every zone's edge: an area's boundary, a line or point itself."""
+        return self._edges_of(np.arange(len(self.shapes)))
+
+    def _edges_of(self, zones: np.ndarray) -> np.ndarray:
+        shapes = self.shapes[zones]
+        return np.where(self.areal[zones], shapely.boundary(shapes), shapes)
+
+    @cached_property
+    def prepared(self) -> np.ndarray:
+        """The shapes, every one prepared (once, for arrays of points; a single place
+        prepares only the few it is measured against)."""
+        shapely.prepare(self.shapes)
+        return self.shapes
 
     # ------------------------------------------------------------------ county
 
@@ -115,7 +136,12 @@ class ZoneIndex:
     def measure(self, geometry: BaseGeometry, slack_m: float = 0.0) -> list[tuple[int, float]]:
         """(zone index, signed edge metres) of every mapped zone whose buffer, widened by its
         accuracy and ``slack_m``, reaches ``geometry``; sorted by zone index."""
-        hits = np.sort(self.tree.query(geometry, predicate="dwithin", distance=slack_m))
+        # The reach boxes that the geometry's box, grown by the slack, overlaps: a plain
+        # array test, so a place among 100,000 parcels needs no tree (nor any prepared).
+        gx0, gy0, gx1, gy1 = geometry.bounds
+        x0, y0, x1, y1 = self.reach_box
+        hits = np.flatnonzero((x0 <= gx1 + slack_m) & (x1 >= gx0 - slack_m)
+                              & (y0 <= gy1 + slack_m) & (y1 >= gy0 - slack_m))
         edge_m = self.edge_m(hits, geometry)
         keep = edge_m <= self.limit[hits] + slack_m
         return list(zip(hits[keep].tolist(), edge_m[keep].tolist(), strict=True))
@@ -127,9 +153,10 @@ class ZoneIndex:
         empty = np.empty(0, dtype=np.int64)
         if not len(self.shapes) or len(x) == 0:
             return empty, empty, np.empty(0)
+        _ = self.prepared, self.edges
         near = np.flatnonzero(self._reach_grid.lookup(x, y))
         points = shapely.points(x[near], y[near])
-        found, zone_idx = self.tree.query(points, predicate="intersects")
+        found, zone_idx = self.tree.query(points)  # boxes: their envelopes are the test
         # A zone of many vertices whose reach box holds the point (a long line's box spans
         # most of the county) is first tested against its prepared reach polygon: only a
         # point inside it needs the exact distance, which costs a pass over every vertex.
@@ -147,8 +174,11 @@ class ZoneIndex:
     def edge_m(self, zones: np.ndarray, geometries: np.ndarray | BaseGeometry) -> np.ndarray:
         """Signed metres from each geometry to the edge of the zone of the same position in
         ``zones`` (indices into the mapped zones)."""
-        return signed_edge_m(self.shapes[zones], self.edges[zones], self.areal[zones],
-                             geometries)
+        shapes = self.shapes[zones]
+        if "prepared" not in self.__dict__:
+            shapely.prepare(shapes)
+        edges = self.edges[zones] if "edges" in self.__dict__ else self._edges_of(zones)
+        return signed_edge_m(shapes, edges, self.areal[zones], geometries)
 
     def beyond_extents_xy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """:meth:`~.model.ZoneSet.beyond_extents` for points of no accuracy of their own:
@@ -215,9 +245,7 @@ class ZoneIndex:
     def _reach_grid(self) -> Grid:
         """True in the 250 m cells some zone's reach box touches: a point in another cell
         is beyond every zone."""
-        xmin, ymin, xmax, ymax = shapely.bounds(self.shapes).T
-        return box_cover(xmin - self.limit, ymin - self.limit, xmax + self.limit,
-                         ymax + self.limit)
+        return box_cover(*self.reach_box)
 
 
 _FEW_VERTICES = 16

@@ -11,7 +11,9 @@ scope.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 import shapely
@@ -55,37 +57,140 @@ class Measure:
 
     zone: Zone
     edge_m: float  # signed: negative inside an area
+    position: int = -1  # the zone's index among ZoneSet.mapped
+
+
+class ZoneRows(Sequence[Zone]):
+    """Zones held as columns, as the cache reads them: shapes decoded once, a :class:`Zone`
+    made only when one is asked for (100,000 parcels make none in a single check)."""
+
+    def __init__(self, fields_of: Callable[[int], dict[str, Any]],
+                 ids_of: Callable[[np.ndarray], list[str]], text: Mapping[str, Coded],
+                 numbers: Mapping[str, np.ndarray], shapes: np.ndarray,
+                 extents: np.ndarray) -> None:
+        self.fields_of = fields_of  # row -> the Zone's fields but its shapes
+        self.ids_of = ids_of  # rows -> their ids
+        self.text = text  # the fields ZoneSet groups by, dictionary-coded
+        self.numbers = numbers  # buffer_m, accuracy_m (NaN: none), extent_accuracy_m
+        self.shapes, self.extents = shapes, extents
+        self._made: dict[int, Zone] = {}
+
+    def __len__(self) -> int:
+        return len(self.shapes)
+
+    @overload
+    def __getitem__(self, i: int) -> Zone: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Zone]: ...
+
+    def __getitem__(self, i: int | slice) -> Zone | list[Zone]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = range(len(self))[i]
+        zone = self._made.get(i)
+        if zone is None:
+            zone = self._made[i] = Zone(**self.fields_of(i), shape=self.shapes[i],
+                                        extent=self.extents[i])
+        return zone
+
+
+Coded = tuple[list[str], np.ndarray]  # (distinct values, each row's index into them)
+
+
+def _coded(values: Sequence[str]) -> Coded:
+    """The distinct values (in order of first appearance) and each row's index into them."""
+    distinct: dict[str, int] = {}
+    codes = np.array([distinct.setdefault(v, len(distinct)) for v in values], dtype=np.int64)
+    return list(distinct), codes
+
+
+class _Subset(Sequence[Zone]):
+    """The zones at ``rows`` of a zone sequence, made as they are asked for."""
+
+    def __init__(self, zones: Sequence[Zone], rows: np.ndarray) -> None:
+        self._zones, self._rows = zones, rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, i: int) -> Zone: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Zone]: ...
+
+    def __getitem__(self, i: int | slice) -> Zone | list[Zone]:
+        if isinstance(i, slice):
+            return [self._zones[int(r)] for r in self._rows[i]]
+        return self._zones[int(self._rows[i])]
 
 
 class ZoneSet:
-    """The loaded zones, with a spatial index over the mapped ones."""
+    """The loaded zones, with a spatial index over the mapped ones. The zones may be Zone
+    objects or :class:`ZoneRows`; either way the set works on columns, so a large file's
+    zones are made as Zone objects only where one is shown or judged."""
 
-    def __init__(self, zones: list[Zone], version: str, path: str,
+    def __init__(self, zones: Sequence[Zone], version: str, path: str,
                  notes: tuple[Text, ...] = ()) -> None:
-        counties = [z for z in zones if z.kind == COUNTY_KIND]
-        if len(counties) != 1 or counties[0].shape is None:
+        if isinstance(zones, ZoneRows):
+            text, numbers = zones.text, zones.numbers
+            shapes, extents = zones.shapes, zones.extents
+        else:
+            zones = tuple(zones)
+            text = {f: _coded([getattr(z, f) for z in zones])
+                    for f in ("kind", "designation", "completeness")}
+            numbers = {"buffer_m": np.array([z.buffer_m for z in zones], dtype=float),
+                       "accuracy_m": np.array([np.nan if z.accuracy_m is None else z.accuracy_m
+                                               for z in zones], dtype=float),
+                       "extent_accuracy_m": np.array([z.extent_accuracy_m for z in zones],
+                                                     dtype=float)}
+            shapes = np.array([z.shape for z in zones], dtype=object)
+            extents = np.array([z.extent for z in zones], dtype=object)
+        kinds, kind = text["kind"]
+        county_code = kinds.index(COUNTY_KIND) if COUNTY_KIND in kinds else -1
+        counties = np.flatnonzero(kind == county_code)
+        if len(counties) != 1 or shapes[counties[0]] is None:
             raise DataError(
                 f"{path}：必须有且仅有一个带几何的 {COUNTY_KIND!r} 要素（现有 {len(counties)} 个）",
                 f"{path}: exactly one mapped feature of kind {COUNTY_KIND!r} is required "
                 f"(found {len(counties)})",
             )
-        self.county = counties[0]
-        self.zones = tuple(zones)
+        self.zones = zones
+        self.county = zones[int(counties[0])]
         self.version = version
         self.path = path
         self.notes = notes  # e.g. why the cache was not used (shown on stderr)
-        self.mapped = tuple(z for z in zones if z.shape is not None and z is not self.county)
-        self.by_designation: dict[str, list[Zone]] = {}
-        for zone in zones:
-            if zone is not self.county:
-                self.by_designation.setdefault(zone.designation, []).append(zone)
-        self._completeness = {d: _completeness(fs) for d, fs in self.by_designation.items()}
+        others = kind != county_code
+        rows = np.flatnonzero(~shapely.is_missing(shapes) & others)
+        self.mapped: Sequence[Zone] = _Subset(zones, rows)
+        self.mapped_shapes = shapes[rows]
+        self.mapped_buffer = numbers["buffer_m"][rows]
+        self.mapped_accuracy = np.nan_to_num(numbers["accuracy_m"][rows], nan=0.0)
+        designations, designation = text["designation"]
+        # (names, codes) of the mapped zones' designations
+        self.mapped_designations = (designations, designation[rows])
+        self._mapped_rows = rows
+        # Per designation (in order of first appearance, the county excluded): its rows.
+        order = np.flatnonzero(others)
+        codes = designation[order]
+        present, first = np.unique(codes, return_index=True)
+        self._rows_of = {designations[c]: order[codes == c]
+                         for c in present[np.argsort(first)].tolist()}
+        self.by_designation: Mapping[str, list[Zone]] = _ByDesignation(zones, self._rows_of)
+        states, state = text["completeness"]
+        self._completeness = {d: _completeness({states[c] for c in np.unique(state[r]).tolist()})
+                              for d, r in self._rows_of.items()}
+        has_extent = ~shapely.is_missing(extents)
         # Unmapped designations a source bounds: every feature has an extent.
-        self.bounded = tuple(d for d, fs in self.by_designation.items()
-                             if all(z.extent is not None for z in fs))
+        self.bounded = tuple(d for d, r in self._rows_of.items() if has_extent[r].all())
         self._local = threading.local()
         self._owner_lock = threading.Lock()
         self._owner_taken = False
+
+    def mapped_ids(self) -> list[str]:
+        """The ids of the mapped zones, in their order."""
+        if isinstance(self.zones, ZoneRows):
+            return self.zones.ids_of(self._mapped_rows)
+        return [z.id for z in self.mapped]
 
     def index(self) -> ZoneIndex:
         """This thread's geometry index. GEOS prepared geometries and trees are not
@@ -97,8 +202,9 @@ class ZoneSet:
                 clone, self._owner_taken = self._owner_taken, True
             extents = tuple((j, zone.extent, zone.buffer_m + zone.extent_accuracy_m)
                             for j, d in enumerate(self.bounded) for zone in self.by_designation[d])
-            index = self._local.index = ZoneIndex(self.county, self.mapped, clone, extents,
-                                                  len(self.bounded))
+            index = self._local.index = ZoneIndex(
+                self.county, self.mapped_shapes, self.mapped_buffer + self.mapped_accuracy,
+                clone, extents, len(self.bounded))
         return index
 
     def beyond_extents(self, places: np.ndarray, accuracy_m: float) -> np.ndarray:
@@ -125,14 +231,29 @@ class ZoneSet:
 
     def designation_name(self, designation: str) -> Text:
         """Display name of a designation; its id when the file lacks it."""
-        features = self.by_designation.get(designation)
-        if not features:
+        rows = self._rows_of.get(designation)
+        if rows is None or not len(rows):
             return Text(designation, designation)
-        return features[0].name
+        return self.zones[int(rows[0])].name
 
 
-def _completeness(features: list[Zone]) -> str:
-    states = {z.completeness for z in features}
+def _completeness(states: set[str]) -> str:
     if states == {"unmapped"}:
         return "unmapped"
     return "complete" if states == {"complete"} else "partial"
+
+
+class _ByDesignation(Mapping[str, list[Zone]]):
+    """Designation -> its zones (the county excluded), made when one is looked up."""
+
+    def __init__(self, zones: Sequence[Zone], rows_of: dict[str, np.ndarray]) -> None:
+        self._zones, self._rows_of = zones, rows_of
+
+    def __getitem__(self, designation: str) -> list[Zone]:
+        return [self._zones[int(r)] for r in self._rows_of[designation]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows_of)
+
+    def __len__(self) -> int:
+        return len(self._rows_of)
