@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -180,12 +181,53 @@ def _zones(data: bytes, version: str) -> ZoneRows:
                for f in _FIELDS}
 
     return ZoneRows(
-        lambda i: {f: column[i].as_py() for f, column in columns.items()},
+        _Fields(columns),
         lambda rows: columns["id"].take(pa.array(rows, pa.int64())).to_pylist(),
         {f: (columns[f].dictionary.to_pylist(),
              _numpy(columns[f].indices, np.int32).astype(np.int64)) for f in _CODED},
         {f: _floats(columns[f]) for f in ("buffer_m", "accuracy_m", "extent_accuracy_m")},
         shapes["shape"], shapes["extent"])
+
+
+class _Fields:
+    """Row -> its fields, read straight from the Arrow buffers (no Python object for the
+    rows not asked for; a batch asks for thousands, a single check for a handful)."""
+
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self.columns = columns
+        self.getters: dict[str, Callable[[int], Any]] = {}
+
+    def __call__(self, i: int) -> dict[str, Any]:
+        if not self.getters:  # made when a first zone is asked for
+            self.getters = {f: _getter(column) for f, column in self.columns.items()}
+        return {f: get(i) for f, get in self.getters.items()}
+
+
+def _getter(array: Any) -> Callable[[int], Any]:
+    """Row -> the value of a string, dictionary-coded string or float64 Arrow array."""
+    import pyarrow as pa
+
+    valid = _valid(array)
+    if pa.types.is_dictionary(array.type):
+        names = array.dictionary.to_pylist()
+        codes = _numpy(array.indices, np.int32)
+        return lambda i: names[codes[i]] if valid[i] else None
+    if pa.types.is_floating(array.type):
+        values = _numpy(array, np.float64)
+        return lambda i: float(values[i]) if valid[i] else None
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1,
+                            offset=array.offset * 4)
+    data = memoryview(array.buffers()[2] or b"")
+    return lambda i: str(data[offsets[i]:offsets[i + 1]], "utf-8") if valid[i] else None
+
+
+def _valid(array: Any) -> np.ndarray:
+    """Which rows of an Arrow array are not null."""
+    bitmap = array.buffers()[0]
+    if bitmap is None or not array.null_count:
+        return np.ones(len(array), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
+    return bits[array.offset:array.offset + len(array)].astype(bool)
 
 
 def _type(name: str) -> Any:
@@ -206,12 +248,7 @@ def _numpy(array: Any, dtype: type) -> np.ndarray:
 
 def _floats(array: Any) -> np.ndarray:
     """A float64 Arrow array as numpy, NaN for null."""
-    values = _numpy(array, np.float64)
-    bitmap = array.buffers()[0]
-    if bitmap is None or not array.null_count:
-        return values.copy()
-    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
-    return np.where(bits[array.offset:array.offset + len(array)].astype(bool), values, np.nan)
+    return np.where(_valid(array), _numpy(array, np.float64), np.nan)
 
 
 def _untrusted(path: Path, why: str) -> Text:
