@@ -5,6 +5,7 @@ simple test squares: the shortcuts that settle most points never move the 500 m 
 from __future__ import annotations
 
 import json
+import struct
 from datetime import date
 from pathlib import Path
 
@@ -191,3 +192,43 @@ def test_zones_from_the_cache_answer_as_the_file_does(tmp_path: Path,
             zip(lat.tolist(), lon.tolist(), strict=True)] == \
         [evaluate(Request(a, b, BAN_DAY, "bbq"), rules, fresh).to_dict() for a, b in
          zip(lat.tolist(), lon.tolist(), strict=True)]
+
+
+def _open_ring(wkb: bytes) -> bytes:
+    """A one-ring polygon's WKB with its last point moved: the ring no longer closes."""
+    return wkb[:-16] + struct.pack("<2d", *(v + 1.0 for v in struct.unpack("<2d", wkb[-16:])))
+
+
+def _nan_ring(wkb: bytes) -> bytes:
+    """First and last point NaN: the same bytes, but no ring GEOS can close."""
+    nan = struct.pack("<2d", float("nan"), float("nan"))
+    return wkb[:13] + nan + wkb[29:-16] + nan
+
+
+@pytest.mark.parametrize("damage", [_open_ring, _nan_ring, lambda wkb: wkb[:-8]])
+def test_a_parcel_whose_wkb_cannot_be_decoded_is_found_on_load(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules: RuleSet,
+        synthetic_zones_path: Path, damage) -> None:
+    """Parcels are checked by their WKB's layout, not decoded, when the cache is read: a
+    ring that does not close (or cannot) or a cut record is still found there, and the
+    cache rebuilt."""
+    import pyarrow as pa
+    from test_faults import _tamper
+
+    monkeypatch.setenv("FIRECHECK_CACHE", str(tmp_path / "cache"))
+    source = _parcel_zones(tmp_path, synthetic_zones_path, 30)
+    fresh = load_zones(source)
+    cached_file = next((tmp_path / "cache").glob("zones-*.arrow"))
+
+    def change(table):
+        wkb = table["wkb"].to_pylist()
+        row = table["id"].to_pylist().index("grassland-subsidy-areas/7")
+        wkb[row] = damage(wkb[row])
+        return table.set_column(table.column_names.index("wkb"), "wkb", pa.array(wkb, pa.binary()))
+
+    _tamper(cached_file, change, keep_hash=False)
+    again = load_zones(source)
+    assert any(str(cached_file) in note.en for note in again.notes)
+    lat, lon = EXACT.east_of_edge(100.0)
+    assert evaluate(Request(lat, lon, BAN_DAY, "bbq"), rules, again).to_dict() == \
+        evaluate(Request(lat, lon, BAN_DAY, "bbq"), rules, fresh).to_dict()

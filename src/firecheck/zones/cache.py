@@ -30,7 +30,7 @@ import shapely
 from ..files import discard, settled, temp_file
 from ..geo.projection import LOCAL_CRS
 from ..text import Text
-from .model import Zone, ZoneRows
+from .model import Shapes, Zone, ZoneRows
 
 CACHE_MIN_BYTES = 2 << 20
 _FORMAT = 4
@@ -40,6 +40,7 @@ _TEXT_FIELDS = ("id", "designation", "name_zh", "name_en", "kind", "level", "com
 _FIELDS = (*_TEXT_FIELDS, "buffer_m", "accuracy_m", "geometry_source", "extent_accuracy_m")
 _SHAPES = (("wkb", "shape"), ("extent_wkb", "extent"))  # column, Zone attribute
 _CODED = ("kind", "designation", "completeness")  # stored dictionary-encoded: read as codes
+_BOUNDS = ("xmin", "ymin", "xmax", "ymax")  # of each shape: a place finds its zones undecoded
 _PROJECTION = hashlib.sha256(LOCAL_CRS.srs.encode()).hexdigest()[:16]
 
 
@@ -95,6 +96,8 @@ def write_cache(path: Path, zones: list[Zone], version: str) -> None:
     for column, attr in _SHAPES:
         columns[column] = pa.array(shapely.to_wkb(np.array([getattr(z, attr) for z in zones],
                                                            dtype=object)), type=pa.binary())
+    bounds = shapely.bounds(np.array([z.shape for z in zones], dtype=object))
+    columns.update((name, pa.array(bounds[:, k])) for k, name in enumerate(_BOUNDS))
     table = pa.table(columns)
     sink = pa.BufferOutputStream()
     with ipc.new_stream(sink, table.schema) as writer:
@@ -166,15 +169,22 @@ def _zones(data: bytes, version: str) -> ZoneRows:
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _Damaged(f"unreadable Arrow data ({exc})") from exc
     wanted = pa.schema([*((f, _type(f)) for f in _FIELDS),
-                        *((column, pa.binary()) for column, _ in _SHAPES)])
+                        *((column, pa.binary()) for column, _ in _SHAPES),
+                        *((name, pa.float64()) for name in _BOUNDS)])
     if not table.schema.equals(wanted):
         raise _Damaged("its columns are not the zones' columns")
     table = table.combine_chunks()
+    wkb = table["wkb"].chunk(0)
+    decode = _decoder(wkb)
     try:
-        shapes = {attr: shapely.from_wkb(np.array(table[column].to_pylist(), dtype=object))
-                  for column, attr in _SHAPES}
+        extents = shapely.from_wkb(np.array(table["extent_wkb"].to_pylist(), dtype=object))
+        _check_wkb(wkb, decode)
     except (shapely.errors.ShapelyError, TypeError, ValueError) as exc:
         raise _Damaged(f"bad WKB ({exc})") from exc
+    bounds = np.column_stack([_floats(table[name].chunk(0)) for name in _BOUNDS])
+    present = _valid(wkb)
+    if np.isnan(bounds[present]).any() or not np.isnan(bounds[~present]).all():
+        raise _Damaged("its bounds are not its shapes'")
     if any(table[f].null_count for f in (*_TEXT_FIELDS, "buffer_m", "extent_accuracy_m")):
         raise _Damaged("a required value is missing")
     columns = {f: table[f].chunk(0) if table[f].num_chunks else pa.array([], _type(f))
@@ -186,7 +196,54 @@ def _zones(data: bytes, version: str) -> ZoneRows:
         {f: (columns[f].dictionary.to_pylist(),
              _numpy(columns[f].indices, np.int32).astype(np.int64)) for f in _CODED},
         {f: _floats(columns[f]) for f in ("buffer_m", "accuracy_m", "extent_accuracy_m")},
-        shapes["shape"], shapes["extent"])
+        Shapes(decode, present, bounds, True), extents)
+
+
+def _decoder(wkb: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """Rows -> new geometries decoded from a binary Arrow array's buffers (no
+    pyarrow.compute)."""
+    offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int32, count=len(wkb) + 1,
+                            offset=wkb.offset * 4)
+    data = memoryview(wkb.buffers()[2] or b"")
+    valid = _valid(wkb)
+
+    def decode(rows: np.ndarray) -> np.ndarray:
+        blobs = np.empty(len(rows), dtype=object)
+        blobs[:] = [bytes(data[offsets[r]:offsets[r + 1]]) if valid[r] else None
+                    for r in rows.tolist()]
+        return shapely.from_wkb(blobs)
+
+    return decode
+
+
+def _check_wkb(wkb: Any, decode: Callable[[np.ndarray], np.ndarray]) -> None:
+    """Raise unless every shape's WKB decodes. A little-endian one-ring polygon (a parcel)
+    is checked by its layout — its length is that its ring's point count gives, of at least
+    4 points, the last the same as the (finite) first — without building it; any other is
+    decoded."""
+    offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int32, count=len(wkb) + 1,
+                            offset=wkb.offset * 4).astype(np.int64)
+    data = np.frombuffer(wkb.buffers()[2] or b"\0", dtype=np.uint8)
+    start, length = offsets[:-1], np.diff(offsets)
+    rows = np.flatnonzero(_valid(wkb) & (length >= 17))
+    at = start[rows]
+
+    def uint32(position: np.ndarray) -> np.ndarray:
+        return sum(data[position + k].astype(np.uint32) << (8 * k) for k in range(4))
+
+    simple = (data[at] == 1) & (uint32(at + 1) == 3) & (uint32(at + 5) == 1)
+    rows, at = rows[simple], at[simple]
+    points = uint32(at + 9).astype(np.int64)
+    fits = (points >= 4) & (length[rows] == 13 + 16 * points)
+    rows, at, points = rows[fits], at[fits], points[fits]
+    first = at[:, None] + 13 + np.arange(16)
+    closed = (data[first] == data[first + 16 * (points[:, None] - 1)]).all(axis=1)
+    closed &= np.isfinite(data[first].copy().view("<f8")).all(axis=1)  # NaN != NaN in GEOS
+    checked = np.zeros(len(wkb), dtype=bool)
+    checked[rows[closed]] = True
+    others = np.flatnonzero(_valid(wkb) & ~checked)
+    if len(others):
+        decode(others)
 
 
 class _Fields:

@@ -16,7 +16,7 @@ from ..geo.edges import signed_edge_m, with_sign
 from ..geo.grids import UNSETTLED, Grid, box_cover, quadtree
 
 if TYPE_CHECKING:
-    from .model import Zone
+    from .model import Shapes, Zone
 
 
 class ZoneIndex:
@@ -26,26 +26,40 @@ class ZoneIndex:
     points alike, so batch and single answers measure identically.
     """
 
-    def __init__(self, county: Zone, shapes: np.ndarray, limit: np.ndarray, clone: bool,
+    def __init__(self, county: Zone, source: Shapes, limit: np.ndarray, clone: bool,
                  extents: tuple[tuple[int, BaseGeometry, float], ...] = (),
                  bounded: int = 0) -> None:
-        """``shapes`` of the mapped zones and their reach ``limit`` (buffer + accuracy);
-        ``clone``: measure with copies (another thread holds the originals)."""
+        """The mapped zones' ``source`` of shapes and their reach ``limit`` (buffer +
+        accuracy); ``clone``: another thread holds the loaded geometries, so measure with
+        copies. Shapes are decoded (or copied) when first measured against."""
         self.extents = extents  # (column of its designation, extent, reach) of bounded zones
         self.bounded = bounded  # how many bounded designations (columns)
         self.county_accuracy = county.accuracy_m or 0.0
-        originals = np.array([county.shape, *shapes], dtype=object)
-        copies = shapely.from_wkb(shapely.to_wkb(originals)) if clone else originals
-        self.county_shape = copies[0]
+        self.county_shape = shapely.from_wkb(shapely.to_wkb(county.shape)) if clone \
+            else county.shape
         self.county_edge = self.county_shape.boundary
         shapely.prepare(self.county_shape)
-        self.shapes = copies[1:]
-        self.areal = np.isin(shapely.get_type_id(self.shapes), (3, 6))  # (Multi)Polygon
+        self.source = source
+        self._copy = clone and not source.fresh  # loaded objects another thread uses
         self.limit = limit
         # Each zone's bounding box grown by its own reach: a place outside it is beyond the
         # zone, so zones with a wide uncertainty do not widen the search for the others.
-        xmin, ymin, xmax, ymax = shapely.bounds(self.shapes).T
+        xmin, ymin, xmax, ymax = source.bounds.T
         self.reach_box = np.stack([xmin - limit, ymin - limit, xmax + limit, ymax + limit])
+
+    def _decode(self, zones: np.ndarray) -> np.ndarray:
+        shapes = self.source.decode(zones)
+        return shapely.from_wkb(shapely.to_wkb(shapes)) if self._copy else shapes
+
+    @cached_property
+    def shapes(self) -> np.ndarray:
+        """Every mapped zone's shape (decoded once, for arrays of points and ``near``)."""
+        return self._decode(np.arange(len(self.source)))
+
+    @cached_property
+    def areal(self) -> np.ndarray:
+        """Which zones are areas ((Multi)Polygons)."""
+        return np.isin(shapely.get_type_id(self.shapes), (3, 6))
 
     @cached_property
     def tree(self) -> shapely.STRtree:
@@ -55,11 +69,7 @@ class ZoneIndex:
     @cached_property
     def edges(self) -> np.ndarray:
         """Every zone's edge: an area's boundary, a line or point itself."""
-        return self._edges_of(np.arange(len(self.shapes)))
-
-    def _edges_of(self, zones: np.ndarray) -> np.ndarray:
-        shapes = self.shapes[zones]
-        return np.where(self.areal[zones], shapely.boundary(shapes), shapes)
+        return np.where(self.areal, shapely.boundary(self.shapes), self.shapes)
 
     @cached_property
     def prepared(self) -> np.ndarray:
@@ -151,7 +161,7 @@ class ZoneIndex:
         """:meth:`measure` for many points: (point index, zone index, edge_m) of every pair
         within reach, sorted by point then zone; the same distances as the single path."""
         empty = np.empty(0, dtype=np.int64)
-        if not len(self.shapes) or len(x) == 0:
+        if not len(self.source) or len(x) == 0:
             return empty, empty, np.empty(0)
         _ = self.prepared, self.edges
         near = np.flatnonzero(self._reach_grid.lookup(x, y))
@@ -173,12 +183,18 @@ class ZoneIndex:
 
     def edge_m(self, zones: np.ndarray, geometries: np.ndarray | BaseGeometry) -> np.ndarray:
         """Signed metres from each geometry to the edge of the zone of the same position in
-        ``zones`` (indices into the mapped zones)."""
-        shapes = self.shapes[zones]
-        if "prepared" not in self.__dict__:
+        ``zones`` (indices into the mapped zones). Before the index holds every shape (a
+        single place), only the zones asked for are decoded and prepared."""
+        if "edges" in self.__dict__:
+            shapes, edges, areal = self.shapes[zones], self.edges[zones], self.areal[zones]
+            if "prepared" not in self.__dict__:
+                shapely.prepare(shapes)
+        else:
+            shapes = self._decode(zones)
             shapely.prepare(shapes)
-        edges = self.edges[zones] if "edges" in self.__dict__ else self._edges_of(zones)
-        return signed_edge_m(shapes, edges, self.areal[zones], geometries)
+            areal = np.isin(shapely.get_type_id(shapes), (3, 6))
+            edges = np.where(areal, shapely.boundary(shapes), shapes)
+        return signed_edge_m(shapes, edges, areal, geometries)
 
     def beyond_extents_xy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """:meth:`~.model.ZoneSet.beyond_extents` for points of no accuracy of their own:

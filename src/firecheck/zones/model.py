@@ -60,13 +60,41 @@ class Measure:
     position: int = -1  # the zone's index among ZoneSet.mapped
 
 
+class Shapes:
+    """Geometries (local metres) by row, with their bounds: ``decode(rows)`` gives new
+    objects on every call when they come from WKB (safe to prepare in any thread), the
+    loaded objects themselves otherwise."""
+
+    def __init__(self, decode: Callable[[np.ndarray], np.ndarray], present: np.ndarray,
+                 bounds: np.ndarray, fresh: bool) -> None:
+        self.decode = decode
+        self.present = present  # which rows have a geometry
+        self.bounds = bounds  # (rows, 4): xmin, ymin, xmax, ymax (NaN without a geometry)
+        self.fresh = fresh  # decode makes new objects
+
+    @classmethod
+    def of(cls, shapes: np.ndarray) -> Shapes:
+        """Geometry objects already made."""
+        return cls(lambda rows: shapes[rows], ~shapely.is_missing(shapes),
+                   shapely.bounds(shapes), False)
+
+    def subset(self, rows: np.ndarray) -> Shapes:
+        """The shapes of ``rows``, renumbered from 0."""
+        return Shapes(lambda sub: self.decode(rows[sub]), self.present[rows], self.bounds[rows],
+                      self.fresh)
+
+    def __len__(self) -> int:
+        return len(self.present)
+
+
 class ZoneRows(Sequence[Zone]):
-    """Zones held as columns, as the cache reads them: shapes decoded once, a :class:`Zone`
-    made only when one is asked for (100,000 parcels make none in a single check)."""
+    """Zones held as columns, as the cache reads them: a shape is decoded from its WKB, and a
+    :class:`Zone` made, only when it is asked for (a single check among 100,000 parcels
+    decodes the few near it)."""
 
     def __init__(self, fields_of: Callable[[int], dict[str, Any]],
                  ids_of: Callable[[np.ndarray], list[str]], text: Mapping[str, Coded],
-                 numbers: Mapping[str, np.ndarray], shapes: np.ndarray,
+                 numbers: Mapping[str, np.ndarray], shapes: Shapes,
                  extents: np.ndarray) -> None:
         self.fields_of = fields_of  # row -> the Zone's fields but its shapes
         self.ids_of = ids_of  # rows -> their ids
@@ -89,7 +117,8 @@ class ZoneRows(Sequence[Zone]):
         i = range(len(self))[i]
         zone = self._made.get(i)
         if zone is None:
-            zone = self._made[i] = Zone(**self.fields_of(i), shape=self.shapes[i],
+            zone = self._made[i] = Zone(**self.fields_of(i),
+                                        shape=self.shapes.decode(np.array([i]))[0],
                                         extent=self.extents[i])
         return zone
 
@@ -143,12 +172,12 @@ class ZoneSet:
                                                for z in zones], dtype=float),
                        "extent_accuracy_m": np.array([z.extent_accuracy_m for z in zones],
                                                      dtype=float)}
-            shapes = np.array([z.shape for z in zones], dtype=object)
+            shapes = Shapes.of(np.array([z.shape for z in zones], dtype=object))
             extents = np.array([z.extent for z in zones], dtype=object)
         kinds, kind = text["kind"]
         county_code = kinds.index(COUNTY_KIND) if COUNTY_KIND in kinds else -1
         counties = np.flatnonzero(kind == county_code)
-        if len(counties) != 1 or shapes[counties[0]] is None:
+        if len(counties) != 1 or not shapes.present[counties[0]]:
             raise DataError(
                 f"{path}：必须有且仅有一个带几何的 {COUNTY_KIND!r} 要素（现有 {len(counties)} 个）",
                 f"{path}: exactly one mapped feature of kind {COUNTY_KIND!r} is required "
@@ -160,9 +189,9 @@ class ZoneSet:
         self.path = path
         self.notes = notes  # e.g. why the cache was not used (shown on stderr)
         others = kind != county_code
-        rows = np.flatnonzero(~shapely.is_missing(shapes) & others)
+        rows = np.flatnonzero(shapes.present & others)
         self.mapped: Sequence[Zone] = _Subset(zones, rows)
-        self.mapped_shapes = shapes[rows]
+        self.mapped_shapes = shapes.subset(rows)
         self.mapped_buffer = numbers["buffer_m"][rows]
         self.mapped_accuracy = np.nan_to_num(numbers["accuracy_m"][rows], nan=0.0)
         designations, designation = text["designation"]
