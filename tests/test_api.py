@@ -119,7 +119,8 @@ def test_check_file_reads_and_writes_file_objects() -> None:
     rows = [json.loads(line) for line in target.getvalue().decode().splitlines()]
     assert summary.rows == 2 and summary.counts == {"prohibited": 1, "error": 1}
     assert rows[0]["编号"] == "1" and rows[0]["status"] == "prohibited"
-    assert rows[1]["status"] == "error" and "line 3" in rows[1]["error"]
+    assert rows[1]["status"] == "error" and rows[1]["error"]["code"] == "unknown_activity"
+    assert rows[1]["error"]["message_en"].startswith("line 3: unknown activity")
 
 
 def test_check_rows_answers_each_row_in_order(rules: RuleSet, real_zones: ZoneSet) -> None:

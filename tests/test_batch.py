@@ -72,10 +72,9 @@ def _assert_same(rules: RuleSet, zones: ZoneSet, lat, lon, days, acts, datums) -
                                   datums[i]), rules, zones)
         answer = out.answers[out.group[i]]
         assert answer.status == single.status, i
-        assert answer.reasons == ";".join(dict.fromkeys(r.code for r in single.reasons))
+        assert answer.reasons == tuple(dict.fromkeys(r.code for r in single.reasons))
         hits = {h.id for r in single.reasons for h in r.zones if h.position != "unknown"}
-        named = out.zone_ids[i].as_py()
-        assert set(filter(None, named.split(";"))) == hits
+        assert set(out.zone_ids[i].as_py()) == hits
         expected = _single_distance(single)
         if expected is None:
             assert np.isnan(out.distance_m[i])
@@ -352,7 +351,7 @@ def test_blank_lines_then_a_ragged_row_lose_nothing(tmp_path: Path, rules: RuleS
                                                    zones: ZoneSet) -> None:
     """pyarrow reads the first blocks, the tolerant reader the rest (from a ragged row on):
     it resumes after the last line pyarrow gave, whatever blank lines came before. An empty
-    line is not a row for either reader; a line of empty fields is one (an error row)."""
+    line is not a row for either reader; a line of empty fields is one (a blank row)."""
     lines = []
     for i in range(6000):
         lines.append(f"{i},41.1,110.18,2023-04-01,bbq")
@@ -366,7 +365,8 @@ def test_blank_lines_then_a_ragged_row_lose_nothing(tmp_path: Path, rules: RuleS
     rows = batch(path, zones, rules, chunk_rows=1000, lang="en")
     expected = [line.split(",")[0] for line in lines if line]
     assert [r["id"] for r in rows] == expected
-    assert [r["status"] for r in rows].count("error") == 2  # the ragged row, the empty one
+    statuses = [r["status"] for r in rows]
+    assert statuses.count("error") == 1 and statuses.count("blank") == 1  # ragged, empty
     assert rows[3]["activity"] == "b\rbq"  # kept as written
     ragged = next(r for r in rows if r["id"] == "5000")
     assert ragged["error"].startswith(f"line {2 + lines.index(lines[5000])}: row has 6 fields")
@@ -459,7 +459,9 @@ def test_jsonl_in_and_out(tmp_path: Path, rules: RuleSet, zones: ZoneSet) -> Non
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert [r["status"] for r in rows] == ["prohibited", "error", "error", "allowed"]
     assert rows[0]["note"] == {"x": 1} and rows[0]["id"] == 1
-    assert "not valid JSON" in rows[1]["error"] and "line 2" in rows[1]["error"]
+    error = rows[1]["error"]
+    assert error["code"] == "unreadable_row" and rows[0]["error"] is None
+    assert "not valid JSON" in error["message_en"] and error["message_zh"].startswith("第 2 行")
 
 
 def test_jsonl_nested_too_deeply_is_a_row_error(tmp_path: Path, rules: RuleSet,
@@ -471,7 +473,7 @@ def test_jsonl_nested_too_deeply_is_a_row_error(tmp_path: Path, rules: RuleSet,
     run_batch(Options(str(path), str(out), lang="en", activity="bbq"), rules, zones, TODAY)
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert [r["status"] for r in rows] == ["prohibited", "error"]
-    assert "nested more than 64 levels" in rows[1]["error"]
+    assert "nested more than 64 levels" in rows[1]["error"]["message_en"]
     odd = write(tmp_path, "\n".join([first,
                                      first.replace('"id": 1', '"id": 1e400'),
                                      first.replace('"id": 1', '"id": NaN')]), "odd.jsonl")
@@ -479,7 +481,8 @@ def test_jsonl_nested_too_deeply_is_a_row_error(tmp_path: Path, rules: RuleSet,
     run_batch(Options(str(odd), str(out), lang="en", activity="bbq"), rules, zones, TODAY)
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]  # strict JSON
     assert [r["status"] for r in rows] == ["prohibited", "error", "error"]
-    assert "number out of range" in rows[1]["error"] and "NaN" in rows[2]["error"]
+    assert "number out of range" in rows[1]["error"]["message_en"]
+    assert "NaN" in rows[2]["error"]["message_en"]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "geojson"])
@@ -501,8 +504,8 @@ def test_json_to_csv_keeps_fields_that_appear_late(tmp_path: Path, rules: RuleSe
     out = batch(path, zones, rules, output_format="csv", chunk_rows=2)
     assert list(out[0]) == ["id", "lat", "lon", "date", "activity", "permit_no", "status",
                             "firecheck_status", "reasons", "zone_ids", "distance_m",
-                            "fine_individual_yuan", "fine_unit_yuan", "hotline", "warnings",
-                            "error"]
+                            "fine_individual_yuan", "fine_unit_yuan", "hotline", "date_used",
+                            "warnings", "error"]
     assert [r["permit_no"] for r in out] == ["", "", "", "GY-17", ""]
     assert [r["status"] for r in out] == ["", "", "", "", "approved"]
     assert {r["firecheck_status"] for r in out} == {"prohibited"}

@@ -217,3 +217,44 @@ def test_human_range_and_uncertain_output(synthetic_zones_path: Path) -> None:
     assert code == 12 and "无法确定" in out and "假定逐年相同" in out
     code, out, _ = run("check", "40.5,110.0", "-a", "bbq", "-d", "2023-04-01", "--lang", "en")
     assert code == 13 and "outside the Guyang county line" in out
+
+
+# ----------------------------------------------------------------- usage errors in the user's language
+
+
+@pytest.mark.parametrize("args,zh,en", [
+    (["check", "41,110", "--bogus"], "没有这个选项：--bogus", "No such option: --bogus"),
+    (["check", "41,110"], "缺少必需的选项 '--activity'", "Missing option '--activity'"),
+    (["check", "41,110", "--activty", "bbq"], "是否要用 --activity", "Possible options: --activity"),
+    (["batch", "x.csv", "--workers", "99"], "'--workers' 的值无效：99 不在范围", "99 is not in the range"),
+    (["chek"], "没有这个命令：'chek'。是否要用 'check'？", "No such command 'chek'"),
+])
+def test_usage_errors_follow_lang(capsys: pytest.CaptureFixture[str], args: list[str], zh: str,
+                                  en: str) -> None:
+    from firecheck.cli import run
+
+    assert run(args) == 2
+    err = capsys.readouterr().err.replace("\n", "")
+    assert zh in err and "用法错误" in err and "运行 'firecheck" in err and "Traceback" not in err
+    assert run([*args, "--lang", "en"]) == 2
+    err = capsys.readouterr().err.replace("\n", "")
+    assert en in err and "usage error" in err and "用法" not in err
+
+
+def test_usage_error_with_json_prints_the_error_object(capsys: pytest.CaptureFixture[str]) -> None:
+    from firecheck.cli import run
+
+    assert run(["check", "41,110", "--json", "--bogus"]) == 2
+    data = json.loads(capsys.readouterr().out)
+    assert data["schema"] == "firecheck/error/1" and data["code"] == "usage_error"
+    assert data["message_en"] == "No such option: --bogus" and "没有这个选项" in data["message_zh"]
+
+
+def test_help_panels_follow_lang(capsys: pytest.CaptureFixture[str]) -> None:
+    from firecheck.cli import run
+
+    assert run(["check", "--help"]) == 0
+    assert "选项 · Options" in capsys.readouterr().out
+    assert run(["check", "--help", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Options" in out and "选项 ·" not in out

@@ -894,4 +894,4 @@ def test_cr_only_jsonl_is_read_like_cr_only_csv(tmp_path: Path, rules: RuleSet,
     run_batch(Options(str(tmp_path / "in.jsonl"), str(out), lang="en"), rules, zones, TODAY)
     rows = [json.loads(x) for x in out.read_text().splitlines()]
     assert [r["status"] for r in rows] == ["prohibited", "prohibited", "error", "prohibited"]
-    assert rows[2]["error"].startswith("line 3:")
+    assert rows[2]["error"]["message_en"].startswith("line 3:")

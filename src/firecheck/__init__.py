@@ -27,6 +27,7 @@ _EXPORTS = {
     "load_zones": "zones.load", "ZoneSet": "zones.model",
     "Text": "text", "Message": "text",
     "FirecheckError": "errors", "InputError": "errors", "DataError": "errors",
+    "schema": "resources",
 }
 __all__ = ["__version__", *_EXPORTS]
 

@@ -54,8 +54,9 @@ def check_file(source: str | Path | BinaryIO, target: str | BinaryIO = "-", *,
     """Check a whole file of requests — a path, '-' for stdin, or a binary file object —
     into ``target`` (a path, '-' for stdout, or a binary file object): one output row per
     input row, in order. ``options`` are those of ``firecheck batch``: ``input_format``,
-    ``output_format``, ``activity``, ``datum``, ``mapping``, ``lang``, ``chunk_rows``,
-    ``workers``. Returns the counts per status."""
+    ``output_format``, ``activity``, ``date``, ``datum``, ``mapping``, ``lang``,
+    ``headers`` (keys, zh, en), ``sheet``, ``chunk_rows``, ``workers``. Returns the counts
+    per status and the file's notes."""
     from .batch.run import Options, run_batch
 
     rules, zones = _data(rules, zones)

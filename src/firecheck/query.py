@@ -76,7 +76,8 @@ def resolve_place(place: str | None, place_name: str | None, lat: str | None, lo
     given = [place is not None, lat is not None or lon is not None, place_name is not None]
     if sum(given) > 1:
         raise InputError("位置只能给一种：'lat,lon'、--lat/--lon 或 --place",
-                         "give the place once: 'lat,lon', --lat/--lon or --place")
+                         "give the place once: 'lat,lon', --lat/--lon or --place",
+                         code="conflicting_place")
     if place is not None and not _DIGIT.search(place):
         place_name, place = place, None
     stated = _zones_named(in_zones, zones)
@@ -108,7 +109,7 @@ def resolve_place(place: str | None, place_name: str | None, lat: str | None, lo
     if lat is None or lon is None:
         raise InputError("需要位置：'lat,lon'、同时给出 --lat 和 --lon、--place 地名，或 --in-zone 区域",
                          "a place is needed: 'lat,lon', both --lat and --lon, --place, or "
-                         "--in-zone")
+                         "--in-zone", code="missing_place")
     return Where(parse_lat(lat), parse_lon(lon), parse_datum(datum), accuracy_m, (), stated)
 
 
@@ -129,7 +130,8 @@ def to_request(query: Query, zones: ZoneSet, today: date) -> tuple[Request, date
                           query.accuracy_m, zones, query.in_zones)
     if query.actor is not None and query.actor not in ACTORS:
         raise InputError(f"主体须为 {' 或 '.join(ACTORS)}，而不是 {query.actor!r}",
-                         f"actor must be {' or '.join(ACTORS)}, not {query.actor!r}")
+                         f"actor must be {' or '.join(ACTORS)}, not {query.actor!r}",
+                         code="invalid_actor")
     land = parse_land(query.land) if query.land else None
     request = Request(where.lat, where.lon, first, query.activity, where.datum,  # type: ignore[arg-type]
                       query.actor, where.accuracy_m, warnings=where.warnings,  # type: ignore[arg-type]

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from ..engine.model import SEVERITY, Verdict, worst
-from ..rules.model import Fine, fine_span
+from ..rules.model import Amount, Fine, fine_span
+from ..text import Message
 
 _FINE_NOTES = {"land_type_unknown", "one_fine_per_act"}  # said by the fine range itself
 
@@ -18,15 +20,21 @@ _FINE_NOTES = {"land_type_unknown", "one_fine_per_act"}  # said by the fine rang
 @dataclass(frozen=True)
 class Answer:
     """What a group of equal requests gets (the batch columns that do not depend on which
-    individual zones are near)."""
+    individual zones are near), and the strictest of its days' verdicts (for the words of
+    a sheet)."""
 
     status: str
-    reasons: str
+    reasons: tuple[str, ...]  # reason codes, in the verdicts' order
     hit_kinds: frozenset[tuple[int, int]]  # (designation index, 0 zone buffer | 1 inside)
-    fine_individual: str
-    fine_unit: str
+    fines: tuple[Fine, ...]  # of the rules that decide the status
     hotline: str
-    warnings: str
+    warnings: tuple[Message, ...]  # the verdicts' assumptions and warnings
+    verdict: Verdict
+
+    def fine(self, actor: str) -> Amount | Literal["pending"] | None:
+        """The fine range for ``actor`` over the deciding rules' unconditional provisions;
+        'pending' when only unconfirmed provisions apply; None when none."""
+        return fine_span(list(self.fines), actor)
 
 
 class Answers:
@@ -67,30 +75,15 @@ def summarize(verdicts: list[Verdict], designation_of: dict[str, int]) -> Answer
                        0 if r.rule and r.rule.where == "zones_and_buffer" else 1)
                       for r in reasons for h in r.zones if h.source == "measured")
     # The fines of the rules that decide the row's status (on the days that have it).
-    fines = list(dict.fromkeys(f for v in verdicts if v.status == status for r in v.reasons
-                               if r.effect == status for f in r.fines))
+    fines = tuple(dict.fromkeys(f for v in verdicts if v.status == status for r in v.reasons
+                                if r.effect == status for f in r.fines))
     worst_verdict = max(verdicts, key=lambda v: SEVERITY.get(v.status, -1))
     lines = [h.number for h in worst_verdict.hotlines]
     hotline = next((n for n in lines if n != "12119"), lines[0] if lines else "12119")
     if status in ("allowed", "out_of_scope"):
         hotline = "12119"
-    codes = [m.code for v in verdicts for m in (*v.assumptions, *v.warnings)
-             if m.code not in _FINE_NOTES]
-    return Answer(
-        status=status,
-        reasons=";".join(dict.fromkeys(r.code for r in reasons)),
-        hit_kinds=kinds,
-        fine_individual=_fine_range(fines, "individual"),
-        fine_unit=_fine_range(fines, "unit"),
-        hotline=hotline,
-        warnings=";".join(dict.fromkeys(codes)),
-    )
-
-
-def _fine_range(fines: list[Fine], actor: str) -> str:
-    """'min-max' yuan over the unconditional provisions with amounts; 'pending' when only
-    unconfirmed provisions apply; '' when none."""
-    span = fine_span(fines, actor)
-    if span is None or span == "pending":
-        return span or ""
-    return f"{span.min}-{span.max if span.max is not None else ''}"
+    notes = {m.code: m for v in verdicts for m in (*v.assumptions, *v.warnings)
+             if m.code not in _FINE_NOTES}
+    return Answer(status=status, reasons=tuple(dict.fromkeys(r.code for r in reasons)),
+                  hit_kinds=kinds, fines=fines, hotline=hotline,
+                  warnings=tuple(notes.values()), verdict=worst_verdict)

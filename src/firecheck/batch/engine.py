@@ -17,7 +17,6 @@ from datetime import date
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..engine.judge import apply_plan
 from ..engine.locate import locate_parts
@@ -30,9 +29,9 @@ from ..rules.model import LANDS, RuleSet
 from ..zones.model import Measure, ZoneSet
 from .answers import Answer, Answers, summarize
 from .arrow import factorize
-from .places import SCOPES, PlaceKeys
+from .places import SCOPES, PlaceKeys, band
 from .plans import DayPlans
-from .requests import Requests
+from .requests import Requests, failure
 
 
 @dataclass
@@ -42,7 +41,7 @@ class Outcome:
 
     group: np.ndarray
     answers: list[Answer]
-    zone_ids: pa.Array  # ';'-joined ids of the zones named, per row
+    zone_ids: pa.ListArray  # the ids of the zones named, per row
     distance_m: np.ndarray  # float64, NaN when no zone is involved
     warnings: dict[int, str]  # row -> warning codes of the row itself (e.g. datum)
 
@@ -76,6 +75,7 @@ class BatchEngine:
         single = np.zeros(n, dtype=bool)  # routes, areas and stated zones: one at a time
         single[list(req.geometry)] = True
         single[list(req.in_zones)] = True
+        single[list(req.accuracy)] = True
         points = np.flatnonzero(~req.bad & ~single)
         hits = _Hits(n)
         if len(points):
@@ -84,8 +84,8 @@ class BatchEngine:
             try:
                 self._evaluate_single(req, int(row), group, distance, hits)
             except InputError as exc:  # e.g. a vertex PROJ cannot place
-                req.flag_row(int(row), exc.text)
-        return Outcome(group, self.answers.list, hits.joined(self._zone_ids), distance,
+                req.flag_row(int(row), failure("geometry_not_projectable", exc))
+        return Outcome(group, self.answers.list, hits.lists(self._zone_ids), distance,
                        row_warnings)
 
     def _evaluate_points(self, req: Requests, rows: np.ndarray, group: np.ndarray,
@@ -177,9 +177,9 @@ class BatchEngine:
         designation_of = self.keys.designation_of
         named = [m for m in place.measures
                  if ((designation_of[m.zone.designation], 0) in kinds and relation(
-                     m.edge_m, m.zone.buffer_m, m.zone.accuracy_m or 0.0) != "beyond")
+                     m.edge_m, m.zone.buffer_m, band(m, place)) != "beyond")
                  or ((designation_of[m.zone.designation], 1) in kinds and relation(
-                     m.edge_m, 0.0, m.zone.accuracy_m or 0.0) != "beyond")]
+                     m.edge_m, 0.0, band(m, place)) != "beyond")]
         hits.add(np.full(len(named), row), np.array([m.position for m in named]))
         distance[row] = min((m.edge_m for m in named), default=np.nan)
 
@@ -196,15 +196,15 @@ class _Hits:
         self.rows.append(np.asarray(rows, dtype=np.int64))
         self.zones.append(np.asarray(zones, dtype=np.int64))
 
-    def joined(self, zone_ids: pa.Array) -> pa.Array:
-        """';'-joined zone ids per row, in zone order ('' when none)."""
+    def lists(self, zone_ids: pa.Array) -> pa.ListArray:
+        """The zone ids of each row, in zone order (empty when none)."""
         rows = np.concatenate(self.rows) if self.rows else np.empty(0, np.int64)
         zones = np.concatenate(self.zones) if self.zones else np.empty(0, np.int64)
         order = np.lexsort((zones, rows))
         rows, zones = rows[order], zones[order]
         offsets = np.searchsorted(rows, np.arange(self.n + 1)).astype(np.int32)
         values = zone_ids.take(pa.array(zones)) if len(zones) else pa.array([], pa.string())
-        return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), values), ";")
+        return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
 def _unique_objects(keys: list[tuple]) -> tuple[list, np.ndarray, np.ndarray]:
@@ -235,4 +235,4 @@ def _request_of(req: Requests, row: int) -> Request:
     return Request(None if lat != lat else lat, None if lon != lon else lon,
                    date.fromordinal(int(req.first[row])), "", DATUMS[int(req.datum[row])],
                    geometry=req.geometry.get(row), land=LANDS[code - 1] if code else None,
-                   in_zones=req.in_zones.get(row, ()))
+                   in_zones=req.in_zones.get(row, ()), accuracy_m=req.accuracy.get(row, 0.0))

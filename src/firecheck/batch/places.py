@@ -10,7 +10,7 @@ import shapely
 from ..engine.model import Location
 from ..geo.edges import RELATIONS, relation, relations
 from ..geo.grids import UNSETTLED
-from ..zones.model import ZoneSet
+from ..zones.model import Measure, ZoneSet
 
 SCOPES = ("inside", "near_boundary", "outside")
 _CODE_BITS = 8  # bits per packed (designation, relation) code
@@ -94,9 +94,15 @@ class PlaceKeys:
         return self.designation[zone] * 9 + rel_zone * 3 + rel_zero
 
     def location_codes(self, place: Location) -> tuple[int, ...]:
-        """The codes of one located route or area (the engine's own measures)."""
+        """The codes of one located route, area or place (the engine's own measures; the
+        place's own accuracy widens every band, as in the engine's judge)."""
         return tuple(sorted({
             self.designation_of[m.zone.designation] * 9
-            + RELATIONS.index(relation(m.edge_m, m.zone.buffer_m, m.zone.accuracy_m or 0.0)) * 3
-            + RELATIONS.index(relation(m.edge_m, 0.0, m.zone.accuracy_m or 0.0))
+            + RELATIONS.index(relation(m.edge_m, m.zone.buffer_m, band(m, place))) * 3
+            + RELATIONS.index(relation(m.edge_m, 0.0, band(m, place)))
             for m in place.measures}))
+
+
+def band(measure: Measure, place: Location) -> float:
+    """How far a zone's edge may be from where it is drawn, as seen from ``place``."""
+    return (measure.zone.accuracy_m or 0.0) + place.accuracy_m

@@ -9,6 +9,7 @@ naming its line and the problem; it never stops the file.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,11 +23,12 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import InputError
 from ..geo.datum import DATUMS, parse_datum, to_wgs84
 from ..parse.coordinates import parse_lat, parse_lon
-from ..parse.dates import MAX_SPAN_DAYS, parse_date
+from ..parse.dates import MAX_SPAN_DAYS, assumes_year, parse_date, parse_date_span
 from ..parse.facts import parse_land
 from ..rules.activities import ActivityCatalog, normalize
 from ..rules.model import LANDS
-from ..text import Text
+from ..text import Message, Text
+from ..zones.gazetteer import Gazetteer, Place
 from .arrow import bools, numpy_of
 from .readers.source import Chunk
 
@@ -34,6 +36,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "编号", "序号", "申请编号", "request_id"),
     "lat": ("lat", "latitude", "纬度", "北纬"),
     "lon": ("lon", "lng", "long", "longitude", "经度", "东经"),
+    "place": ("place", "地点", "地名", "location", "place_name"),
     "date": ("date", "日期", "用火日期", "day"),
     "start": ("start", "start_date", "from", "开始日期", "起始日期"),
     "end": ("end", "end_date", "to", "结束日期", "截止日期"),
@@ -49,13 +52,16 @@ UNREAD = {"id", "actor"}  # recognised, passed through, never read: two of them 
 _NUMBER = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
 _FAILED = -2  # marks a distinct value that did not parse
 _UTC_TO_LOCAL_MIN = 8 * 60  # Asia/Shanghai has been UTC+8 without DST since 1992
+_GENERIC = "input_error"  # an InputError's code when its raiser gave none
 
 
 @dataclass
 class Requests:
     """A chunk of requests as arrays. Rare per-row extras are sparse: rows with an error
-    (``bad``; message in ``errors``) are not evaluated, rows in ``geometry`` are routes or
-    areas, ``notes`` holds warning codes found while reading a row."""
+    (``bad``; its code and message in ``errors``) or wholly ``blank`` are not evaluated,
+    rows in ``geometry`` are routes or areas, ``accuracy`` holds the uncertainty of a
+    position read from a place name, ``notes`` holds warning codes found while reading a
+    row."""
 
     lat: np.ndarray  # float64, in the row's datum
     lon: np.ndarray
@@ -64,11 +70,13 @@ class Requests:
     last: np.ndarray
     activity: np.ndarray  # int64 index into the activity catalogue's order
     bad: np.ndarray  # bool
-    errors: dict[int, Text] = field(default_factory=dict)  # row -> why it cannot be used
+    errors: dict[int, Message] = field(default_factory=dict)  # row -> why it cannot be used
     geometry: dict[int, BaseGeometry] = field(default_factory=dict)  # row -> lon/lat shape
     notes: dict[int, str] = field(default_factory=dict)  # row -> warning codes
     land: np.ndarray | None = None  # int8: 0 unknown, else 1 + index into LANDS (stated)
     in_zones: dict[int, tuple[str, ...]] = field(default_factory=dict)  # row -> stated zones
+    accuracy: dict[int, float] = field(default_factory=dict)  # row -> metres (place names)
+    blank: np.ndarray | None = None  # bool: every field of the row is empty
 
     def wgs84(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """WGS-84 lat, lon of ``rows`` (phone-map datums converted) and which were converted."""
@@ -79,17 +87,26 @@ class Requests:
                 lat[mask], lon[mask] = to_wgs84(lat[mask], lon[mask], name)
         return lat, lon, datum != DATUMS.index("wgs84")
 
-    def flag_row(self, row: int, message: Text) -> None:
+    def note(self, row: int, code: str) -> None:
+        """Add a warning code to one row."""
+        self.notes[row] = ";".join(filter(None, (self.notes.get(row), code)))
+
+    def flag_row(self, row: int, message: Message) -> None:
         """Mark one row as bad with ``message`` unless already bad."""
         if not self.bad[row]:
             self.errors[int(row)] = message
             self.bad[row] = True
 
-    def flag(self, mask: np.ndarray, message: Text) -> None:
+    def flag(self, mask: np.ndarray, message: Message) -> None:
         """Mark rows of ``mask`` as bad with ``message`` unless already bad."""
         for row in np.flatnonzero(mask & ~self.bad):
             self.errors[int(row)] = message
         self.bad |= mask
+
+
+def failure(code: str, exc: InputError) -> Message:
+    """A row error from a parser's exception: its own code if it has one, else ``code``."""
+    return Message(exc.code if exc.code != _GENERIC else code, exc.text)
 
 
 @dataclass(frozen=True)
@@ -132,8 +149,10 @@ class Layout:
                 columns[fld] = found[0]
         firms = "acq_date" in columns and "acq_time" in columns
         missing = []
-        if not has_geometry and not ({"lat", "lon"} <= set(columns)) and "in_zone" not in columns:
-            missing += [f for f in ("lat", "lon") if f not in columns]
+        located = {"lat", "lon"} <= set(columns) or {"in_zone", "place"} & set(columns)
+        if not has_geometry and not located:
+            coordinates = [f for f in ("lat", "lon") if f not in columns]
+            missing.append(" and ".join(coordinates) + " (or place)")
         if not (firms or default_date or "date" in columns or {"start", "end"} <= set(columns)):
             missing.append("date (or start and end, or --date)")
         if "activity" not in columns and default_activity is None:
@@ -153,19 +172,23 @@ class Normalizer:
 
     def __init__(self, catalog: ActivityCatalog, layout: Layout, default_activity: str | None,
                  default_datum: str, today: date, default_date: str | None = None,
-                 zone_names: Callable[[str], tuple[str, ...]] | None = None) -> None:
+                 gazetteer: Callable[[], Gazetteer] | None = None) -> None:
         self.catalog, self.layout, self.today = catalog, layout, today
-        self.default_date = self._parse_date(default_date) if default_date else None
-        self.zone_names = zone_names  # resolves what an in_zone cell names
+        self.default_date = self._parse_span(default_date) if default_date else None
+        self.gazetteer = gazetteer  # resolves place and zone names
         self._activity_index = {a.id: i for i, a in enumerate(catalog)}
         self.default_activity = (self._activity_index[catalog.resolve(default_activity).id]
                                  if default_activity else None)
         self.default_datum = DATUMS.index(parse_datum(default_datum))
-        self._dates: dict[str, int | Text] = {}
-        self._acts: dict[str, int | Text] = {}
-        self._datums: dict[str, int | Text] = {}
-        self._lands: dict[str, int | Text] = {}
-        self._zone_cells: dict[str, tuple[str, ...] | Text] = {}
+        self._dates: dict[str, int | Message] = {}
+        self._spans: dict[str, tuple[int, int, bool] | Message] = {}
+        self._acts: dict[str, int | Message] = {}
+        self._datums: dict[str, int | Message] = {}
+        self._lands: dict[str, int | Message] = {}
+        self._zone_cells: dict[str, tuple[str, ...] | Message] = {}
+        self._places: dict[str, Place | Message] = {}
+        self.years: Counter[int] = Counter()  # rows per year a date column names
+        self.assumed: Counter[int] = Counter()  # rows per year assumed for a day without one
 
     def requests(self, chunk: Chunk) -> Requests:
         n = chunk.rows
@@ -173,41 +196,72 @@ class Normalizer:
                        np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64),
                        np.zeros(n, dtype=bool))
         for row, error in chunk.errors.items():
-            req.flag_row(row, error)
+            req.flag_row(row, Message("unreadable_row", error))
+        req.blank = _blank_rows(chunk)
+        req.bad |= req.blank
         self._stated_zones(chunk, req)
         self._coordinates(chunk, req)
         self._days(chunk, req)
         req.activity = self._lookup(chunk, "activity", self._acts, self._parse_activity,
                                     self.default_activity, req,
-                                    Text("缺少活动", "missing activity"))
+                                    Message("missing_activity", Text("缺少活动", "missing activity")))
         req.datum = self._lookup(chunk, "datum", self._datums, _parse_datum_index,
                                  self.default_datum, req,
-                                 Text("缺少坐标系", "missing datum")).astype(np.int8)
+                                 Message("missing_datum", Text("缺少坐标系", "missing datum"))
+                                 ).astype(np.int8)
         column = self._column(chunk, "land")
         req.land = (np.zeros(n, np.int8) if column is None else self._distinct(
-            column, self._lands, _parse_land_code, req, 0).astype(np.int8))
+            column, self._lands, _parse_land_code, req, 0, "invalid_land").astype(np.int8))
         return req
 
     def _stated_zones(self, chunk: Chunk, req: Requests) -> None:
         """The zones a row says its place is inside (stated facts, resolved by name)."""
         column = self._column(chunk, "in_zone")
-        if column is None or self.zone_names is None:
+        if column is None or self.gazetteer is None:
             return
         for row, text in enumerate(column.to_pylist()):
-            if not text or not text.strip():
+            if not text or not text.strip() or req.bad[row]:
                 continue
             if text not in self._zone_cells:
                 try:
+                    found = self.gazetteer()
                     self._zone_cells[text] = tuple(dict.fromkeys(
                         d for name in _SPLIT.split(text) if name.strip()
-                        for d in self.zone_names(name.strip())))
+                        for d in found.find_zones(name.strip())))
                 except InputError as exc:
-                    self._zone_cells[text] = exc.text
-            found = self._zone_cells[text]
-            if isinstance(found, Text):
-                req.flag_row(row, found)
+                    self._zone_cells[text] = failure("unknown_zone", exc)
+            named = self._zone_cells[text]
+            if isinstance(named, Message):
+                req.flag_row(row, named)
             else:
-                req.in_zones[row] = found
+                req.in_zones[row] = named
+
+    def _place_names(self, chunk: Chunk, req: Requests, lat: np.ndarray, lon: np.ndarray) -> None:
+        """Rows without coordinates that name a place: its gazetteer point and accuracy, or
+        (a zone's name) the zone it says the place is inside."""
+        column = self._column(chunk, "place")
+        if column is None or self.gazetteer is None:
+            return
+        for row in np.flatnonzero(np.isnan(lat) & np.isnan(lon) & ~req.bad).tolist():
+            text = column[row].as_py()
+            if not text or not text.strip() or row in chunk.geometry:
+                continue
+            if text not in self._places:
+                try:
+                    self._places[text] = self.gazetteer().find(text.strip())
+                except InputError as exc:
+                    self._places[text] = failure("unknown_place", exc)
+            place = self._places[text]
+            if isinstance(place, Message):
+                req.flag_row(row, place)
+                continue
+            req.note(row, "place_name")
+            if place.in_zones:
+                req.in_zones[row] = tuple(dict.fromkeys((*req.in_zones.get(row, ()), *place.in_zones)))
+                continue
+            assert place.lat is not None and place.lon is not None
+            lat[row], lon[row] = place.lat, place.lon
+            req.accuracy[row] = place.accuracy_m
 
     # ----------------------------------------------------------------- columns
 
@@ -220,6 +274,7 @@ class Normalizer:
     def _coordinates(self, chunk: Chunk, req: Requests) -> None:
         lat = req.lat = self._numbers(chunk, "lat", parse_lat, req)
         lon = req.lon = self._numbers(chunk, "lon", parse_lon, req)
+        self._place_names(chunk, req, lat, lon)
         points = np.ones(chunk.rows, dtype=bool)
         for row, geom in chunk.geometry.items():
             if geom.geom_type == "Point":
@@ -232,13 +287,16 @@ class Normalizer:
         stated = np.zeros(chunk.rows, dtype=bool)
         stated[list(req.in_zones)] = True
         missing &= ~(stated & np.isnan(lat) & np.isnan(lon))  # no coordinates; the zone is stated
-        req.flag(missing, Text("坐标缺失或无法识别", "missing or unreadable coordinates"))
+        req.flag(missing, Message("missing_coordinates",
+                                  Text("坐标缺失或无法识别", "missing or unreadable coordinates")))
         swap = points & ~req.bad & (np.abs(lat) > 90) & (np.abs(lon) <= 90)
         lat[swap], lon[swap] = lon[swap], lat[swap].copy()
-        req.notes.update(dict.fromkeys(np.flatnonzero(swap).tolist(), "swapped_lat_lon"))
-        req.flag(points & (np.abs(lat) > 90), Text("纬度超出 -90..90", "latitude out of range -90..90"))
-        req.flag(points & (np.abs(lon) > 180),
-                 Text("经度超出 -180..180", "longitude out of range -180..180"))
+        for row in np.flatnonzero(swap).tolist():
+            req.note(row, "swapped_lat_lon")
+        req.flag(points & (np.abs(lat) > 90), Message(
+            "lat_out_of_range", Text("纬度超出 -90..90", "latitude out of range -90..90")))
+        req.flag(points & (np.abs(lon) > 180), Message(
+            "lon_out_of_range", Text("经度超出 -180..180", "longitude out of range -180..180")))
 
     def _numbers(self, chunk: Chunk, fld: str, parser: Any, req: Requests) -> np.ndarray:
         column = self._column(chunk, fld)
@@ -261,7 +319,7 @@ class Normalizer:
             try:
                 out[i] = parser(texts[i])
             except InputError as exc:
-                req.flag_row(i, exc.text)
+                req.flag_row(i, failure(f"invalid_{fld}", exc))
                 out[i] = 0.0
         return out
 
@@ -269,58 +327,118 @@ class Normalizer:
         if self.layout.firms:
             self._firms_days(chunk, req)
             return
-        first = self._date_column(chunk, "date", req)
-        start = self._date_column(chunk, "start", req)
-        end = self._date_column(chunk, "end", req)
+        first, last = self._span_column(chunk, req)
+        start = self._date_column(chunk, "start", req, "invalid_start")
+        end = self._date_column(chunk, "end", req, "invalid_end")
         if self.default_date is not None:  # --date: rows with neither a date nor a range
-            first[(first < 0) & ((start < 0) | (end < 0))] = self.default_date
+            fill = (first < 0) & ((start < 0) | (end < 0))
+            first[fill], last[fill] = self.default_date[0], self.default_date[1]
         has_date = first >= 0
         ranged = ~has_date & (start >= 0) & (end >= 0)
-        req.flag(~has_date & ~ranged, Text("缺少日期（或开始与结束日期）",
-                                           "missing date (or start and end)"))
-        req.flag(ranged & (end < start), Text("结束日期早于开始日期", "the range ends before it starts"))
-        req.flag(ranged & (end - start >= MAX_SPAN_DAYS),
-                 Text(f"日期范围超过 {MAX_SPAN_DAYS} 天", f"the range is longer than {MAX_SPAN_DAYS} days"))
+        req.flag(~has_date & ~ranged, Message("missing_date", Text(
+            "缺少日期（或开始与结束日期）", "missing date (or start and end)")))
+        req.flag(ranged & (end < start), Message("range_reversed", Text(
+            "结束日期早于开始日期", "the range ends before it starts")))
+        req.flag(ranged & (end - start >= MAX_SPAN_DAYS), Message("range_too_long", Text(
+            f"日期范围超过 {MAX_SPAN_DAYS} 天", f"the range is longer than {MAX_SPAN_DAYS} days")))
         req.first = np.where(req.bad, 0, np.where(has_date, first, start))
-        req.last = np.where(req.bad, 0, np.where(has_date, first, end))
+        req.last = np.where(req.bad, 0, np.where(has_date, last, end))
 
-    def _date_column(self, chunk: Chunk, fld: str, req: Requests) -> np.ndarray:
+    def _span_column(self, chunk: Chunk, req: Requests) -> tuple[np.ndarray, np.ndarray]:
+        """The ``date`` column, a day or a range (A..B, A至B, A~B): first and last ordinals,
+        -1 where empty; a ``year_assumed`` note where a day gives no year (4月1日)."""
+        column = self._column(chunk, "date")
+        if column is None:
+            return np.full(chunk.rows, -1, np.int64), np.full(chunk.rows, -1, np.int64)
+        encoded = column.dictionary_encode()
+        indices = numpy_of(encoded.indices.fill_null(-1), np.int32)
+        firsts, lasts, assumed, failed = [], [], [], []
+        for text in encoded.dictionary.to_pylist():
+            found: tuple[int, int, bool] | Message = (-1, -1, False)
+            if text and text.strip():
+                if text not in self._spans:
+                    try:
+                        self._spans[text] = (*self._parse_span(text), assumes_year(text))
+                    except InputError as exc:
+                        self._spans[text] = failure("invalid_date", exc)
+                found = self._spans[text]
+            failed.append(found if isinstance(found, Message) else None)
+            first, last, year = found if not isinstance(found, Message) else (-1, -1, False)
+            firsts.append(first)
+            lasts.append(last)
+            assumed.append(year)
+        first = np.array([*firsts, -1], np.int64)[indices]  # index -1 (null) picks the last
+        last = np.array([*lasts, -1], np.int64)[indices]
+        for i in np.flatnonzero(np.array([*assumed, False])[indices]).tolist():
+            req.note(i, "year_assumed")
+        counts = np.bincount(indices + 1, minlength=len(firsts) + 1)[1:]
+        for k in np.flatnonzero(counts).tolist():
+            if firsts[k] >= 0:
+                (self.assumed if assumed[k] else self.years)[date.fromordinal(firsts[k]).year] += \
+                    int(counts[k])
+        bad = np.array([f is not None for f in failed] + [False])[indices]
+        for i in np.flatnonzero(bad).tolist():
+            req.flag_row(i, failed[indices[i]])  # type: ignore[arg-type]
+        return first, last
+
+    def year_notes(self) -> list[Text]:
+        """What a file should hear about its dates: days without a year were read in this
+        year, above all when its other dates name another."""
+        if not self.assumed:
+            return []
+        rows, year = sum(self.assumed.values()), self.today.year
+        others = sorted(y for y in self.years if y != year)
+        if not others:
+            return [Text(f"有 {rows:,} 行的日期没有写年份（如“4月1日”），已按 {year} 年判定；"
+                         "见“所用日期”列。",
+                         f"{rows:,} rows give a date without a year (like 4月1日): read as {year}; "
+                         "see the date_used column.")]
+        named = "、".join(map(str, others))
+        return [Text(f"注意：有 {rows:,} 行的日期没有写年份，已按 {year} 年判定，"
+                     f"而表中其他日期是 {named} 年。请核对“所用日期”列，必要时写明年份。",
+                     f"Note: {rows:,} rows give a date without a year, read as {year}, while the "
+                     f"file's other dates are in {', '.join(map(str, others))}. Check the "
+                     "date_used column and write the year where needed.")]
+
+    def _date_column(self, chunk: Chunk, fld: str, req: Requests, code: str) -> np.ndarray:
         """Ordinals; -1 where empty; errors for unreadable values."""
         column = self._column(chunk, fld)
         if column is None:
             return np.full(chunk.rows, -1, dtype=np.int64)
-        return self._distinct(column, self._dates, self._parse_date, req, -1)
+        return self._distinct(column, self._dates, self._parse_date, req, -1, code)
 
     def _firms_days(self, chunk: Chunk, req: Requests) -> None:
         """FIRMS: acq_date (UTC) + acq_time HHMM (UTC) → local date in Asia/Shanghai."""
-        days = self._date_column(chunk, "acq_date", req)
+        days = self._date_column(chunk, "acq_date", req, "invalid_acq_date")
         times = self._column(chunk, "acq_time")
         assert times is not None
         times = pc.utf8_trim_whitespace(times)
         plain = pc.match_substring_regex(times, r"^\d{1,4}$").fill_null(False)
         hhmm = numpy_of(pc.cast(pc.if_else(plain, times, pa.scalar("0")), pa.int64()), np.int64)
         valid = bools(plain) & (hhmm % 100 < 60) & (hhmm // 100 < 24)
-        req.flag(~valid, Text("acq_time 须为 UTC 时分 HHMM", "acq_time must be UTC HHMM (e.g. 0530)"))
-        req.flag(days < 0, Text("缺少 acq_date", "missing acq_date"))
+        req.flag(~valid, Message("invalid_acq_time", Text(
+            "acq_time 须为 UTC 时分 HHMM", "acq_time must be UTC HHMM (e.g. 0530)")))
+        req.flag(days < 0, Message("missing_date", Text("缺少 acq_date", "missing acq_date")))
         minutes = (hhmm // 100) * 60 + hhmm % 100
         local = np.where(req.bad, 0, days + (minutes + _UTC_TO_LOCAL_MIN) // (24 * 60))
         req.first, req.last = local, local.copy()
 
     def _lookup(self, chunk: Chunk, fld: str, cache: dict, parse: Any, default: int | None,
-                req: Requests, missing: Text) -> np.ndarray:
+                req: Requests, missing: Message) -> np.ndarray:
         column = self._column(chunk, fld)
         if column is None:
             out = np.full(chunk.rows, default if default is not None else -1, dtype=np.int64)
         else:
-            out = self._distinct(column, cache, parse, req, -1)
+            out = self._distinct(column, cache, parse, req, -1, f"invalid_{fld}")
             if default is not None:
                 out[out < 0] = default
         req.flag(out < 0, missing)
         return np.where(out < 0, 0, out)
 
     def _distinct(self, column: pa.Array, cache: dict, parse: Any, req: Requests,
-                  empty: int) -> np.ndarray:
-        """Parse each distinct text once; empty text gives ``empty``."""
+                  empty: int, code: str) -> np.ndarray:
+        """Parse each distinct text once; empty text gives ``empty``; a failure is a row
+        error with ``code`` (or the parser's own)."""
         encoded = column.dictionary_encode()
         indices = numpy_of(encoded.indices.fill_null(-1), np.int32)
         values = []
@@ -332,7 +450,7 @@ class Normalizer:
                 try:
                     cache[text] = parse(text)
                 except InputError as exc:
-                    cache[text] = exc.text
+                    cache[text] = failure(code, exc)
             values.append(cache[text])
         codes = np.array([v if isinstance(v, int) else _FAILED for v in values] + [empty],
                          dtype=np.int64)
@@ -345,8 +463,24 @@ class Normalizer:
     def _parse_date(self, text: str) -> int:
         return parse_date(text, self.today).toordinal()
 
+    def _parse_span(self, text: str) -> tuple[int, int]:
+        first, last = parse_date_span(text, self.today)
+        return first.toordinal(), last.toordinal()
+
     def _parse_activity(self, text: str) -> int:
         return self._activity_index[self.catalog.resolve(text).id]
+
+
+def _blank_rows(chunk: Chunk) -> np.ndarray:
+    """Rows whose every field is empty or whitespace, with no geometry and no read error
+    (the ``,,,,,,`` rows Excel leaves after a table)."""
+    blank = np.ones(chunk.rows, dtype=bool)
+    for column in chunk.table.columns:
+        text = pc.utf8_trim_whitespace(column.combine_chunks())
+        blank &= bools(pc.equal(text, "").fill_null(True))
+    blank[list(chunk.geometry)] = False
+    blank[list(chunk.errors)] = False
+    return blank
 
 
 def _parse_datum_index(text: str) -> int:

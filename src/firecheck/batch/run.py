@@ -6,6 +6,7 @@ the same readers' row model, the same :class:`~.engine.BatchEngine` and the same
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,6 +28,7 @@ from ..geo.projection import to_local
 from ..rules.model import RuleSet
 from ..text import Text
 from ..unicode import has_lone_surrogate
+from ..zones.gazetteer import Gazetteer
 from ..zones.model import ZoneSet
 from .engine import BatchEngine, Outcome
 from .readers import (
@@ -41,11 +43,11 @@ from .readers import (
 from .readers.json_records import LONE_SURROGATE, chunk_from_records
 from .readers.source import Chunk
 from .requests import Layout, Normalizer, Requests
+from .results import Form, Results
 from .writer import Writer, json_rows
 
 MAX_CHUNK_ROWS = 10_000_000
-OUTPUT_COLUMNS = ("status", "reasons", "zone_ids", "distance_m",
-                  "fine_individual_yuan", "fine_unit_yuan", "hotline", "warnings", "error")
+HEADERS = ("keys", "zh", "en")
 
 
 @dataclass
@@ -64,6 +66,8 @@ class Options:
     workers: int = 2
     map_sample: bool = False
     date: str | None = None  # the date of rows without one (like ``activity``)
+    headers: str | None = None  # keys | zh | en: the result columns (default: zh/en for xlsx)
+    sheet: str | None = None  # xlsx input: the sheet to read (default: the first)
 
 
 @dataclass
@@ -71,8 +75,9 @@ class Summary:
     """Counts per status, errors, rows, time; and a thinned sample of located rows (local
     x, y and status) for a map."""
 
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)  # per status; 'blank' for empty rows
     rows: int = 0
+    notes: list[Text] = field(default_factory=list)  # what the whole file should know
     seconds: float = 0.0
     sample: MapSample | None = None
 
@@ -129,41 +134,46 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
                          f"rows per chunk must be within 1..{MAX_CHUNK_ROWS:,}")
     if isinstance(options.target, str):
         refuse_inputs_as_output(options.target, options.source, rules, zones)
-    source = open_input(options.source, options.input_format)
+    if options.headers is not None and options.headers not in HEADERS:
+        raise InputError(f"--headers 必须是 {'、'.join(HEADERS)} 之一",
+                         f"--headers must be one of {', '.join(HEADERS)}, not {options.headers!r}")
+    source = open_input(options.source, options.input_format, options.sheet)
     target_name = options.target if isinstance(options.target, str) else str(
         getattr(options.target, "name", "") or "")
     out_format = options.output_format or output_format_of(target_name, source.format)
+    form, lang = form_of(out_format, options.headers, options.lang)
     writer: Writer | None = None
     summary = Summary(sample=MapSample() if options.map_sample else None)
     engine = BatchEngine(rules, zones)
     try:
-        writer = Writer(options.target, out_format, bom=source.encoding != "utf-8" or source.bom)
         # The input fields, known before the first row: the CSV header, or for JSON every
         # field any row has (a first pass), so the layout, a CSV header and the names of
         # the result columns are the same for every chunk.
         fields = input_fields(source)
-        names = result_names(fields or [])
-        header = pa.schema([(n, pa.string()) for n in [*(fields or []), *names.values()]])
+        results = Results(form, lang, zones, fields or [], for_excel=out_format == "csv")
+        header = pa.schema([(n, pa.string()) for n in [*(fields or []), *results.columns]])
+        # A CSV for Excel (a sheet's headers, or an input Excel gave) starts with a BOM.
+        bom = form == "sheet" or source.encoding != "utf-8" or source.bom or source.format == "xlsx"
+        writer = Writer(options.target, out_format, bom=bom, colours=results.colours())
 
         def normalizer_for(columns: list[str]) -> Normalizer:  # raises naming missing ones
             layout = Layout.detect(columns, options.mapping, READERS[source.format].geometry,
                                    options.activity, options.date)
             return Normalizer(rules.activities, layout, options.activity, options.datum, today,
-                              options.date, zone_names=zone_names(zones))
+                              options.date, gazetteer=gazetteer(zones))
 
         normalizer = normalizer_for(fields) if fields else None
 
-        def process(chunk: Chunk) -> tuple[pa.ChunkedArray, bytes, Chunk, Requests]:
+        def process(chunk: Chunk) -> tuple[pa.Array, bytes, Chunk, Requests]:
             assert normalizer is not None and writer is not None
             requests = normalizer.requests(chunk)
-            table = _output_table(chunk, requests, engine.evaluate(requests), options.lang,
-                                  fields or [], names)
+            outcome = engine.evaluate(requests)
+            table = results.table(chunk, requests, outcome)
             data = writer.format(table, _geometries(chunk, requests, out_format), chunk.extra,
-                                 list(names.values()))
-            return table[names["status"]], data, chunk, requests
+                                 results.columns)
+            return status_codes(requests, outcome), data, chunk, requests
 
-        def finish(status: pa.ChunkedArray, data: bytes, chunk: Chunk,
-                   requests: Requests) -> None:
+        def finish(status: pa.Array, data: bytes, chunk: Chunk, requests: Requests) -> None:
             assert writer is not None
             writes.append(write_pool.submit(writer.write, header, data))
             while len(writes) > 2:  # bound the bytes waiting for the disk
@@ -192,12 +202,14 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
                 for waiting in (*pending, *writes):  # an error or a signal: stop at once
                     waiting.cancel()
                 raise
-        if summary.rows == 0 and out_format == "csv" and fields is not None:
+        if summary.rows == 0 and out_format in ("csv", "xlsx") and fields is not None:
             writer.write(header, writer.format(header.empty_table()))  # the header alone
         for done in writes:
             done.result()  # re-raise a write error
         check_unchanged(source)
         writer.commit()
+        if normalizer is not None:
+            summary.notes.extend(normalizer.year_notes())
     except BaseException:
         if writer is not None:
             writer.abort()
@@ -240,8 +252,7 @@ def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet
     first chunk; a row that cannot be used gets its error in the ``error`` column."""
     engine = BatchEngine(rules, zones)
     normalizer: Normalizer | None = None
-    names: dict[str, str] = {}
-    fields: list[str] = []
+    results: Results | None = None
     done = 0
     for batch in _batched(rows, chunk_rows):
         records = [dict(row) for row in batch]
@@ -249,15 +260,15 @@ def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet
         chunk = chunk_from_records(records, list(range(done + 1, done + 1 + len(records))),
                                    unusable, {})
         done += len(records)
-        if normalizer is None:
+        if normalizer is None or results is None:
             fields = chunk.table.column_names
-            names = result_names(fields)
+            results = Results("json", lang, zones, fields)
             normalizer = Normalizer(rules.activities, Layout.detect(
                 fields, mapping or {}, False, activity), activity, datum, today,
-                zone_names=zone_names(zones))
+                gazetteer=gazetteer(zones))
         requests = normalizer.requests(chunk)
-        table = _output_table(chunk, requests, engine.evaluate(requests), lang, fields, names)
-        yield from json_rows(table, records, list(names.values()))
+        table = results.table(chunk, requests, engine.evaluate(requests))
+        yield from json_rows(table, records, results.columns)
 
 
 def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
@@ -266,78 +277,31 @@ def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapp
         yield batch
 
 
-def zone_names(zones: ZoneSet) -> Callable[[str], tuple[str, ...]]:
-    """Resolves a zone's id or name to designations, reading the gazetteer once when first
-    asked."""
-    found: list = []
-
-    def resolve(name: str) -> tuple[str, ...]:
-        if not found:
-            from ..zones.gazetteer import Gazetteer
-
-            found.append(Gazetteer.load(zones))
-        return found[0].find_zones(name)
-
-    return resolve
+def gazetteer(zones: ZoneSet) -> Callable[[], Gazetteer]:
+    """The gazetteer of ``zones`` (place and zone names), read once when first asked."""
+    return functools.cache(lambda: Gazetteer.load(zones))
 
 
-def result_names(fields: list[str]) -> dict[str, str]:
-    """The output name of each result column: its own, else firecheck_NAME (then
-    firecheck_NAME_2 …) when an input field already has it."""
-    taken, names = set(fields), {}
-    for name in OUTPUT_COLUMNS:
-        key, n = (name if name not in taken else f"firecheck_{name}"), 1
-        while key in taken:
-            n += 1
-            key = f"firecheck_{name}_{n}"
-        taken.add(key)
-        names[name] = key
-    return names
+def form_of(out_format: str, headers: str | None, lang: str) -> tuple[Form, str]:
+    """The result columns' form and language: a sheet for xlsx (in ``lang``, or the
+    language ``headers`` names) and for CSV with ``--headers zh|en``; JSON's native types
+    for JSON Lines and GeoJSON; else the stable English keys."""
+    if headers in ("zh", "en") and out_format not in ("csv", "xlsx"):
+        raise InputError("--headers zh/en 只用于 CSV 和 xlsx 输出；JSON 始终使用固定的英文键",
+                         "--headers zh/en is for CSV and xlsx output; JSON always keeps the "
+                         "stable English keys")
+    if headers in ("zh", "en") or (out_format == "xlsx" and headers is None):
+        return "sheet", headers if headers in ("zh", "en") else lang
+    return ("json" if out_format in ("jsonl", "geojson") else "csv"), lang
 
 
-def _output_table(chunk: Chunk, req: Requests, outcome: Outcome, lang: str,
-                  fields: list[str], names: dict[str, str]) -> pa.Table:
-    """Every input field, in ``fields`` order (empty where a row lacks one), then the result
-    columns under their ``names``."""
-    answers = outcome.answers
-    error_rows = outcome.group < 0
-    safe = np.where(error_rows, 0, outcome.group).astype(np.int32)
-
-    indices = pa.array(safe, mask=error_rows)
-
-    def column(attr: str) -> pa.Array:
-        values = [getattr(a, attr) for a in answers] or [""]
-        return pa.array(values, type=pa.string()).take(indices)
-
-    warnings = column("warnings")
-    if outcome.warnings:
-        merged = warnings.to_pylist()
-        for row, codes in outcome.warnings.items():
-            merged[row] = ";".join(filter(None, (merged[row], codes)))
-        warnings = pa.array(merged, type=pa.string())
-    statuses = pa.array([a.status for a in answers] + ["error"], type=pa.string())
-    status = statuses.take(pa.array(np.where(error_rows, len(answers), safe).astype(np.int32)))
-    messages: list[str | None] = [None] * chunk.rows
-    for row, why in req.errors.items():
-        messages[row] = chunk.where(row, why).get(lang)
-    distance = np.round(outcome.distance_m, 1)
-    results = {
-        "status": status,
-        "reasons": column("reasons"),
-        "zone_ids": pc.if_else(pa.array(error_rows), pa.scalar(None, pa.string()),
-                               outcome.zone_ids),
-        "distance_m": pa.array(distance, mask=np.isnan(distance)),
-        "fine_individual_yuan": column("fine_individual"),
-        "fine_unit_yuan": column("fine_unit"),
-        "hotline": column("hotline"),
-        "warnings": warnings,
-        "error": pa.array(messages, type=pa.string()),
-    }
-    present = set(chunk.table.column_names)
-    columns = {name: chunk.table[name] if name in present else pa.nulls(chunk.rows, pa.string())
-               for name in fields}
-    columns.update({names[name]: results[name] for name in OUTPUT_COLUMNS})
-    return pa.table(columns)
+def status_codes(req: Requests, outcome: Outcome) -> pa.Array:
+    """Each row's status code (``error``, ``blank`` for a wholly empty row)."""
+    statuses = [a.status for a in outcome.answers] + ["error", "blank"]
+    blank = req.blank if req.blank is not None else np.zeros(len(req.lat), dtype=bool)
+    index = np.where(outcome.group >= 0, outcome.group,
+                     len(outcome.answers) + blank.astype(np.int64))
+    return pa.array(statuses, type=pa.string()).take(pa.array(index.astype(np.int64)))
 
 
 def _geometries(chunk: Chunk, req: Requests, out_format: str) -> list | None:

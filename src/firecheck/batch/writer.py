@@ -1,5 +1,5 @@
-"""Writing the result table: CSV, JSON Lines or GeoJSON, moved into place only when
-complete."""
+"""Writing the result table: CSV, JSON Lines, GeoJSON or an Excel workbook, moved into place
+only when complete."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from ..files import (
     temp_file,
     write_error,
 )
+from .sheet import ExcelSheet, sheet_rows
 
 
 class Writer:
@@ -41,10 +42,13 @@ class Writer:
     (a full disk, a file too large) is an InputError naming the target.
 
     :meth:`format` is pure (it may run in worker threads); :meth:`write` appends in order.
+    ``colours`` (xlsx): the status column and the fill of each status value in it.
     """
 
-    def __init__(self, target: str | BinaryIO, fmt: str, bom: bool) -> None:
+    def __init__(self, target: str | BinaryIO, fmt: str, bom: bool,
+                 colours: tuple[str, dict[str, str]] | None = None) -> None:
         self.fmt = fmt
+        self.book = ExcelSheet(colours) if fmt == "xlsx" else None
         self.sink: BinaryIO | None = None if isinstance(target, str) else target
         self.name = target if isinstance(target, str) and target != "-" else None
         self.place = target_of(target) if self.name is not None else None
@@ -80,10 +84,13 @@ class Writer:
 
     def format(self, table: pa.Table, geometry: list[Any] | None = None,
                records: list[dict[str, Any]] | None = None,
-               results: list[str] | None = None) -> bytes:
-        """One chunk as bytes of the output format (no header, no separators). JSON output
-        of JSON input is each original ``records`` object plus the ``results`` columns; a
-        lone surrogate it holds is written back as the JSON escape it was read from."""
+               results: list[str] | None = None) -> bytes | list[list[Any]]:
+        """One chunk as bytes of the output format (no header, no separators), or for xlsx
+        as rows of cell values. JSON output of JSON input is each original ``records``
+        object plus the ``results`` columns; a lone surrogate it holds is written back as
+        the JSON escape it was read from."""
+        if self.book is not None:
+            return sheet_rows(table)
         if self.fmt == "csv":
             sink = io.BytesIO()
             pcsv.write_csv(table, sink, write_options=pcsv.WriteOptions(
@@ -102,8 +109,13 @@ class Writer:
         text = joiner.join(lines) + ("\n" if self.fmt == "jsonl" and lines else "")
         return text.encode("utf-8", "backslashreplace")
 
-    def write(self, schema: pa.Schema, data: bytes) -> None:
-        """Append a formatted chunk (the CSV header comes with the first)."""
+    def write(self, schema: pa.Schema, data: bytes | list[list[Any]]) -> None:
+        """Append a formatted chunk (the header comes with the first)."""
+        if self.book is not None:
+            assert isinstance(data, list)
+            self.book.append(schema.names, data)
+            return
+        assert isinstance(data, bytes)
         try:
             if self.fmt == "csv" and self._schema is None:
                 header = io.BytesIO()
@@ -124,6 +136,8 @@ class Writer:
             if self.fmt == "geojson":
                 self.stream.write(b"\n]}\n")
             self.stream.close()
+            if self.book is not None:
+                self.book.save(self.tmp)
             place = self.place
             if self.sink is not None:
                 self._copy(self.sink)

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__, interrupt
-from . import batch, check, info, near, zones  # noqa: F401  (each registers its commands)
+from . import batch, check, info, near, usage, zones  # noqa: F401  (each registers its commands)
 from .options import EXIT_CODES, EXIT_INTERNAL, app, err, out
 
 __all__ = ["EXIT_CODES", "app", "run"]
@@ -62,8 +62,16 @@ def run(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("FIRECHECK_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]
+    lang = usage.language(args)
+    usage.localise_help(lang)
     try:
-        app(args=args, prog_name="firecheck")
+        code = app(args=args, prog_name="firecheck", standalone_mode=False)
+    except usage.errors.ClickException as exc:  # a usage error: in the user's language
+        usage.report(exc, lang, as_json="--json" in args)
+        return exc.exit_code
+    except typer.Abort:
+        err.print(usage.ABORTED.get(lang))
+        return 1
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     except Exception as exc:  # an internal error: short report, distinct exit code
@@ -75,4 +83,4 @@ def run(argv: list[str] | None = None) -> int:
             err.print(f"firecheck: internal error ({type(exc).__name__}: {exc}). "
                       "Please report it; rerun with --debug for details.")
         return EXIT_INTERNAL
-    return 0
+    return code if isinstance(code, int) else 0

@@ -33,16 +33,23 @@ from .options import (
 @guarded
 def batch(
     source: Annotated[str, typer.Argument(
-        help="CSV (UTF-8/BOM/GB18030), JSON Lines, GeoJSON, GPX or Shapefile (e.g. FIRMS) of "
-        "requests; '-' for stdin.",
+        help="Excel .xlsx, CSV (UTF-8/BOM/GB18030/UTF-16), JSON Lines, GeoJSON, GPX or "
+        "Shapefile (e.g. FIRMS) of requests; '-' for stdin.",
         show_default=False)],
     output: Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")] = "-",
     out_format: Annotated[str | None, typer.Option(
-        "--format", help="Output format: csv, jsonl or geojson (default: from -o, else the "
-        "input's).", show_default=False)] = None,
+        "--format", help="Output format: csv, jsonl, geojson or xlsx (default: from -o, else "
+        "the input's).", show_default=False)] = None,
+    headers: Annotated[str | None, typer.Option(
+        "--headers", help="Result columns: keys (stable English keys and codes), zh or en "
+        "(a sheet for people: 结论, 依据, 说明 … in that language). Default: a sheet in --lang "
+        "for xlsx, keys otherwise.", show_default=False)] = None,
+    sheet: Annotated[str | None, typer.Option(
+        "--sheet", help="The worksheet of an .xlsx input to read (default: the first).",
+        show_default=False)] = None,
     in_format: Annotated[str | None, typer.Option(
         "--input-format", help="Input format if the extension does not say: csv, jsonl, geojson, "
-        "gpx, shapefile.",
+        "gpx, shapefile, xlsx.",
         show_default=False)] = None,
     activity: Annotated[str | None, typer.Option(
         "--activity", "-a", help="Activity for rows without one (e.g. straw for FIRMS "
@@ -73,6 +80,8 @@ def batch(
 
       firecheck batch permits.csv -o checked.csv --fail-on prohibited,error
 
+      firecheck batch 用火申请.xlsx -o 核查结果.xlsx
+
       firecheck batch fire_nrt_J1V-C2.csv -a straw -o detections.geojson --lang en
     """
     from ..batch.readers import FORMATS, OUTPUT_FORMATS  # the batch machinery only when run
@@ -90,7 +99,8 @@ def batch(
                          f"{', '.join([*EXIT_CODES, 'error'])}")
     mapping, map_file = _maps(maps or [])
     options = Options(source, output, in_format, out_format, activity, datum, mapping,
-                      lang.value, chunk_rows, workers, map_sample=map_file is not None, date=day)
+                      lang.value, chunk_rows, workers, map_sample=map_file is not None, date=day,
+                      headers=headers, sheet=sheet)
     rules, zone_set = data(zones_file, rules_paths, as_of, lang.value)
     if map_file is not None:
         refuse_overwriting(map_file, rules, zone_set, *(p for p in (source, output) if p != "-"))

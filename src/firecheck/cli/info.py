@@ -46,7 +46,8 @@ def activities(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
     """
     rules = rule_set(rules_paths)
     if as_json:
-        emit_json({"rules_version": rules.version, "activities": activity_rows(rules)})
+        emit_json({"rules_version": rules.version, "activities": activity_rows(rules)},
+                  "firecheck/activities/1")
     else:
         terminal.activities(out, rules, lang.value)
 
@@ -73,7 +74,8 @@ def periods(
     rules = rule_set(rules_paths, as_of)
     rows = period_rows(rules, year)
     if as_json:
-        emit_json({"year": year, "rules_version": rules.version, "periods": rows})
+        emit_json({"year": year, "rules_version": rules.version, "periods": rows},
+                  "firecheck/periods/1")
     else:
         terminal.periods(out, rows, year, lang.value)
 
@@ -125,7 +127,8 @@ def hotlines(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
     """
     rules = rule_set(rules_paths)
     if as_json:
-        emit_json({"hotlines": [hotline_dict(h) for h in rules.hotlines.values()]})
+        emit_json({"hotlines": [hotline_dict(h) for h in rules.hotlines.values()]},
+                  "firecheck/hotlines/1")
     else:
         terminal.hotlines(out, rules, lang.value)
 
@@ -156,7 +159,7 @@ def rules_cmd(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
             "files": list(rules.files),
             "documents": [document_dict(d) for d in rules.documents.values()],
             "rules": [rule_dict(r) for r in rules.rules],
-        })
+        }, "firecheck/rules/1")
     else:
         terminal.rules_summary(out, rules, lang.value)
         out.print(f"zones {zone_set.version} ({zone_set.path})")

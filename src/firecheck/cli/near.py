@@ -67,6 +67,6 @@ def near(
                                          if z is not zones.county)
                 if zones.completeness(d) != "complete"] if located.scope != "outside" else []
     if as_json:
-        emit_json(near_dict(located, found, unmapped, zones, where.warnings))
+        emit_json(near_dict(located, found, unmapped, zones, where.warnings), "firecheck/near/1")
     else:
         terminal.nearby(out, located, found, unmapped, zones, where.warnings, lang.value)

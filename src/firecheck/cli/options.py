@@ -8,6 +8,7 @@ exits 1 when a row matches ``--fail-on``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from collections.abc import Callable
@@ -100,6 +101,11 @@ def guarded(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except FirecheckError as exc:
+            if kwargs.get("as_json"):  # a program reading stdout gets the error object too
+                from ..views.json import error_dict
+
+                with contextlib.suppress(FirecheckError):  # stdout itself may be what failed
+                    emit_json(error_dict(exc))
             kind = say(lang, "数据错误", "data error") if isinstance(exc, DataError) else say(
                 lang, "输入错误", "input error")
             err.print(Styled.assemble((f"firecheck: {kind}:", "bold red"), " ", exc.get(lang)))
@@ -138,7 +144,10 @@ def refuse_overwriting(target: Path | str, rules: RuleSet | None = None,
                          "must not be overwritten")
 
 
-def emit_json(value: Any) -> None:
-    """Machine output: indented JSON on stdout."""
+def emit_json(value: dict[str, Any], schema: str | None = None) -> None:
+    """Machine output: indented JSON on stdout, led by its ``schema`` id (unless the value
+    names its own, as a verdict does)."""
+    if schema is not None:
+        value = {"schema": schema, **value}
     STDOUT.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
     STDOUT.flush()

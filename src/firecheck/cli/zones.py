@@ -52,7 +52,7 @@ def zones(ctx: typer.Context, as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
     data = named_zones(zones_file, lang.value)
     if as_json:
         emit_json({"file": data.path, "version": data.version,
-                    "zones": [zone_dict(z, data) for z in data.zones]})
+                    "zones": [zone_dict(z, data) for z in data.zones]}, "firecheck/zones/1")
     else:
         terminal.zones(out, data, lang.value)
 
@@ -84,7 +84,7 @@ def zones_validate(
     bad = zonefile.errors(problems)
     if as_json:
         emit_json({"file": str(file), "errors": len(bad), "warnings": len(problems) - len(bad),
-                    "problems": [p.to_dict() for p in problems]})
+                    "problems": [p.to_dict() for p in problems]}, "firecheck/zones-validate/1")
     else:
         terminal.problems(out, problems, lang.value)
     if fix and output is not None and not bad:

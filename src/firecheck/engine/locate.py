@@ -26,11 +26,13 @@ def locate(request: Request, zones: ZoneSet) -> Location:
     to WGS-84 first."""
     if request.accuracy_m < 0 or request.accuracy_m != request.accuracy_m:
         raise InputError("位置精度必须是非负的米数",
-                         "position accuracy must be a non-negative number of metres")
+                         "position accuracy must be a non-negative number of metres",
+                         code="invalid_accuracy")
     if request.lat is None or request.lon is None:
         if not request.in_zones and request.geometry is None:
             raise InputError("需要位置：坐标、地名，或用 --in-zone 说明所在区域",
-                             "a place is needed: coordinates, a place name, or --in-zone")
+                             "a place is needed: coordinates, a place name, or --in-zone",
+                             code="missing_place")
         if request.geometry is None:  # only the zones the user says it is in: all in Guyang
             return Location(None, None, request.accuracy_m, None, "inside", (),
                             request.warnings)
@@ -93,7 +95,8 @@ def geometry_to_plane(geometry: BaseGeometry, datum: Datum) -> BaseGeometry:
     xy = shapely.get_coordinates(geometry)
     if (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
         raise InputError("有顶点超出范围（经度 -180..180，纬度 -90..90）",
-                         "a vertex is out of range (longitude -180..180, latitude -90..90)")
+                         "a vertex is out of range (longitude -180..180, latitude -90..90)",
+                         code="invalid_geometry")
 
     def to_plane(xy: np.ndarray) -> np.ndarray:
         lat, lon = to_wgs84(xy[:, 1], xy[:, 0], datum)
@@ -103,5 +106,5 @@ def geometry_to_plane(geometry: BaseGeometry, datum: Datum) -> BaseGeometry:
     if not np.isfinite(shapely.get_coordinates(shape)).all():
         raise InputError("路线或区域延伸到离固阳过远之处，无法在本县平面上测量",
                          "the route or area reaches places too far from Guyang to measure on "
-                         "the county's plane")
+                         "the county's plane", code="geometry_not_projectable")
     return shape

@@ -79,6 +79,7 @@ def parse_datum(text: str) -> Datum:
         f"bd09（百度）。可用名称：{accepted}。",
         f"Unknown coordinate datum {text!r}. Use wgs84 (GPS), gcj02 (Amap/Gaode, Tencent, "
         f"WeChat) or bd09 (Baidu). Accepted names: {accepted}.",
+        code="invalid_datum",
     )
 
 

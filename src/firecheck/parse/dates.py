@@ -111,6 +111,9 @@ def parse_date_span(text: str, today: date) -> tuple[date, date]:
     if not src.norm:
         raise src.error("未提供日期范围。", "no date range was given.")
     parts = _SPAN_SEPARATOR.split(src.norm)
+    if len(parts) == 1:  # one day: read (and refused) as a date
+        day = _read_date(Typed(text, src.norm, "date"), src.norm, today)
+        return day, day
     if len(parts) > 2:
         raise src.error("出现了多个范围分隔符。", "more than one range separator.")
     if not all(parts):
@@ -123,19 +126,27 @@ def parse_date_span(text: str, today: date) -> tuple[date, date]:
     return start, end
 
 
+def assumes_year(text: str) -> bool:
+    """Whether ``text`` names a day by month and day only (4月1日, read in today's year)."""
+    return any((m := _CHINESE_DATE.fullmatch(piece)) is not None and not m[1]
+               for piece in _SPAN_SEPARATOR.split(normalise(text)))
+
+
 def parse_when(on: str | None, start: str | None, end: str | None,
                today: date) -> tuple[date, date]:
     """The first and last day of a request from a date or range (``on``) or a from/to
     pair (``start``, ``end``), checked alike whichever form is used. Default: today."""
     if on and (start or end):
         raise InputError("--date 与 --from/--to 只能二选一",
-                         "give either --date or --from/--to, not both")
+                         "give either --date or --from/--to, not both", code="invalid_date")
     if start or end:
         if not (start and end):
-            raise InputError("日期范围需要同时给出 --from 和 --to", "a range needs both --from and --to")
+            raise InputError("日期范围需要同时给出 --from 和 --to", "a range needs both --from and --to",
+                             code="invalid_date")
         first, last = parse_date(start, today), parse_date(end, today)
         if first > last:
-            raise InputError(f"--from {first} 晚于 --to {last}", f"--from {first} is after --to {last}")
+            raise InputError(f"--from {first} 晚于 --to {last}", f"--from {first} is after --to {last}",
+                             code="invalid_date")
         _check_length(first, last)
         return first, last
     if on is None:
@@ -149,12 +160,12 @@ def _check_length(start: date, end: date, src: Typed | None = None) -> None:
     if days > MAX_SPAN_DAYS:
         zh = f"该范围共 {days} 天，最多允许 {MAX_SPAN_DAYS} 天。"
         en = f"the range covers {days} days; at most {MAX_SPAN_DAYS} are allowed."
-        raise src.error(zh, en) if src is not None else InputError(zh, en)
+        raise src.error(zh, en) if src is not None else InputError(zh, en, code="invalid_date")
 
 
 def check_year(year: int) -> int:
     """``year`` if the rules can speak of it (:data:`YEARS`), else an InputError."""
     if not YEARS[0] <= year <= YEARS[1]:
         raise InputError(f"年份 {year} 超出范围（{YEARS[0]}–{YEARS[1]}）",
-                         f"year {year} is out of range ({YEARS[0]}–{YEARS[1]})")
+                         f"year {year} is out of range ({YEARS[0]}–{YEARS[1]})", code="invalid_year")
     return year

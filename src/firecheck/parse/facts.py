@@ -28,4 +28,4 @@ def parse_land(text: str) -> Land:
                         for land, names in _ALIASES.items())
     raise InputError(f"无法识别的地类 {text!r}。可用：{names_zh}",
                      f"unknown land type {text!r}; use one of {', '.join(LANDS)} "
-                     "(or their Chinese names: 林地, 草原, 农田, 城镇, 水域)")
+                     "(or their Chinese names: 林地, 草原, 农田, 城镇, 水域)", code="invalid_land")

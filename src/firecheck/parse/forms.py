@@ -53,6 +53,10 @@ _KINDS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+_CODES = {"point": "invalid_coordinates", "lat": "invalid_lat", "lon": "invalid_lon",
+          "date": "invalid_date", "span": "invalid_date"}
+
+
 @dataclass(frozen=True)
 class Typed:
     """The user's text as typed (``text``) and normalised (``norm``), and what it should be."""
@@ -67,6 +71,7 @@ class Typed:
         return InputError(
             f"无法识别{what_zh}“{self.text}”：{zh}可接受的格式：{forms_zh}。",
             f"Cannot read {what_en} '{self.text}': {en} Accepted forms: {forms_en}.",
+            code=_CODES[self.kind],
         )
 
 

@@ -78,6 +78,7 @@ class ActivityCatalog:
         raise InputError(
             f"无法识别的活动 {text!r}。{hint_zh} 运行 'firecheck activities' 查看全部活动。",
             f"unknown activity {text!r}.{hint_en} Run 'firecheck activities' for the full list.",
+            code="unknown_activity",
         )
 
     def suggest(self, key: str, limit: int = 5) -> list[str]:

@@ -9,10 +9,20 @@ from typing import Any
 
 from .. import __version__
 from ..engine.model import Location, Reason, Request, Span, Verdict, ZoneHit, worst
+from ..errors import FirecheckError
 from ..rules.model import Advice, Document, Exception_, Fine, Hotline, Provision, Rule, RuleSet
 from ..zones.model import Zone, ZoneSet
 from ..zones.nearby import Nearby
 from .words import explain
+
+VERDICT_SCHEMA = "firecheck/verdict/1"  # schemas/verdict-1.json; a new key is a new version
+RANGE_SCHEMA = "firecheck/verdict-range/1"
+ERROR_SCHEMA = "firecheck/error/1"
+
+
+def error_dict(error: FirecheckError) -> dict[str, str]:
+    """An error on its own (``check --json`` on bad input): the error object and its schema."""
+    return {"schema": ERROR_SCHEMA, **error.to_dict()}
 
 
 def _day(value: date | None) -> str | None:
@@ -140,6 +150,7 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
     """A verdict as plain JSON-ready data."""
     req, place, act = verdict.request, verdict.place, verdict.activity
     return {
+        "schema": VERDICT_SCHEMA,
         "status": verdict.status,
         "date": req.day.isoformat(),
         "activity": {"id": act.id, "name_zh": act.name_zh, "name_en": act.name_en,
@@ -166,6 +177,7 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
 def spans_dict(spans: list[Span]) -> dict[str, Any]:
     """A date-range answer: the worst status and each run of equal days."""
     return {
+        "schema": RANGE_SCHEMA,
         "status": worst([s.verdict.status for s in spans]),
         "from": spans[0].start.isoformat(),
         "to": spans[-1].end.isoformat(),

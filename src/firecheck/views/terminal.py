@@ -106,11 +106,14 @@ def rules_summary(console: Console, rules: RuleSet, lang: str) -> None:
 
 def batch_summary(console: Console, summary: Any, lang: str) -> None:
     """Counts per status, errors, elapsed time and throughput (to stderr)."""
-    parts = [f"{label(k, lang) if k in STYLE else say(lang, '错误', 'error')} {v:,}"
+    others = {"error": Bilingual("错误", "error"), "blank": Bilingual("空行", "blank")}
+    parts = [f"{label(k, lang) if k in STYLE else others.get(k, Bilingual(k, k)).get(lang)} {v:,}"
              for k, v in sorted(summary.counts.items())]
     console.print(
         say(lang, f"共 {summary.rows:,} 行：", f"{summary.rows:,} rows: ") + "，".join(parts)
         if lang == "zh" else f"{summary.rows:,} rows: " + ", ".join(parts))
+    for note in summary.notes:
+        console.print(Text(note.get(lang), style="yellow"))
     console.print(say(lang, f"用时 {summary.seconds:.2f} 秒，{summary.rate:,.0f} 行/秒",
                      f"{summary.seconds:.2f} s, {summary.rate:,.0f} rows/s"))
 

@@ -47,15 +47,17 @@ def deciding(verdict: Verdict) -> list[Reason]:
     return [r for r in verdict.reasons if r.effect == verdict.status]
 
 
-def action(verdict: Verdict, lang: str) -> str:
+def action(verdict: Verdict, lang: str, general: bool = False) -> str:
     """After the status label: whom to call, then the one-sentence reason (for
     ``uncertain``: what it depends on, what each case gives, and how to act meanwhile).
-    The number comes first so that it is on the first line at any width."""
-    text = _action(verdict, lang)
+    The number comes first so that it is on the first line at any width. ``general``: for
+    every place that shares the verdict's reasons (a batch group), so no distance of this
+    place is quoted."""
+    text = _action(verdict, lang, general)
     return text if lang == "zh" else text[:1].upper() + text[1:]
 
 
-def _action(verdict: Verdict, lang: str) -> str:
+def _action(verdict: Verdict, lang: str, general: bool = False) -> str:
     zh = lang == "zh"
     status = verdict.status
     reasons = deciding(verdict)
@@ -69,7 +71,8 @@ def _action(verdict: Verdict, lang: str) -> str:
             sentence += "。核实前按禁止对待" if zh else ". Until then treat as prohibited"
         return call + sep + _sentence(sentence, zh)
     if status == "out_of_scope":
-        reason = explain(verdict.reasons[0], verdict, lang) if verdict.reasons else ""
+        reason = (_OUTSIDE.get(lang) if general else
+                  explain(verdict.reasons[0], verdict, lang) if verdict.reasons else "")
         return (f"火情报警 {FIRE_ALARM}" if zh else f"fire alarm {FIRE_ALARM}") + sep + reason
     if status == "allowed":
         return (f"发现火情 {FIRE_ALARM}" if zh else f"to report a fire {FIRE_ALARM}") + sep + \
@@ -81,6 +84,40 @@ def _action(verdict: Verdict, lang: str) -> str:
         numbers = [n for n in (FIRE_ALARM, local) if n]
         call = f"举报 {'、'.join(numbers)}" if zh else f"to report {', '.join(numbers)}"
     return call + sep + _sentence(sentence, zh)
+
+
+_OUTSIDE = Text("不在固阳县界内（县界精度约 ±1 公里）：本工具的规则不覆盖此处。",
+                "Outside the Guyang county line (known to about ±1 km): these rules do not "
+                "cover this place.")
+_QUALIFIER = {"_near_edge": Text("近区域边界，边界精度不足以判定",
+                                 "near a zone edge known too roughly to decide"),
+              "_unmapped_zones": Text("区域边界未公开", "zone boundaries not published"),
+              "_land_unknown": Text("地类未知", "land type unknown")}
+_SCOPE_WORDS = {"outside_county": Text("不在固阳县界内", "outside the Guyang county line"),
+                "near_county_boundary": Text("靠近县界（县界精度约 ±1 公里），可能不属本县",
+                                             "near the county line (known to about ±1 km): "
+                                             "may be outside Guyang")}
+
+
+def reasons_words(verdict: Verdict, lang: str) -> str:
+    """The reasons that decide the status, each in a few words: '禁止：…（固阳县防火戒严通告）'
+    or '无法确定：…（地类未知；内蒙古森林草原防火条例）' — what a sheet's 依据 column shows."""
+    reasons = deciding(verdict) or list(verdict.reasons)
+    return ("；" if lang == "zh" else "; ").join(dict.fromkeys(
+        _reason_words(r, lang) for r in reasons)) or "—"
+
+
+def _reason_words(reason: Reason, lang: str) -> str:
+    zh = lang == "zh"
+    label = EFFECT_LABEL[reason.effect].get(lang)
+    if reason.rule is None:
+        words = _SCOPE_WORDS.get(reason.code)
+        return f"{label}：{words.get(lang) if words else reason.code}" if zh else (
+            f"{label}: {words.get(lang) if words else reason.code}")
+    notes = [q.get(lang) for suffix, q in _QUALIFIER.items() if reason.code.endswith(suffix)]
+    notes.append(reason.rule.document.short_zh if zh else reason.rule.document.short_en)
+    text = summary(reason, lang)
+    return f"{label}：{text}（{'；'.join(notes)}）" if zh else f"{label}: {text} ({'; '.join(notes)})"
 
 
 def _sentence(text: str, zh: str | bool) -> str:
@@ -381,10 +418,16 @@ def fines_summary(verdict: Verdict, lang: str) -> str | None:
     """'个人 200–5000元，单位 2000–50000元' over the unconditional fines of the deciding
     reasons; None when none apply."""
     fines = [f for r in deciding(verdict) for f in r.fines] or list(verdict.fines)
+    return fines_text(fines, verdict.request.actor, lang)
+
+
+def fines_text(fines: list[Fine], actor: str | None, lang: str) -> str | None:
+    """The fines' ranges for ``actor`` (or both): '个人 200–5000元，单位 2000–50000元'; None
+    when none sets an amount or is pending."""
     zh = lang == "zh"
     parts = []
     for who, label in (("individual", Text("个人", "individuals")), ("unit", Text("单位", "units"))):
-        if verdict.request.actor not in (None, who):
+        if actor not in (None, who):
             continue
         span = fine_span(fines, who)
         if span == "pending":

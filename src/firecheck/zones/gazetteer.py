@@ -109,7 +109,7 @@ class Gazetteer:
         hint_zh = f" 是否要找：{'、'.join(names)}？" if names else ""
         raise InputError(f"未知地名 {name!r}。{hint_zh} 地名来自地名表和区域文件；也可直接给出坐标。",
                          f"unknown place {name!r}.{hint_en} Known places come from "
-                         "places.json and the zones file; or give coordinates.")
+                         "places.json and the zones file; or give coordinates.", code="unknown_place")
 
     def find_zones(self, name: str) -> tuple[str, ...]:
         """The designations a zone name (or id, or part of a name) names."""
@@ -125,7 +125,7 @@ class Gazetteer:
             names = "、".join(p.name_zh for p in zones)
             raise InputError(f"未知区域 {name!r}。通告所列区域：{names}",
                              f"unknown zone {name!r}. The notice's zones: "
-                             + "; ".join(p.name_en for p in zones))
+                             + "; ".join(p.name_en for p in zones), code="unknown_zone")
         if len(found) > 1 and not _one_reserve(found):
             _ambiguous(name, found)
         return tuple(dict.fromkeys(z for p in found for z in p.in_zones))
@@ -143,4 +143,4 @@ def _ambiguous(name: str, places: list[Place]) -> Place:
     more = f" (+{len(places) - 8})" if len(places) > 8 else ""
     raise InputError(f"地名 {name!r} 有歧义，可能是：{listed_zh}{more}。请写出完整名称或给出坐标。",
                      f"the place name {name!r} is ambiguous; it could be: {listed_en}{more}. "
-                     "Give the full name, or coordinates.")
+                     "Give the full name, or coordinates.", code="ambiguous_place")

@@ -18,7 +18,8 @@ from typing import BinaryIO
 
 from ...errors import InputError
 from ...files import discard, temp_file, write_error
-from . import csv_reader, geojson_reader, gpx_reader, jsonl_reader, shapefile_reader
+from . import csv_reader, geojson_reader, gpx_reader, jsonl_reader, shapefile_reader, xlsx_reader
+from .kinds import content_format, is_utf16, refuse_binary, utf16_to_utf8
 from .source import Chunk, InputFile
 
 
@@ -43,9 +44,12 @@ READERS: dict[str, Reader] = {r.name: r for r in (
     Reader("gpx", (".gpx",), gpx_reader.gpx_chunks, gpx_reader.gpx_fields, geometry=True),
     Reader("shapefile", (".shp",), shapefile_reader.shapefile_chunks,
            shapefile_reader.shapefile_fields, geometry=True),
+    Reader("xlsx", (".xlsx", ".xlsm"), xlsx_reader.xlsx_chunks, xlsx_reader.xlsx_fields,
+           xlsx_reader.sniff_xlsx),
 )}
 FORMATS = tuple(READERS)
-OUTPUT_FORMATS = ("csv", "jsonl", "geojson")  # what the writer writes
+OUTPUT_FORMATS = ("csv", "jsonl", "geojson", "xlsx")  # what the writer writes
+TEXT_FORMATS = ("csv", "jsonl", "geojson", "gpx")
 DEFAULT_FORMAT = "csv"
 
 
@@ -66,11 +70,14 @@ def output_format_of(name: str, source_format: str) -> str:
     return fmt or (source_format if source_format in OUTPUT_FORMATS else "geojson")
 
 
-def open_input(source: str | Path | BinaryIO, fmt: str | None) -> InputFile:
-    """Resolve a path ('-' for stdin) or a binary file object, its format (from ``fmt`` or
-    the extension) and what its reader sniffs (a CSV's encoding and delimiter). Streams are
-    spooled to a private temporary file, removed by :func:`close_input` (or, if the spooling
-    is interrupted, at once)."""
+def open_input(source: str | Path | BinaryIO, fmt: str | None,
+               sheet: str | None = None) -> InputFile:
+    """Resolve a path ('-' for stdin) or a binary file object, its format (from ``fmt``, the
+    content — an Excel workbook is one whatever its name — or the extension) and what its
+    reader sniffs (a CSV's encoding and delimiter). Streams, and UTF-16 text (Excel's
+    "Unicode text"), are spooled to a private temporary file (UTF-8), removed by
+    :func:`close_input` (or, if the spooling is interrupted, at once). A file of another
+    kind (a PDF, an image, an old .xls) is refused with what to do instead."""
     if isinstance(source, (str, Path)) and str(source) != "-":
         path, cleanup, name = Path(source), [], str(source)
         if not path.is_file():
@@ -79,13 +86,19 @@ def open_input(source: str | Path | BinaryIO, fmt: str | None) -> InputFile:
         stream = sys.stdin.buffer if isinstance(source, (str, Path)) else source
         path, cleanup, name = _spool(stream), [], str(getattr(source, "name", "") or "")
         cleanup.append(path)
-    fmt = fmt or format_of(name)
     try:
+        fmt = fmt or content_format(path) or format_of(name)
         if fmt not in READERS:
             raise InputError(f"输入格式必须是 {', '.join(FORMATS)} 之一，而不是 {fmt!r}",
                              f"the input format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        if fmt in TEXT_FORMATS:
+            refuse_binary(path, name or "-")
+            if is_utf16(path):
+                path = utf16_to_utf8(path)
+                cleanup.append(path)
         state = os.stat(path)
-        found = InputFile(path, fmt, size=state.st_size, cleanup=cleanup, state=_identity(state))
+        found = InputFile(path, fmt, size=state.st_size, cleanup=cleanup, state=_identity(state),
+                          sheet=sheet)
         if (sniff := READERS[fmt].sniff) is not None:
             sniff(found)
     except BaseException:

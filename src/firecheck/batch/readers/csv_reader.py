@@ -131,7 +131,7 @@ def csv_header(source: InputFile) -> list[str] | None:
                              f"{source.path.name}: the header (line {line}) opens a quote "
                              "that is never closed") from exc
         source.header_line = lines.first_of_record
-    return None if row is None else _names(row)
+    return None if row is None else names_of(row)
 
 
 def _lenient_header(source: InputFile) -> list[str] | None:
@@ -141,7 +141,7 @@ def _lenient_header(source: InputFile) -> list[str] | None:
         row = next((r for r in csv.reader(lines, delimiter=source.delimiter)
                     if not _blank(r)), None)
         source.header_line = lines.first_of_record
-    return None if row is None else _names(row)
+    return None if row is None else names_of(row)
 
 
 def _blank(row: list[str]) -> bool:
@@ -149,7 +149,8 @@ def _blank(row: list[str]) -> bool:
     return not any(cell.strip() for cell in row)
 
 
-def _names(row: list[str]) -> list[str]:
+def names_of(row: list[str]) -> list[str]:
+    """Header names: empty ones filled in (column_N), duplicates numbered (a.2)."""
     names: list[str] = []
     for i, name in enumerate(row):
         name = name.strip() or f"column_{i + 1}"

@@ -55,3 +55,4 @@ class InputFile:
     state: tuple[int, ...] = ()  # device, inode, size, mtime when opened
     header_line: int = 1  # CSV: the line the header is on (blank lines may come first)
     surrogates: bool = False  # GeoJSON: the file spells surrogate escapes (\ud800)
+    sheet: str | None = None  # xlsx: the sheet to read (None: the first)
