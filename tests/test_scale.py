@@ -232,3 +232,16 @@ def test_a_parcel_whose_wkb_cannot_be_decoded_is_found_on_load(
     lat, lon = EXACT.east_of_edge(100.0)
     assert evaluate(Request(lat, lon, BAN_DAY, "bbq"), rules, again).to_dict() == \
         evaluate(Request(lat, lon, BAN_DAY, "bbq"), rules, fresh).to_dict()
+
+
+def test_names_of_cached_zones_without_making_zones(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    synthetic_zones_path: Path) -> None:
+    """A batch's zone names come from the cache's columns: no Zone is made per parcel."""
+    monkeypatch.setenv("FIRECHECK_CACHE", str(tmp_path / "cache"))
+    source = _parcel_zones(tmp_path, synthetic_zones_path, 20)
+    fresh, cached = load_zones(source), load_zones(source)
+    for lang in ("zh", "en"):
+        assert cached.mapped_names(lang) == fresh.mapped_names(lang) == \
+            [z.name.get(lang) for z in fresh.mapped]
+    assert list(cached.zones._made.values()) == [cached.county]  # the only Zone made

@@ -192,7 +192,7 @@ def _zones(data: bytes, version: str) -> ZoneRows:
 
     return ZoneRows(
         _Fields(columns),
-        lambda rows: columns["id"].take(pa.array(rows, pa.int64())).to_pylist(),
+        lambda field, rows: columns[field].take(pa.array(rows, pa.int64())).to_pylist(),
         {f: (columns[f].dictionary.to_pylist(),
              _numpy(columns[f].indices, np.int32).astype(np.int64)) for f in _CODED},
         {f: _floats(columns[f]) for f in ("buffer_m", "accuracy_m", "extent_accuracy_m")},

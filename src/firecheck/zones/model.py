@@ -93,11 +93,11 @@ class ZoneRows(Sequence[Zone]):
     decodes the few near it)."""
 
     def __init__(self, fields_of: Callable[[int], dict[str, Any]],
-                 ids_of: Callable[[np.ndarray], list[str]], text: Mapping[str, Coded],
+                 values_of: Callable[[str, np.ndarray], list[Any]], text: Mapping[str, Coded],
                  numbers: Mapping[str, np.ndarray], shapes: Shapes,
                  extents: np.ndarray) -> None:
         self.fields_of = fields_of  # row -> the Zone's fields but its shapes
-        self.ids_of = ids_of  # rows -> their ids
+        self.values_of = values_of  # (field, rows) -> the field's values at those rows
         self.text = text  # the fields ZoneSet groups by, dictionary-coded
         self.numbers = numbers  # buffer_m, accuracy_m (NaN: none), extent_accuracy_m
         self.shapes, self.extents = shapes, extents
@@ -217,9 +217,16 @@ class ZoneSet:
 
     def mapped_ids(self) -> list[str]:
         """The ids of the mapped zones, in their order."""
+        return self._mapped_values("id")
+
+    def mapped_names(self, lang: str) -> list[str]:
+        """The names of the mapped zones in ``lang``, in their order (no Zone is made)."""
+        return self._mapped_values(Text("name_zh", "name_en").get(lang))
+
+    def _mapped_values(self, field: str) -> list[Any]:
         if isinstance(self.zones, ZoneRows):
-            return self.zones.ids_of(self._mapped_rows)
-        return [z.id for z in self.mapped]
+            return self.zones.values_of(field, self._mapped_rows)
+        return [getattr(z, field) for z in self.mapped]
 
     def index(self) -> ZoneIndex:
         """This thread's geometry index. GEOS prepared geometries and trees are not
