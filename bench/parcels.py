@@ -1,9 +1,10 @@
 """Many-parcel benchmark: a zones file with N official parcels (e.g. 草原奖补区).
 
-    python bench/parcels.py [--parcels 100000] [--checks 200]
+    python bench/parcels.py [--parcels 100000] [--checks 200] [--base ZONES] [--write OUT]
 
 Writes N small square parcels spread over the county into a zones file (firecheck schema,
-merged with the shipped zones), then times: loading it, the first single check (which
+merged with the shipped zones or ``--base``; ``--write OUT`` only writes it, for
+bench/run.py), then times: loading it, the first single check (which
 builds the spatial index), the average of further single checks, and the time of
 `firecheck check` as a process. Prints; does not gate.
 """
@@ -41,33 +42,45 @@ def parcels(n: int, seed: int) -> list[dict]:
         xs += x[inside].tolist()
         ys += y[inside].tolist()
     half = rng.uniform(20, 100, n)
+    cx, cy = np.array(xs[:n])[:, None], np.array(ys[:n])[:, None]
+    corners_x = cx + half[:, None] * np.array([-1, 1, 1, -1, -1])
+    corners_y = cy + half[:, None] * np.array([-1, -1, 1, 1, -1])
+    lon, lat = to_wgs84(corners_x.ravel(), corners_y.ravel())
+    rings = np.round(np.stack([lon, lat], axis=1), 7).reshape(n, 5, 2).tolist()
     features = []
-    for i in range(n):
-        cx, cy, h = xs[i], ys[i], half[i]
-        lon, lat = to_wgs84(np.array([cx - h, cx + h, cx + h, cx - h, cx - h]),
-                            np.array([cy - h, cy - h, cy + h, cy + h, cy - h]))
+    for i, ring in enumerate(rings):
         features.append({"type": "Feature", "properties": {
             "id": f"grassland-subsidy-areas/{i}", "designation": "grassland-subsidy-areas",
             "name_zh": f"草原奖补地块{i}", "name_en": f"Grassland subsidy parcel {i}",
             "kind": "grassland_subsidy", "level": "official", "buffer_m": 500,
             "accuracy_m": 5, "completeness": "complete", "source": "synthetic benchmark"},
-            "geometry": {"type": "Polygon",
-                         "coordinates": [np.round(np.column_stack([lon, lat]), 7).tolist()]}})
+            "geometry": {"type": "Polygon", "coordinates": [ring]}})
     return features
+
+
+def write_zones(path: Path, n: int, base: Path | None = None, seed: int = 3) -> Path:
+    """``base`` (default: the shipped zones) with its grassland subsidy areas replaced by N
+    parcels, written to ``path``."""
+    data = json.loads((base or default_zones_path()).read_text("utf-8"))
+    data["features"] = [f for f in data["features"]
+                        if f["properties"]["designation"] != "grassland-subsidy-areas"]
+    data["features"] += parcels(n, seed)
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    return path
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--checks", type=int, default=200)
+    parser.add_argument("--base", type=Path, help="zones file to add the parcels to")
+    parser.add_argument("--write", type=Path, help="only write the zones file here")
     args = parser.parse_args()
-    base = json.loads(default_zones_path().read_text("utf-8"))
-    base["features"] = [f for f in base["features"]
-                        if f["properties"]["designation"] != "grassland-subsidy-areas"]
-    base["features"] += parcels(args.parcels, seed=3)
+    if args.write:
+        write_zones(args.write, args.parcels, args.base)
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "parcels.geojson"
-        path.write_text(json.dumps(base, ensure_ascii=False), "utf-8")
+        path = write_zones(Path(tmp) / "parcels.geojson", args.parcels, args.base)
         size = path.stat().st_size / 2**20
         rules = load_rules()
         started = time.perf_counter()

@@ -428,7 +428,7 @@ def test_a_tampered_cache_gives_the_true_verdict(tmp_path: Path, monkeypatch: py
 
 @pytest.mark.parametrize("damage", [
     lambda b: b[: len(b) // 2], lambda b: b"", lambda b: b"garbage\n" + b,
-    lambda b: b.replace(b'"format": 3', b'"format": 4')])
+    lambda b: b.replace(b'"format": %d' % zcache._FORMAT, b'"format": 99')])
 def test_a_damaged_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     rules: RuleSet, synthetic_zones_path: Path,
                                     damage) -> None:

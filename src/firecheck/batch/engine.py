@@ -17,7 +17,6 @@ from datetime import date
 
 import numpy as np
 import pyarrow as pa
-import shapely
 
 from ..engine.judge import apply_plan
 from ..engine.locate import locate_parts
@@ -57,13 +56,13 @@ class BatchEngine:
         self.plans = DayPlans(rules, self.activities)
         self.keys = PlaceKeys(zones)
         self.answers = Answers(len(self.keys.designations))
-        self._zone_ids = pa.array([z.id for z in zones.mapped], type=pa.string())
-        self._zone_index = {id(z): i for i, z in enumerate(zones.mapped)}
+        self._zone_ids = pa.array(zones.mapped_ids(), type=pa.string())
 
     def warm(self) -> None:
         """Build this thread's geometry index and transformers before the first chunk."""
         index = self.zones.index()
-        _ = index.county_grid, index._reach_grid, index._segments
+        _ = index.county_grid, index._reach_grid, index._segments, index._outer
+        _ = index._extent_tests
         to_local(np.array([110.0]), np.array([41.0]))
 
     def evaluate(self, req: Requests) -> Outcome:
@@ -109,7 +108,7 @@ class BatchEngine:
         place_keys = self.keys.keys(len(rows), scope, pair_row,
                                     self.keys.code(pair_zone, rel_zone, rel_zero))
         # The day plans, the stated land type, and which bounded zones cannot reach the place.
-        beyond = self.zones.beyond_extents(shapely.points(x, y), 0.0)
+        beyond = self.zones.index().beyond_extents_xy(x, y)
         bits = (beyond * (1 << np.arange(beyond.shape[1]))).sum(axis=1).astype(np.int64)
         facts = (plan_sets * _LAND_CODES + land) * (1 << beyond.shape[1]) + bits
         if place_keys.dtype == object:
@@ -130,7 +129,8 @@ class BatchEngine:
                     rep = int(first_row[k])
                     lo, hi = np.searchsorted(pair_row, [rep, rep + 1])
                     measures = tuple(Measure(self.zones.mapped[int(pair_zone[i])],
-                                             float(pair_edge[i])) for i in range(lo, hi))
+                                             float(pair_edge[i]), int(pair_zone[i]))
+                                     for i in range(lo, hi))
                     place = Location(float(lat[rep]), float(lon[rep]), 0.0, float("nan"),
                                      SCOPES[int(scope[rep])], measures,  # type: ignore[arg-type]
                                      (), frozenset(d for d, b in zip(
@@ -180,7 +180,7 @@ class BatchEngine:
                      m.edge_m, m.zone.buffer_m, band(m, place)) != "beyond")
                  or ((designation_of[m.zone.designation], 1) in kinds and relation(
                      m.edge_m, 0.0, band(m, place)) != "beyond")]
-        hits.add(np.full(len(named), row), np.array([self._zone_index[id(m.zone)] for m in named]))
+        hits.add(np.full(len(named), row), np.array([m.position for m in named]))
         distance[row] = min((m.edge_m for m in named), default=np.nan)
 
 

@@ -21,13 +21,16 @@ class PlaceKeys:
 
     def __init__(self, zones: ZoneSet) -> None:
         self.zones = zones
-        mapped = zones.mapped
-        self.buffer = np.array([z.buffer_m for z in mapped], dtype=float)
-        self.accuracy = np.array([z.accuracy_m or 0.0 for z in mapped], dtype=float)
-        self.designations = list(dict.fromkeys(z.designation for z in mapped))
+        self.buffer = zones.mapped_buffer
+        self.accuracy = zones.mapped_accuracy
+        names, codes = zones.mapped_designations
+        present, first = np.unique(codes, return_index=True)
+        in_order = present[np.argsort(first)]  # in order of first appearance
+        self.designations = [names[c] for c in in_order.tolist()]
         self.designation_of = {d: i for i, d in enumerate(self.designations)}
-        self.designation = np.array([self.designation_of[z.designation] for z in mapped],
-                                    dtype=np.int64)
+        number = np.zeros(len(names), dtype=np.int64)
+        number[in_order] = np.arange(len(in_order))
+        self.designation = number[codes]
         self._packable = len(self.designations) * 9 < (1 << _CODE_BITS) - 1
 
     def scopes(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:

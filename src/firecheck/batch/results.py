@@ -80,7 +80,7 @@ class Results:
         self.names = _free_names(fields, shown)
         self.fields = fields
         self._per_answer: list[dict[str, Any]] = []
-        self._zone_names = {z.id: z.name.get(lang) for z in zones.mapped}
+        self._zone_names = dict(zip(zones.mapped_ids(), zones.mapped_names(lang), strict=True))
 
     def colours(self) -> tuple[str, dict[str, str]] | None:
         """For a sheet: the status column and the fill of each status label."""

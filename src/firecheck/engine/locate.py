@@ -65,7 +65,7 @@ def _measure(zones: ZoneSet, shape: BaseGeometry, lat: float, lon: float, accura
              warnings: tuple[Message, ...]) -> Location:
     index = zones.index()
     county_edge = index.county_edge_of(shape)
-    measures = tuple(Measure(zones.mapped[i], edge_m)
+    measures = tuple(Measure(zones.mapped[i], edge_m, i)
                      for i, edge_m in index.measure(shape, accuracy_m))
     flags = zones.beyond_extents(np.array([shape], dtype=object), accuracy_m)[0]
     beyond = frozenset(d for d, flag in zip(zones.bounded, flags, strict=True) if flag)

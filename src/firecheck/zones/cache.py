@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +30,17 @@ import shapely
 from ..files import discard, settled, temp_file
 from ..geo.projection import LOCAL_CRS
 from ..text import Text
-from .model import Zone
+from .model import Shapes, Zone, ZoneRows
 
 CACHE_MIN_BYTES = 2 << 20
-_FORMAT = 3
+_FORMAT = 4
 _MAGIC = b"firecheck zones cache\n"
 _TEXT_FIELDS = ("id", "designation", "name_zh", "name_en", "kind", "level", "completeness",
                 "source")
 _FIELDS = (*_TEXT_FIELDS, "buffer_m", "accuracy_m", "geometry_source", "extent_accuracy_m")
 _SHAPES = (("wkb", "shape"), ("extent_wkb", "extent"))  # column, Zone attribute
+_CODED = ("kind", "designation", "completeness")  # stored dictionary-encoded: read as codes
+_BOUNDS = ("xmin", "ymin", "xmax", "ymax")  # of each shape: a place finds its zones undecoded
 _PROJECTION = hashlib.sha256(LOCAL_CRS.srs.encode()).hexdigest()[:16]
 
 
@@ -93,6 +96,8 @@ def write_cache(path: Path, zones: list[Zone], version: str) -> None:
     for column, attr in _SHAPES:
         columns[column] = pa.array(shapely.to_wkb(np.array([getattr(z, attr) for z in zones],
                                                            dtype=object)), type=pa.binary())
+    bounds = shapely.bounds(np.array([z.shape for z in zones], dtype=object))
+    columns.update((name, pa.array(bounds[:, k])) for k, name in enumerate(_BOUNDS))
     table = pa.table(columns)
     sink = pa.BufferOutputStream()
     with ipc.new_stream(sink, table.schema) as writer:
@@ -116,7 +121,7 @@ def write_cache(path: Path, zones: list[Zone], version: str) -> None:
         raise
 
 
-def read_cache(path: Path, version: str) -> tuple[list[Zone] | None, Text | None]:
+def read_cache(path: Path, version: str) -> tuple[ZoneRows | None, Text | None]:
     """The cached zones of the source with hash ``version``, or None — with a note naming
     the cache when one exists but cannot be trusted (it is then rebuilt)."""
     try:
@@ -140,13 +145,15 @@ class _Damaged(Exception):
     """What is wrong with a cache file."""
 
 
-def _zones(data: bytes, version: str) -> list[Zone]:
+def _zones(data: bytes, version: str) -> ZoneRows:
     import pyarrow as pa
     from pyarrow import ipc
 
     if not data.startswith(_MAGIC):
         raise _Damaged("not a firecheck zones cache")
-    line, _, payload = data[len(_MAGIC):].partition(b"\n")
+    end = data.find(b"\n", len(_MAGIC))
+    end = len(data) if end < 0 else end
+    line, payload = data[len(_MAGIC):end], memoryview(data)[end + 1:]  # the payload: no copy
     try:
         header = json.loads(line)
     except (ValueError, RecursionError) as exc:
@@ -158,29 +165,147 @@ def _zones(data: bytes, version: str) -> list[Zone]:
                        and header.get("source") != version else "its content does not match "
                        "its hash")
     try:
-        table = ipc.open_stream(payload).read_all()
+        table = ipc.open_stream(pa.py_buffer(payload)).read_all()
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _Damaged(f"unreadable Arrow data ({exc})") from exc
     wanted = pa.schema([*((f, _type(f)) for f in _FIELDS),
-                        *((column, pa.binary()) for column, _ in _SHAPES)])
+                        *((column, pa.binary()) for column, _ in _SHAPES),
+                        *((name, pa.float64()) for name in _BOUNDS)])
     if not table.schema.equals(wanted):
         raise _Damaged("its columns are not the zones' columns")
+    table = table.combine_chunks()
+    wkb = table["wkb"].chunk(0)
+    decode = _decoder(wkb)
     try:
-        shapes = {attr: shapely.from_wkb(np.array(table[column].to_pylist(), dtype=object))
-                  for column, attr in _SHAPES}
+        extents = shapely.from_wkb(np.array(table["extent_wkb"].to_pylist(), dtype=object))
+        _check_wkb(wkb, decode)
     except (shapely.errors.ShapelyError, TypeError, ValueError) as exc:
         raise _Damaged(f"bad WKB ({exc})") from exc
-    rows = table.drop([column for column, _ in _SHAPES]).to_pylist()
-    if any(row[f] is None for row in rows for f in (*_TEXT_FIELDS, "buffer_m", "extent_accuracy_m")):
+    bounds = np.column_stack([_floats(table[name].chunk(0)) for name in _BOUNDS])
+    present = _valid(wkb)
+    if np.isnan(bounds[present]).any() or not np.isnan(bounds[~present]).all():
+        raise _Damaged("its bounds are not its shapes'")
+    if any(table[f].null_count for f in (*_TEXT_FIELDS, "buffer_m", "extent_accuracy_m")):
         raise _Damaged("a required value is missing")
-    return [Zone(**row, shape=shape, extent=extent)
-            for row, shape, extent in zip(rows, shapes["shape"], shapes["extent"], strict=True)]
+    columns = {f: table[f].chunk(0) if table[f].num_chunks else pa.array([], _type(f))
+               for f in _FIELDS}
+
+    return ZoneRows(
+        _Fields(columns),
+        lambda field, rows: columns[field].take(pa.array(rows, pa.int64())).to_pylist(),
+        {f: (columns[f].dictionary.to_pylist(),
+             _numpy(columns[f].indices, np.int32).astype(np.int64)) for f in _CODED},
+        {f: _floats(columns[f]) for f in ("buffer_m", "accuracy_m", "extent_accuracy_m")},
+        Shapes(decode, present, bounds, True), extents)
+
+
+def _decoder(wkb: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """Rows -> new geometries decoded from a binary Arrow array's buffers (no
+    pyarrow.compute)."""
+    offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int32, count=len(wkb) + 1,
+                            offset=wkb.offset * 4)
+    data = memoryview(wkb.buffers()[2] or b"")
+    valid = _valid(wkb)
+
+    def decode(rows: np.ndarray) -> np.ndarray:
+        blobs = np.empty(len(rows), dtype=object)
+        blobs[:] = [bytes(data[offsets[r]:offsets[r + 1]]) if valid[r] else None
+                    for r in rows.tolist()]
+        return shapely.from_wkb(blobs)
+
+    return decode
+
+
+def _check_wkb(wkb: Any, decode: Callable[[np.ndarray], np.ndarray]) -> None:
+    """Raise unless every shape's WKB decodes. A little-endian one-ring polygon (a parcel)
+    is checked by its layout — its length is that its ring's point count gives, of at least
+    4 points, the last the same as the (finite) first — without building it; any other is
+    decoded."""
+    offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int32, count=len(wkb) + 1,
+                            offset=wkb.offset * 4).astype(np.int64)
+    data = np.frombuffer(wkb.buffers()[2] or b"\0", dtype=np.uint8)
+    start, length = offsets[:-1], np.diff(offsets)
+    rows = np.flatnonzero(_valid(wkb) & (length >= 17))
+    at = start[rows]
+
+    def uint32(position: np.ndarray) -> np.ndarray:
+        return sum(data[position + k].astype(np.uint32) << (8 * k) for k in range(4))
+
+    simple = (data[at] == 1) & (uint32(at + 1) == 3) & (uint32(at + 5) == 1)
+    rows, at = rows[simple], at[simple]
+    points = uint32(at + 9).astype(np.int64)
+    fits = (points >= 4) & (length[rows] == 13 + 16 * points)
+    rows, at, points = rows[fits], at[fits], points[fits]
+    first = at[:, None] + 13 + np.arange(16)
+    closed = (data[first] == data[first + 16 * (points[:, None] - 1)]).all(axis=1)
+    closed &= np.isfinite(data[first].copy().view("<f8")).all(axis=1)  # NaN != NaN in GEOS
+    checked = np.zeros(len(wkb), dtype=bool)
+    checked[rows[closed]] = True
+    others = np.flatnonzero(_valid(wkb) & ~checked)
+    if len(others):
+        decode(others)
+
+
+class _Fields:
+    """Row -> its fields, read straight from the Arrow buffers (no Python object for the
+    rows not asked for; a batch asks for thousands, a single check for a handful)."""
+
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self.columns = columns
+        self.getters: dict[str, Callable[[int], Any]] = {}
+
+    def __call__(self, i: int) -> dict[str, Any]:
+        if not self.getters:  # made when a first zone is asked for
+            self.getters = {f: _getter(column) for f, column in self.columns.items()}
+        return {f: get(i) for f, get in self.getters.items()}
+
+
+def _getter(array: Any) -> Callable[[int], Any]:
+    """Row -> the value of a string, dictionary-coded string or float64 Arrow array."""
+    import pyarrow as pa
+
+    valid = _valid(array)
+    if pa.types.is_dictionary(array.type):
+        names = array.dictionary.to_pylist()
+        codes = _numpy(array.indices, np.int32)
+        return lambda i: names[codes[i]] if valid[i] else None
+    if pa.types.is_floating(array.type):
+        values = _numpy(array, np.float64)
+        return lambda i: float(values[i]) if valid[i] else None
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1,
+                            offset=array.offset * 4)
+    data = memoryview(array.buffers()[2] or b"")
+    return lambda i: str(data[offsets[i]:offsets[i + 1]], "utf-8") if valid[i] else None
+
+
+def _valid(array: Any) -> np.ndarray:
+    """Which rows of an Arrow array are not null."""
+    bitmap = array.buffers()[0]
+    if bitmap is None or not array.null_count:
+        return np.ones(len(array), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
+    return bits[array.offset:array.offset + len(array)].astype(bool)
 
 
 def _type(name: str) -> Any:
     import pyarrow as pa
 
+    if name in _CODED:
+        return pa.dictionary(pa.int32(), pa.string())
     return pa.float64() if name in ("buffer_m", "accuracy_m", "extent_accuracy_m") else pa.string()
+
+
+def _numpy(array: Any, dtype: type) -> np.ndarray:
+    """A fixed-width Arrow array's values as numpy, without pyarrow.compute (0.1 s to
+    import) or pandas; values under nulls are whatever the buffer holds."""
+    width = np.dtype(dtype).itemsize
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array),
+                         offset=array.offset * width)
+
+
+def _floats(array: Any) -> np.ndarray:
+    """A float64 Arrow array as numpy, NaN for null."""
+    return np.where(_valid(array), _numpy(array, np.float64), np.nan)
 
 
 def _untrusted(path: Path, why: str) -> Text:

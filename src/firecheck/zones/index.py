@@ -16,7 +16,7 @@ from ..geo.edges import signed_edge_m, with_sign
 from ..geo.grids import UNSETTLED, Grid, box_cover, quadtree
 
 if TYPE_CHECKING:
-    from .model import Zone
+    from .model import Shapes, Zone
 
 
 class ZoneIndex:
@@ -26,22 +26,57 @@ class ZoneIndex:
     points alike, so batch and single answers measure identically.
     """
 
-    def __init__(self, county: Zone, mapped: tuple[Zone, ...], clone: bool) -> None:
+    def __init__(self, county: Zone, source: Shapes, limit: np.ndarray, clone: bool,
+                 extents: tuple[tuple[int, BaseGeometry, float], ...] = (),
+                 bounded: int = 0) -> None:
+        """The mapped zones' ``source`` of shapes and their reach ``limit`` (buffer +
+        accuracy); ``clone``: another thread holds the loaded geometries, so measure with
+        copies. Shapes are decoded (or copied) when first measured against."""
+        self.extents = extents  # (column of its designation, extent, reach) of bounded zones
+        self.bounded = bounded  # how many bounded designations (columns)
         self.county_accuracy = county.accuracy_m or 0.0
-        originals = np.array([county.shape, *(z.shape for z in mapped)], dtype=object)
-        copies = shapely.from_wkb(shapely.to_wkb(originals)) if clone else originals
-        self.county_shape = copies[0]
+        self.county_shape = shapely.from_wkb(shapely.to_wkb(county.shape)) if clone \
+            else county.shape
         self.county_edge = self.county_shape.boundary
-        self.shapes = copies[1:]
-        self.areal = np.isin(shapely.get_type_id(self.shapes), (3, 6))  # (Multi)Polygon
-        self.edges = np.where(self.areal, shapely.boundary(self.shapes), self.shapes)
-        self.limit = np.array([z.buffer_m + (z.accuracy_m or 0.0) for z in mapped], dtype=float)
+        shapely.prepare(self.county_shape)
+        self.source = source
+        self._copy = clone and not source.fresh  # loaded objects another thread uses
+        self.limit = limit
         # Each zone's bounding box grown by its own reach: a place outside it is beyond the
         # zone, so zones with a wide uncertainty do not widen the search for the others.
-        xmin, ymin, xmax, ymax = shapely.bounds(self.shapes).T
-        self.tree = shapely.STRtree(shapely.box(xmin - self.limit, ymin - self.limit,
-                                                xmax + self.limit, ymax + self.limit))
-        shapely.prepare(copies)
+        xmin, ymin, xmax, ymax = source.bounds.T
+        self.reach_box = np.stack([xmin - limit, ymin - limit, xmax + limit, ymax + limit])
+
+    def _decode(self, zones: np.ndarray) -> np.ndarray:
+        shapes = self.source.decode(zones)
+        return shapely.from_wkb(shapely.to_wkb(shapes)) if self._copy else shapes
+
+    @cached_property
+    def shapes(self) -> np.ndarray:
+        """Every mapped zone's shape (decoded once, for arrays of points and ``near``)."""
+        return self._decode(np.arange(len(self.source)))
+
+    @cached_property
+    def areal(self) -> np.ndarray:
+        """Which zones are areas ((Multi)Polygons)."""
+        return np.isin(shapely.get_type_id(self.shapes), (3, 6))
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        """An STRtree of the reach boxes (for arrays of points)."""
+        return shapely.STRtree(shapely.box(*self.reach_box))
+
+    @cached_property
+    def edges(self) -> np.ndarray:
+        """Every zone's edge: an area's boundary, a line or point itself."""
+        return np.where(self.areal, shapely.boundary(self.shapes), self.shapes)
+
+    @cached_property
+    def prepared(self) -> np.ndarray:
+        """The shapes, every one prepared (once, for arrays of points; a single place
+        prepares only the few it is measured against)."""
+        shapely.prepare(self.shapes)
+        return self.shapes
 
     # ------------------------------------------------------------------ county
 
@@ -111,7 +146,12 @@ class ZoneIndex:
     def measure(self, geometry: BaseGeometry, slack_m: float = 0.0) -> list[tuple[int, float]]:
         """(zone index, signed edge metres) of every mapped zone whose buffer, widened by its
         accuracy and ``slack_m``, reaches ``geometry``; sorted by zone index."""
-        hits = np.sort(self.tree.query(geometry, predicate="dwithin", distance=slack_m))
+        # The reach boxes that the geometry's box, grown by the slack, overlaps: a plain
+        # array test, so a place among 100,000 parcels needs no tree (nor any prepared).
+        gx0, gy0, gx1, gy1 = geometry.bounds
+        x0, y0, x1, y1 = self.reach_box
+        hits = np.flatnonzero((x0 <= gx1 + slack_m) & (x1 >= gx0 - slack_m)
+                              & (y0 <= gy1 + slack_m) & (y1 >= gy0 - slack_m))
         edge_m = self.edge_m(hits, geometry)
         keep = edge_m <= self.limit[hits] + slack_m
         return list(zip(hits[keep].tolist(), edge_m[keep].tolist(), strict=True))
@@ -121,11 +161,20 @@ class ZoneIndex:
         """:meth:`measure` for many points: (point index, zone index, edge_m) of every pair
         within reach, sorted by point then zone; the same distances as the single path."""
         empty = np.empty(0, dtype=np.int64)
-        if not len(self.shapes) or len(x) == 0:
+        if not len(self.source) or len(x) == 0:
             return empty, empty, np.empty(0)
+        _ = self.prepared, self.edges
         near = np.flatnonzero(self._reach_grid.lookup(x, y))
         points = shapely.points(x[near], y[near])
-        found, zone_idx = self.tree.query(points, predicate="intersects")
+        found, zone_idx = self.tree.query(points)  # boxes: their envelopes are the test
+        # A zone of many vertices whose reach box holds the point (a long line's box spans
+        # most of the county) is first tested against its prepared reach polygon: only a
+        # point inside it needs the exact distance, which costs a pass over every vertex.
+        complex_pair = self._outer_of[zone_idx] >= 0
+        within = np.ones(len(found), dtype=bool)
+        within[complex_pair] = shapely.intersects(
+            self._outer[self._outer_of[zone_idx[complex_pair]]], points[found[complex_pair]])
+        found, zone_idx = found[within], zone_idx[within]
         edge_m = self.edge_m(zone_idx, points[found])
         keep = edge_m <= self.limit[zone_idx]
         rows, zones_kept, edge_m = near[found][keep], zone_idx[keep], edge_m[keep]
@@ -134,20 +183,91 @@ class ZoneIndex:
 
     def edge_m(self, zones: np.ndarray, geometries: np.ndarray | BaseGeometry) -> np.ndarray:
         """Signed metres from each geometry to the edge of the zone of the same position in
-        ``zones`` (indices into the mapped zones)."""
-        return signed_edge_m(self.shapes[zones], self.edges[zones], self.areal[zones],
-                             geometries)
+        ``zones`` (indices into the mapped zones). Before the index holds every shape (a
+        single place), only the zones asked for are decoded and prepared."""
+        if "edges" in self.__dict__:
+            shapes, edges, areal = self.shapes[zones], self.edges[zones], self.areal[zones]
+            if "prepared" not in self.__dict__:
+                shapely.prepare(shapes)
+        else:
+            shapes = self._decode(zones)
+            shapely.prepare(shapes)
+            areal = np.isin(shapely.get_type_id(shapes), (3, 6))
+            edges = np.where(areal, shapely.boundary(shapes), shapes)
+        return signed_edge_m(shapes, edges, areal, geometries)
+
+    def beyond_extents_xy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """:meth:`~.model.ZoneSet.beyond_extents` for points of no accuracy of their own:
+        per extent, a raster and two prepared rings (its reach ∓ the GEOS buffer margin)
+        settle most points; the exact distance only those within metres of the reach."""
+        out = np.ones((len(x), self.bounded), dtype=bool)
+        for (column, extent, reach), (grid, inner, outer) in zip(self.extents, self._extent_tests,
+                                                                 strict=True):
+            state = grid.lookup(x, y)  # 0 within reach, 1 beyond
+            rest = np.flatnonzero(state == UNSETTLED)
+            within = shapely.contains_xy(inner, x[rest], y[rest])
+            state[rest[within]] = 0
+            rest = rest[~within]
+            beyond = ~shapely.contains_xy(outer, x[rest], y[rest])
+            state[rest[beyond]] = 1
+            rest = rest[~beyond]
+            distance = np.asarray(shapely.distance(extent, shapely.points(x[rest], y[rest])))
+            state[rest] = distance > reach
+            out[:, column] &= state == 1  # a place PROJ cannot hold is beyond (inf), as there
+        return out
+
+    @cached_property
+    def _extent_tests(self) -> list[tuple[Grid, BaseGeometry, BaseGeometry]]:
+        """Per extent: (raster of 0 surely within reach / 1 surely beyond, inner ring,
+        outer ring), the rings prepared."""
+        tests = []
+        for _, extent, reach in self.extents:
+            margin = _chord_margin(reach)
+            inner = extent.buffer(reach - margin, quad_segs=16)
+            outer = extent.buffer(reach + margin, quad_segs=16)
+            shapely.prepare([inner, outer])
+
+            def classify(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+                         inner: BaseGeometry = inner, outer: BaseGeometry = outer) -> np.ndarray:
+                boxes = shapely.box(x0, y0, x1, y1)
+                out = np.full(len(boxes), UNSETTLED, dtype=np.int8)
+                out[shapely.contains_properly(inner, boxes)] = 0
+                out[shapely.disjoint(outer, boxes)] = 1
+                return out
+
+            tests.append((quadtree(classify, outer.bounds, 1, cell_m=250.0, levels=4),
+                          inner, outer))
+        return tests
+
+    @cached_property
+    def _outer_of(self) -> np.ndarray:
+        """Per zone: its position in :attr:`_outer`, or -1 for a zone of few vertices (its
+        reach box is about as tight, and its distance cheap)."""
+        complex_zone = shapely.get_num_coordinates(self.shapes) > _FEW_VERTICES
+        return np.where(complex_zone, np.cumsum(complex_zone) - 1, -1)
+
+    @cached_property
+    def _outer(self) -> np.ndarray:
+        """Prepared polygons holding every point within reach (buffer + accuracy) of each
+        zone of many vertices, grown by the margin of GEOS buffer error: a point outside
+        one is surely beyond that zone."""
+        shapes = self.shapes[self._outer_of >= 0]
+        limit = self.limit[self._outer_of >= 0]
+        outer = shapely.buffer(shapes, limit + _chord_margin(limit), quad_segs=16)
+        shapely.prepare(outer)
+        return outer
 
     @cached_property
     def _reach_grid(self) -> Grid:
         """True in the 250 m cells some zone's reach box touches: a point in another cell
         is beyond every zone."""
-        xmin, ymin, xmax, ymax = shapely.bounds(self.shapes).T
-        return box_cover(xmin - self.limit, ymin - self.limit, xmax + self.limit,
-                         ymax + self.limit)
+        return box_cover(*self.reach_box)
 
 
-def _chord_margin(radius: float) -> float:
+_FEW_VERTICES = 16
+
+
+def _chord_margin(radius: float | np.ndarray) -> float | np.ndarray:
     """Metres by which a GEOS buffer of ``radius`` may miss the true offset curve: GEOS
     simplifies the input by up to 1% of the distance and draws arcs as chords
     (r·(1−cos(π/64)) ≈ 0.12% at 16 segments per quadrant); 1.5% plus 1 m covers both."""

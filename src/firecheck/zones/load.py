@@ -38,7 +38,8 @@ def load_zones(path: Path | None = None) -> ZoneSet:
     file's zones come from the cache when it provably holds them (:mod:`.cache`); the
     returned set's ``notes`` say why a cache was not used."""
     path = path or default_zones_path()
-    raw = read_regular(path, Text("区域文件", "zones file"), DataError)
+    what = Text("区域文件", "zones file")
+    raw = read_regular(path, what, DataError)
     version = "sha256:" + hashlib.sha256(raw).hexdigest()
     notes: list[Text] = []
     cache = None
@@ -49,11 +50,15 @@ def load_zones(path: Path | None = None) -> ZoneSet:
         else:
             notes.append(refused)
     if cache is not None:
+        del raw  # not held while the cache is read (a 100,000-parcel file is 50 MB)
         cached, note = read_cache(cache, version)
         if cached is not None:
             return ZoneSet(cached, version, str(path))
         if note is not None:
             notes.append(note)
+        raw = read_regular(path, what, DataError)
+        if "sha256:" + hashlib.sha256(raw).hexdigest() != version:
+            raise DataError(f"{path}：读取时文件被修改", f"{path}: the file changed while it was read")
     data = parse_json(raw, path)
     problems, shapes = check(data)
     if bad := errors(problems):
