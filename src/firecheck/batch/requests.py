@@ -475,9 +475,12 @@ def _blank_rows(chunk: Chunk) -> np.ndarray:
     """Rows whose every field is empty or whitespace, with no geometry and no read error
     (the ``,,,,,,`` rows Excel leaves after a table)."""
     blank = np.ones(chunk.rows, dtype=bool)
-    for column in chunk.table.columns:
-        text = pc.utf8_trim_whitespace(column.combine_chunks())
-        blank &= bools(pc.equal(text, "").fill_null(True))
+    for column in chunk.table.columns:  # usually the first column settles every row
+        if not blank.any():
+            break
+        text = column.combine_chunks()
+        empty = pc.or_(pc.equal(pc.utf8_length(text), 0), pc.utf8_is_space(text))
+        blank &= bools(empty.fill_null(True))
     blank[list(chunk.geometry)] = False
     blank[list(chunk.errors)] = False
     return blank

@@ -141,11 +141,13 @@ class Results:
     def _take(self, kind: np.ndarray, key: str, error: Any, blank: Any,
               type_: pa.DataType) -> pa.Array:
         """One value per answer, spread to its rows (``error``, ``blank`` for those rows);
-        text stays dictionary-encoded, so a chunk's long words are held once per answer."""
+        a sheet's text stays dictionary-encoded, so a chunk's long words are held once per
+        answer (the short codes of the other forms are spread: Arrow writes plain text as
+        CSV twice as fast)."""
         values = pa.array([v[key] for v in self._per_answer] + [error, blank], type=type_)
         index = pa.array(np.where(kind >= 0, kind, len(self._per_answer) + (kind == -2))
                          .astype(np.int32))
-        if pa.types.is_string(type_):
+        if self.form == "sheet" and pa.types.is_string(type_):
             return pa.DictionaryArray.from_arrays(index, values)
         return values.take(index)
 
