@@ -77,6 +77,7 @@ def serve(
             except OSError as exc:
                 raise InputError(f"无法监听 {host}:{port}：{exc.strerror}",
                                  f"cannot listen on {host}:{port}: {exc.strerror}") from None
+            sock.listen(2048)  # connections wait in the backlog until the server accepts
             _announce(host, sock.getsockname()[1], cert, lang.value, made != [])
             config = uvicorn.Config(application, log_level="warning", server_header=False,
                                     ssl_certfile=cert and str(cert), ssl_keyfile=key and str(key),
@@ -110,7 +111,7 @@ def _announce(host: str, port: int, cert: Path | None, lang: str, self_made: boo
 
         kind = say(lang, "自签名证书" if self_made else "证书", "self-signed certificate"
                    if self_made else "certificate")
-        out.print(f"{kind} SHA-256 {fingerprint(cert)}")
+        out.print(f"{kind} SHA-256 {fingerprint(cert)}", soft_wrap=True)
     if host not in _LOCAL:
         err.print(say(lang, "注意：没有登录，本网络中任何人都可以使用此服务。",
                       "Note: there is no login; anyone on this network can use it."))
