@@ -166,6 +166,7 @@ async function runCheck(event) {
     params.set("lang", state.lang);
     history.replaceState(null, "", `/?${params}`);
     showAnswer();
+    $("answer").scrollIntoView(); // the answer first: on a phone the form fills the screen
   } catch (e) {
     showError("error", e.message);
     $("answer").hidden = true;
@@ -274,11 +275,12 @@ function shapes(geometry, cls, size) {
 }
 
 function anchor(geometry) {
+  // Above the middle of the shape: the label never hides the place or the zone.
   const coords = JSON.stringify(geometry.coordinates).match(/-?[\d.]+/g).map(Number);
   const lons = coords.filter((_, i) => i % 2 === 0), lats = coords.filter((_, i) => i % 2 === 1);
-  const mid = Math.floor(lons.length / 2);
-  return geometry.type.includes("Line") ? xy([lons[mid], lats[mid]])
-    : xy([(Math.min(...lons) + Math.max(...lons)) / 2, (Math.min(...lats) + Math.max(...lats)) / 2]);
+  const [x] = xy([(Math.min(...lons) + Math.max(...lons)) / 2, LAT0]);
+  const [, y] = xy([LON0, Math.max(...lats)]);
+  return [x, y];
 }
 
 async function drawMap() {
@@ -309,7 +311,7 @@ async function drawMap() {
   const pattern = svg("pattern", { id: "hatch", patternUnits: "userSpaceOnUse", width: hatch, height: hatch, patternTransform: "rotate(45)" });
   pattern.append(svg("line", { x1: 0, y1: 0, x2: 0, y2: hatch, class: "hatch", "vector-effect": "non-scaling-stroke" }));
   defs.append(pattern);
-  const layers = { county: [], band: [], buffer: [], zone: [], label: [] };
+  const layers = { county: [], band: [], buffer: [], zone: [], label: [] }, placed = [];
   for (const f of state.zones.features) {
     if (!f.geometry) continue;
     const p = f.properties;
@@ -318,7 +320,9 @@ async function drawMap() {
     else if (p.layer === "buffer") layers.buffer.push(...shapes(f.geometry, "buffer", size));
     else {
       layers.zone.push(...shapes(f.geometry, "zone", size));
-      const [x, y] = anchor(f.geometry);
+      const [x, y0] = anchor(f.geometry), y = y0 - size / 60;
+      if (placed.some(([a, b]) => Math.abs(a - x) < size / 3 && Math.abs(b - y) < size / 25)) continue;
+      placed.push([x, y]); // labels that would overlap one already drawn are left out
       layers.label.push(svg("text", { x, y, "font-size": size / 28, "text-anchor": "middle", class: "label" },
         state.lang === "zh" ? p.name_zh : p.name_en));
     }
@@ -327,7 +331,7 @@ async function drawMap() {
   if (place) {
     const accuracy = verdict.query.accuracy_m || 0;
     if (accuracy) marks.push(svg("circle", { cx: place[0], cy: place[1], r: accuracy, class: "accuracy", "vector-effect": "non-scaling-stroke" }));
-    marks.push(svg("circle", { cx: place[0], cy: place[1], r: size / 45, class: `marker st-${verdict.status}`, id: "marker" }));
+    marks.push(svg("circle", { cx: place[0], cy: place[1], r: size / 70, class: `marker st-${verdict.status}`, id: "marker" }));
   }
   const bar = [500, 1000, 2000, 5000, 10000, 20000, 50000].filter((m) => m <= size / 4).pop() || 500;
   const x0 = box[0] + size * 0.05, y0 = box[1] + size * 0.95;
