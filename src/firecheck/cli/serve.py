@@ -70,7 +70,9 @@ def serve(
             cert, key = self_signed(["localhost", "127.0.0.1", "::1", *_addresses(host)],
                                     Path(tempfile.gettempdir()))
             made += [cert, key]
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        # IPPROTO_TCP named, or asyncio leaves Nagle on (40 ms per keep-alive answer).
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP) as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((host, port))
