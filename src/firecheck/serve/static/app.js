@@ -320,7 +320,8 @@ async function drawMap() {
     else if (p.layer === "buffer") layers.buffer.push(...shapes(f.geometry, "buffer", size));
     else {
       layers.zone.push(...shapes(f.geometry, "zone", size));
-      const [x, y0] = anchor(f.geometry), y = y0 - size / 60;
+      const [x0, y0] = anchor(f.geometry), y = y0 - size / 60;
+      const x = Math.min(Math.max(x0, box[0] + size * 0.3), box[0] + size * 0.7); // kept inside
       if (placed.some(([a, b]) => Math.abs(a - x) < size / 3 && Math.abs(b - y) < size / 25)) continue;
       placed.push([x, y]); // labels that would overlap one already drawn are left out
       layers.label.push(svg("text", { x, y, "font-size": size / 28, "text-anchor": "middle", class: "label" },
