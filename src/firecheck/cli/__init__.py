@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__, interrupt
-from . import batch, check, info, near, usage, zones  # noqa: F401  (each registers its commands)
+from . import batch, check, info, near, serve, usage, zones  # noqa: F401  (each registers its commands)
 from .options import EXIT_CODES, EXIT_INTERNAL, app, err, out
 
 __all__ = ["EXIT_CODES", "app", "run"]

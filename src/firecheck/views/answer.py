@@ -43,6 +43,11 @@ def verdict(console: Console, v: Verdict, lang: str, level: Level = "normal") ->
 
 
 def spans(console: Console, items: list[Span], lang: str, level: Level = "normal") -> int:
+    """Print a date range (see :func:`spans_paras`); the number of lines printed."""
+    return show(console, spans_paras(items, lang, level))
+
+
+def spans_paras(items: list[Span], lang: str, level: Level = "normal") -> list[Para]:
     """A date range: the strictest answer, the runs of days, then each distinct answer
     once (with the runs it covers)."""
     status = worst([s.verdict.status for s in items])
@@ -63,7 +68,7 @@ def spans(console: Console, items: list[Span], lang: str, level: Level = "normal
         paras.append(Para.of(""))
         paras.append(Para.of("、".join(runs) if lang == "zh" else ", ".join(runs), style="bold"))
         paras += verdict_paras(verdict_, lang, level)
-    return show(console, paras)
+    return paras
 
 
 def _distinct(items: list[Span]) -> Iterator[tuple[Verdict, list[str]]]:
