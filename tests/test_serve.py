@@ -127,7 +127,7 @@ def test_check_equals_check_json_property(client: TestClient, synthetic_zones_pa
     if code == 2:
         error = response.json()
         assert response.status_code == 400
-        assert set(error) == {"code", "message_zh", "message_en"}
+        assert set(error) == {"schema", "code", "message_zh", "message_en"}
         if accuracy != "-1":  # typer refuses a negative --accuracy in its own words
             assert " ".join(error["message_zh"].split())[:30] in " ".join(err.split())
     else:
@@ -135,23 +135,24 @@ def test_check_equals_check_json_property(client: TestClient, synthetic_zones_pa
 
 
 @pytest.mark.parametrize(("query", "code"), [
-    ("place=41.03,110.05&activity=nothing-like-it", "input_error"),
-    ("place=41.03,110.05&activity=bbq&date=2023-02-30", "input_error"),
-    ("place=41.03,110.05&activity=bbq&datum=mars", "input_error"),
-    ("place=41.03,110.05&activity=bbq&accuracy=lots", "input_error"),
-    ("place=41.03,110.05&activity=bbq&accuracy=nan", "input_error"),
+    ("place=41.03,110.05&activity=nothing-like-it", "unknown_activity"),
+    ("place=41.03,110.05&activity=bbq&date=2023-02-30", "invalid_date"),
+    ("place=41.03,110.05&activity=bbq&datum=mars", "invalid_datum"),
+    ("place=41.03,110.05&activity=bbq&accuracy=lots", "invalid_accuracy"),
+    ("place=41.03,110.05&activity=bbq&accuracy=nan", "invalid_accuracy"),
     ("place=41.03,110.05&activity=bbq&dat=2023-04-01", "unknown_parameter"),
     ("place=41.03,110.05&activity=bbq&date=2023-04-01&date=2023-04-02", "repeated_parameter"),
     ("place=41.03,110.05", "missing_parameter"),
-    ("place=%F0%9F%94%A5&activity=bbq", "input_error"),
-    ("place=41.03,110.05&activity=bbq&lang=fr", "input_error"),
-    ("place=91,110&activity=bbq", "input_error"),
+    ("place=%F0%9F%94%A5&activity=bbq", "unknown_place"),
+    ("place=41.03,110.05&activity=bbq&lang=fr", "invalid_lang"),
+    ("place=91,110&activity=bbq", "invalid_coordinates"),
 ])
 def test_bad_input_is_400_with_the_error_object(client: TestClient, query: str, code: str) -> None:
     response = client.get(f"/api/check?{query}")
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == code and body["message_zh"] and body["message_en"]
+    assert body["schema"] == "firecheck/error/1"
     assert "Traceback" not in response.text
 
 
@@ -161,7 +162,7 @@ def test_other_mistakes_are_json_errors(client: TestClient) -> None:
     assert client.get("/static/..%2F__init__.py").status_code == 404
     assert client.get("/api/batch").status_code == 405
     year = client.get("/api/periods/1899")
-    assert year.status_code == 400 and year.json()["code"] == "input_error"
+    assert year.status_code == 400 and year.json()["code"] == "invalid_year"
     assert client.get("/api/periods/２０２３").status_code == 400
 
 
@@ -255,7 +256,7 @@ def test_batch_is_the_batch_output(client: TestClient, rules: RuleSet, zones: Zo
                                            output_format="jsonl", lang="en")
     rows = [json.loads(line) for line in jsonl.text.splitlines()]
     assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
-    assert rows[2]["status"] == "error" and rows[2]["error"].startswith("line 4:")
+    assert rows[2]["status"] == "error" and rows[2]["error"]["message_en"].startswith("line 4:")
     assert leftovers() == before  # the upload and the output are removed
 
 

@@ -13,7 +13,17 @@ from ..parse.localtime import local_today
 from ..rules.loader import export_rules
 from ..text import say
 from ..views import terminal
-from ..views.json import activity_rows, document_dict, hotline_dict, period_rows, rule_dict, versions
+from ..views.json import (
+    ACTIVITIES_SCHEMA,
+    HOTLINES_SCHEMA,
+    PERIODS_SCHEMA,
+    activity_rows,
+    document_dict,
+    hotline_dict,
+    period_rows,
+    rule_dict,
+    versions,
+)
 from .options import (
     AsOfOpt,
     JsonOpt,
@@ -47,7 +57,7 @@ def activities(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
     rules = rule_set(rules_paths)
     if as_json:
         emit_json({"rules_version": rules.version, "activities": activity_rows(rules)},
-                  "firecheck/activities/1")
+                  ACTIVITIES_SCHEMA)
     else:
         terminal.activities(out, rules, lang.value)
 
@@ -75,7 +85,7 @@ def periods(
     rows = period_rows(rules, year)
     if as_json:
         emit_json({"year": year, "rules_version": rules.version, "periods": rows},
-                  "firecheck/periods/1")
+                  PERIODS_SCHEMA)
     else:
         terminal.periods(out, rows, year, lang.value)
 
@@ -128,7 +138,7 @@ def hotlines(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
     rules = rule_set(rules_paths)
     if as_json:
         emit_json({"hotlines": [hotline_dict(h) for h in rules.hotlines.values()]},
-                  "firecheck/hotlines/1")
+                  HOTLINES_SCHEMA)
     else:
         terminal.hotlines(out, rules, lang.value)
 

@@ -32,7 +32,16 @@ from ..parse.dates import check_year
 from ..parse.localtime import local_today
 from ..rules.model import RuleSet
 from ..views.answer import spans_paras, verdict_paras
-from ..views.json import activity_rows, hotline_dict, period_rows
+from ..views.json import (
+    ACTIVITIES_SCHEMA,
+    ERROR_SCHEMA,
+    HOTLINES_SCHEMA,
+    PERIODS_SCHEMA,
+    activity_rows,
+    error_dict,
+    hotline_dict,
+    period_rows,
+)
 from ..views.layout import Para
 from ..zones.model import ZoneSet
 from . import upload
@@ -106,16 +115,19 @@ def create_app(rules: RuleSet, zones: ZoneSet, limits: Limits | None = None) -> 
     async def periods(request: Request) -> Response:
         text = request.path_params["year"]
         if not text.isascii() or not text.isdigit():
-            raise InputError(f"年份须为数字，而不是 {text!r}", f"the year must be a number, not {text!r}")
+            raise InputError(f"年份须为数字，而不是 {text!r}", f"the year must be a number, not {text!r}",
+                             code="invalid_year")
         year = check_year(int(text))
-        return _json({"year": year, "rules_version": rules.version,
+        return _json({"schema": PERIODS_SCHEMA, "year": year, "rules_version": rules.version,
                       "periods": period_rows(rules, year)})
 
     async def hotlines(_request: Request) -> Response:
-        return _json({"hotlines": [hotline_dict(h) for h in rules.hotlines.values()]})
+        return _json({"schema": HOTLINES_SCHEMA,
+                      "hotlines": [hotline_dict(h) for h in rules.hotlines.values()]})
 
     async def activities(_request: Request) -> Response:
-        return _json({"rules_version": rules.version, "activities": activity_rows(rules)})
+        return _json({"schema": ACTIVITIES_SCHEMA, "rules_version": rules.version,
+                      "activities": activity_rows(rules)})
 
     @functools.cache
     def layers(lines: bool) -> bytes:
@@ -124,7 +136,7 @@ def create_app(rules: RuleSet, zones: ZoneSet, limits: Limits | None = None) -> 
     async def zone_layers(request: Request) -> Response:
         params = read_params(request.query_params.multi_items(), ("lines",))
         if params.get("lines", "0") not in ("0", "1", "true", "false"):
-            raise InputError("lines 须为 0 或 1", "lines must be 0 or 1")
+            raise InputError("lines 须为 0 或 1", "lines must be 0 or 1", code="invalid_parameter")
         lines = params.get("lines") in ("1", "true")
         body = await anyio.to_thread.run_sync(layers, lines)
         return Response(body, media_type="application/geo+json")
@@ -219,13 +231,14 @@ def _json(value: Any) -> Response:
 
 
 def _error(status: int, code: str, zh: str, en: str) -> Response:
-    return JSONResponse({"code": code, "message_zh": zh, "message_en": en}, status_code=status)
+    return JSONResponse({"schema": ERROR_SCHEMA, "code": code, "message_zh": zh, "message_en": en},
+                        status_code=status)
 
 
 async def _firecheck_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FirecheckError)
     status = 500 if isinstance(exc, DataError) else _STATUS.get(exc.code, 400)
-    return JSONResponse(exc.to_dict(), status_code=status)
+    return JSONResponse(error_dict(exc), status_code=status)
 
 
 async def _http_error(_request: Request, exc: Exception) -> Response:

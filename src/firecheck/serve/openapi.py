@@ -67,16 +67,20 @@ def openapi() -> dict[str, Any]:
                 "parameters": [
                     _param("input_format", "Input format if neither the uploaded file name "
                            "nor the content type says (csv, jsonl, geojson, …)."),
-                    _param("format", "Output format (csv, jsonl, geojson); default: the "
-                           "input's."),
+                    _param("format", "Output format (csv, jsonl, geojson, xlsx); default: "
+                           "the input's."),
                     _param("activity", "Activity for rows without one."),
                     _param("datum", "Datum for rows without one."),
                     _param("date", "Date for rows without one."),
-                    _param("lang", "Language of the error column: zh or en."),
+                    _param("lang", "Language of the error column and of a sheet: zh or en."),
+                    _param("headers", "Result columns: keys, or zh / en for a sheet (结论, "
+                           "依据, 说明 …; the default for xlsx output)."),
+                    _param("sheet", "The worksheet of an .xlsx upload (default: the first)."),
                     _param("map", "COLUMN=FIELD for a header firecheck does not know; "
                            "repeatable.", repeat=True)],
                 "requestBody": {"required": True, "content": {
                     "text/csv": {}, "application/x-ndjson": {}, "application/geo+json": {},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
                     "application/octet-stream": {},
                     "multipart/form-data": {"schema": {"type": "object", "properties": {
                         "file": {"type": "string", "format": "binary"}}}}}},

@@ -18,7 +18,8 @@ from ..parse.dates import parse_when
 
 CHECK_PARAMS = ("place", "lat", "lon", "activity", "date", "from", "to", "datum", "accuracy",
                 "actor", "land", "in_zone", "lang")
-BATCH_PARAMS = ("input_format", "format", "activity", "datum", "date", "lang", "map")
+BATCH_PARAMS = ("input_format", "format", "activity", "datum", "date", "lang", "headers", "sheet",
+                "map")
 _REPEATABLE = {"in_zone", "map"}
 LANGS = ("zh", "en")
 
@@ -46,7 +47,8 @@ def lang_of(params: dict[str, Any]) -> str:
     """The ``lang`` parameter (zh by default), checked."""
     lang = params.get("lang", "zh")
     if lang not in LANGS:
-        raise InputError(f"lang 须为 zh 或 en，而不是 {lang!r}", f"lang must be zh or en, not {lang!r}")
+        raise InputError(f"lang 须为 zh 或 en，而不是 {lang!r}", f"lang must be zh or en, not {lang!r}",
+                         code="invalid_lang")
     return lang
 
 
@@ -81,5 +83,5 @@ def _metres(text: str | None) -> float:
         value = math.nan
     if not math.isfinite(value) or value < 0:
         raise InputError(f"accuracy 须为不小于 0 的米数，而不是 {text!r}",
-                         f"accuracy must be metres >= 0, not {text!r}")
+                         f"accuracy must be metres >= 0, not {text!r}", code="invalid_accuracy")
     return value

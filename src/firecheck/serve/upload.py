@@ -29,7 +29,8 @@ from .queries import lang_of
 
 CHUNK = 1 << 16
 _TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
-          "geojson": "application/geo+json"}
+          "geojson": "application/geo+json",
+          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def run(upload: Upload, params: dict[str, Any], rules: RuleSet, zones: ZoneSet, 
     target = upload.directory / f"checked.{out_format}"
     options = Options(upload.path, str(target), upload.format, out_format, params.get("activity"),
                       params.get("datum", "wgs84"), _mapping(params.get("map", ())),
-                      lang_of(params), date=params.get("date"))
+                      lang_of(params), date=params.get("date"), headers=params.get("headers"),
+                      sheet=params.get("sheet"))
     summary = run_batch(options, rules, zones, today, _watch(deadline))
     counts = json.dumps(dict(sorted(summary.counts.items())), separators=(",", ":"))
     return Result(target, _TYPES.get(out_format) or mimetypes.guess_type(target.name)[0]

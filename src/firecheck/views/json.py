@@ -18,6 +18,9 @@ from .words import explain
 VERDICT_SCHEMA = "firecheck/verdict/1"  # schemas/verdict-1.json; a new key is a new version
 RANGE_SCHEMA = "firecheck/verdict-range/1"
 ERROR_SCHEMA = "firecheck/error/1"
+PERIODS_SCHEMA = "firecheck/periods/1"  # the listings (commands' --json and the HTTP API)
+HOTLINES_SCHEMA = "firecheck/hotlines/1"
+ACTIVITIES_SCHEMA = "firecheck/activities/1"
 
 
 def error_dict(error: FirecheckError) -> dict[str, str]:
