@@ -129,7 +129,7 @@ def test_office_sheet_as_gb18030_csv_and_as_xlsx_gives_the_same_verdicts(
     assert by_id["30"]["date_used"] == {"start": "2023-04-01", "end": "2023-04-01"}
     codes = {i: by_id[i]["error"]["code"] for i in by_id if by_id[i]["status"] == "error"}
     assert codes == {"5": "invalid_lat", "6": "invalid_date", "7": "unknown_activity",
-                     "11": "invalid_date", "12": "unknown_place", "16": "missing_date",
+                     "11": "range_reversed", "12": "unknown_place", "16": "missing_date",
                      "17": "missing_activity", "18": "missing_coordinates",
                      "19": "lat_out_of_range"}
     # Line numbers: the CSV line is the Excel row (the header is row 1).
@@ -404,3 +404,74 @@ def test_every_batch_row_validates(tmp_path: Path, rules: RuleSet, real_zones: Z
 def test_an_excel_number_reads_back_exactly(value: float) -> None:
     assert float(cell_text(value)) == value
     assert not cell_text(value).endswith(".0")
+
+
+def test_formulas_in_headers_and_dde_forms_are_defused(tmp_path: Path, rules: RuleSet,
+                                                      real_zones: ZoneSet) -> None:
+    header = ["编号", "纬度", "经度", "日期", "活动", "=cmd|' /C calc'!A0"]
+    rows = [["-1+cmd|' /C calc'!A0", *TOWN, "2023-07-01", "烧秸秆", "-2+3+cmd|x"],
+            ["-1.5e3", *TOWN, "2023-07-01", "烧秸秆", "-7"]]
+    source = _csv_file(tmp_path / "in.csv", rows, "utf-8", header=header)
+    target = tmp_path / "out.xlsx"
+    run_batch(Options(str(source), str(target)), rules, real_zones, TODAY)
+    sheet = openpyxl.load_workbook(target).active
+    assert {c.data_type for c in sheet[1]} == {"s"} and sheet["F1"].value.startswith("=cmd")
+    out = tmp_path / "out.csv"
+    run_batch(Options(str(source), str(out), headers="zh"), rules, real_zones, TODAY)
+    lines = list(csv.reader(io.StringIO(out.read_text("utf-8-sig"))))
+    assert lines[0][5] == "'=cmd|' /C calc'!A0"
+    assert lines[1][0] == "'-1+cmd|' /C calc'!A0" and lines[1][5] == "'-2+3+cmd|x"
+    assert lines[2][0] == "-1.5e3" and lines[2][5] == "-7"  # numbers stay numbers
+    # A CSV from an Excel input gets the BOM for Excel, so it is defused too.
+    workbook = _sheet_file(tmp_path / "in.xlsx", [["@SUM(1+1)", *TOWN, "2023-07-01", "烧秸秆", ""]],
+                           header=header)
+    from_excel = tmp_path / "from_excel.csv"
+    run_batch(Options(str(workbook), str(from_excel)), rules, real_zones, TODAY)
+    assert from_excel.read_bytes().startswith(codecs.BOM_UTF8)
+    assert "'@SUM(1+1)" in from_excel.read_text("utf-8-sig")
+
+
+def test_a_range_end_without_a_year_takes_the_start_year() -> None:
+    from firecheck.parse.dates import assumes_year, parse_date_span
+
+    assert parse_date_span("2023年4月1日至4月10日", TODAY) == (dt.date(2023, 4, 1),
+                                                          dt.date(2023, 4, 10))
+    assert parse_date_span("2023-12-25至1月5日", TODAY) == (dt.date(2023, 12, 25),
+                                                        dt.date(2024, 1, 5))
+    assert parse_date_span("12月25日至1月5日", TODAY) == (dt.date(2026, 12, 25),
+                                                     dt.date(2027, 1, 5))
+    assert not assumes_year("2023年4月1日至4月10日") and assumes_year("4月1日至4月10日")
+    with pytest.raises(InputError) as reversed_range:
+        parse_date_span("2023-04-10..2023-04-01", TODAY)
+    assert reversed_range.value.code == "range_reversed"
+
+
+def test_damaged_workbooks_hidden_sheets_and_cells_beyond_the_header(
+        tmp_path: Path, rules: RuleSet, real_zones: ZoneSet) -> None:
+    import zipfile
+
+    good = _sheet_file(tmp_path / "good.xlsx", OFFICE_ROWS[:3])
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(damaged, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            out.writestr(item, data[: len(data) // 2] if "worksheets/" in item.filename else data)
+    result = CliRunner().invoke(app, ["batch", str(damaged), "-o", str(tmp_path / "o.csv"),
+                                      "--lang", "en"])
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 2 and "is damaged" in said and "save it again" in said
+    assert not (tmp_path / "o.csv").exists()
+    book = openpyxl.Workbook()
+    book.active.append(["这是说明"])
+    book.active.sheet_state = "hidden"
+    table = book.create_sheet("申请")
+    table.append(HEADER)
+    table.append([*OFFICE_ROWS[0], "多出来的", "又一个"])
+    table.append(OFFICE_ROWS[1])
+    book.save(tmp_path / "hidden.xlsx")
+    rows = _jsonl(tmp_path / "hidden.xlsx", rules, real_zones)  # the first visible sheet
+    assert [r["status"] for r in rows] == ["error", "uncertain"]
+    assert "values in 9 cells; the header has 7" in rows[0]["error"]["message_en"]
+    stdout = CliRunner().invoke(app, ["batch", str(good)])  # no -o: CSV, not a workbook
+    assert stdout.exit_code == 0 and stdout.stdout.lstrip("\ufeff").startswith('"编号"')
+    assert CliRunner().invoke(app, ["batch", str(good), "-o", str(tmp_path / "x.xls")]).exit_code == 2

@@ -72,9 +72,10 @@ class Results:
     def __init__(self, form: Form, lang: str, zones: ZoneSet, fields: list[str],
                  for_excel: bool = False) -> None:
         self.form, self.lang, self.zones = form, lang, zones
-        # A sheet as CSV is opened by Excel, which runs a cell starting '=', '+', '@' or
-        # '-' (not a number) as a formula: such input text gets a leading apostrophe.
-        self.guard = form == "sheet" and for_excel
+        # A CSV for Excel (a sheet, or one with the BOM for Excel) is opened by Excel, which
+        # runs a cell starting '=', '+', '@' or '-' (not a number) as a formula: such input
+        # text gets a leading apostrophe.
+        self.guard = for_excel
         keys = [*SHEET] if form == "sheet" else (["schema", *KEYS] if form == "json" else [*KEYS])
         shown = {k: SHEET[k].get(lang) if form == "sheet" else k for k in keys}
         self.names = _free_names(fields, shown)
@@ -255,9 +256,17 @@ class Results:
             pc.index_in(ids, value_set=known))
 
 
+def defuse(name: str) -> str:
+    """A header name as :func:`_defused` writes a cell."""
+    return _defused(pa.array([name]))[0].as_py()
+
+
 def _defused(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """Text Excel would run as a formula, with a leading apostrophe (shown as text)."""
-    risky = pc.match_substring_regex(column, r"^[=+@\t\r]|^-[^0-9.]").fill_null(False)
+    """Text Excel would run as a formula — starting '=', '+', '@', a tab or CR, or '-' when
+    it is not a plain number ('-1+cmd|…' is a formula) — with a leading apostrophe."""
+    risky = pc.or_(pc.match_substring_regex(column, r"^[=+@\t\r]"),
+                   pc.and_(pc.starts_with(column, "-"),
+                           pc.invert(pc.match_substring_regex(column, _NUMBER)))).fill_null(False)
     if not pc.any(risky).as_py():
         return column
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
@@ -324,6 +333,7 @@ def _free_names(fields: list[str], shown: dict[str, str]) -> dict[str, str]:
     return names
 
 
+_NUMBER = r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
 _FINE = pa.struct([("min", pa.int64()), ("max", pa.int64()), ("pending", pa.bool_())])
 _ERROR = pa.struct([("code", pa.string()), ("message_zh", pa.string()),
                     ("message_en", pa.string())])

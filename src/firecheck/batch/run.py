@@ -43,7 +43,7 @@ from .readers import (
 from .readers.json_records import LONE_SURROGATE, chunk_from_records
 from .readers.source import Chunk
 from .requests import Layout, Normalizer, Requests
-from .results import Form, Results
+from .results import Form, Results, defuse
 from .writer import Writer, json_rows
 
 MAX_CHUNK_ROWS = 10_000_000
@@ -150,10 +150,12 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
         # field any row has (a first pass), so the layout, a CSV header and the names of
         # the result columns are the same for every chunk.
         fields = input_fields(source)
-        results = Results(form, lang, zones, fields or [], for_excel=out_format == "csv")
-        header = pa.schema([(n, pa.string()) for n in [*(fields or []), *results.columns]])
         # A CSV for Excel (a sheet's headers, or an input Excel gave) starts with a BOM.
         bom = form == "sheet" or source.encoding != "utf-8" or source.bom or source.format == "xlsx"
+        for_excel = out_format == "csv" and bom
+        results = Results(form, lang, zones, fields or [], for_excel=for_excel)
+        header = pa.schema([(defuse(n) if for_excel else n, pa.string())
+                            for n in [*(fields or []), *results.columns]])
         writer = Writer(options.target, out_format, bom=bom, colours=results.colours())
 
         def normalizer_for(columns: list[str]) -> Normalizer:  # raises naming missing ones

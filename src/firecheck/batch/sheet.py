@@ -111,6 +111,7 @@ class ExcelSheet:
         cells = []
         for name in names:
             cell = WriteOnlyCell(self.sheet, value=name)
+            cell.data_type = "s"  # a header name is text, whatever it starts with
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7")
             cell.alignment = Alignment(vertical="center")

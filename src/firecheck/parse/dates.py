@@ -118,18 +118,27 @@ def parse_date_span(text: str, today: date) -> tuple[date, date]:
         raise src.error("出现了多个范围分隔符。", "more than one range separator.")
     if not all(parts):
         raise src.error("缺少开始或结束日期。", "the start or end date is missing.")
-    start, end = _read_date(src, parts[0], today), _read_date(src, parts[-1], today)
+    start = _read_date(src, parts[0], today)
+    if assumes_year(parts[-1]):  # 2023年4月1日至4月10日: the end in the start's year, or the next
+        end = _read_date(src, parts[-1], date(start.year, 1, 1))
+        if end < start:  # 12月25日至1月5日
+            end = _read_date(src, parts[-1], date(start.year + 1, 1, 1))
+    else:
+        end = _read_date(src, parts[-1], today)
     if start > end:
-        raise src.error(f"开始日期 {start.isoformat()} 晚于结束日期 {end.isoformat()}。",
-                        f"the start {start.isoformat()} is after the end {end.isoformat()}.")
+        error = src.error(f"开始日期 {start.isoformat()} 晚于结束日期 {end.isoformat()}。",
+                          f"the start {start.isoformat()} is after the end {end.isoformat()}.")
+        error.code = "range_reversed"
+        raise error
     _check_length(start, end, src)
     return start, end
 
 
 def assumes_year(text: str) -> bool:
-    """Whether ``text`` names a day by month and day only (4月1日, read in today's year)."""
-    return any((m := _CHINESE_DATE.fullmatch(piece)) is not None and not m[1]
-               for piece in _SPAN_SEPARATOR.split(normalise(text)))
+    """Whether ``text`` starts with a day named by month and day only (4月1日, read in today's
+    year; a range's end without a year takes its start's)."""
+    first = _SPAN_SEPARATOR.split(normalise(text))[0]
+    return (m := _CHINESE_DATE.fullmatch(first)) is not None and not m[1]
 
 
 def parse_when(on: str | None, start: str | None, end: str | None,

@@ -61,8 +61,14 @@ def format_of(name: str, fallback: str = DEFAULT_FORMAT) -> str:
 
 def output_format_of(name: str, source_format: str) -> str:
     """The output format a target's extension says, else the input's if it can be written
-    (GeoJSON for GPX or Shapefile input, keeping their geometry)."""
+    (GeoJSON for GPX or Shapefile input, keeping their geometry; CSV for an Excel input
+    written to stdout or a name without .xlsx: a workbook is written only when named)."""
     fmt = format_of(name, "")
+    if name.lower().endswith((".xls", ".et")):
+        raise InputError("firecheck 写出的 Excel 文件是 .xlsx：请把输出文件命名为 .xlsx",
+                         "firecheck writes Excel files as .xlsx: name the output .xlsx")
+    if not fmt and source_format == "xlsx":
+        return "csv"
     if fmt and fmt not in OUTPUT_FORMATS:
         raise InputError(f"输出格式必须是 {', '.join(OUTPUT_FORMATS)} 之一，而不是 {fmt}",
                          f"the output format must be one of {', '.join(OUTPUT_FORMATS)}, "
