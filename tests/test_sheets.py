@@ -475,3 +475,23 @@ def test_damaged_workbooks_hidden_sheets_and_cells_beyond_the_header(
     stdout = CliRunner().invoke(app, ["batch", str(good)])  # no -o: CSV, not a workbook
     assert stdout.exit_code == 0 and stdout.stdout.lstrip("\ufeff").startswith('"编号"')
     assert CliRunner().invoke(app, ["batch", str(good), "-o", str(tmp_path / "x.xls")]).exit_code == 2
+
+
+def test_notes_that_depend_on_the_day_are_not_shared_across_days(rules: RuleSet,
+                                                                  real_zones: ZoneSet) -> None:
+    """Days before a notice that states its period as annual, and days of years with no
+    notice (assumed to recur, naming the year), get their own notes — whichever row of a
+    group came first (found through `serve`'s load test: the column changed with chunking)."""
+    days = ["2023-10-10", "2023-01-10", "2023-12-01", "2023-02-01", "2023-04-01", "2022-04-01",
+            "2025-04-01", "2024-04-01", "2021-11-10", "2023-11-10"]
+    records = [{"lat": TOWN[0], "lon": TOWN[1], "date": d, "activity": "烧烤"} for d in days]
+    together = list(firecheck.check_rows(records, rules=rules, zones=real_zones, today=TODAY))
+    alone = [next(firecheck.check_rows([r], rules=rules, zones=real_zones, today=TODAY))
+             for r in records]
+    assert [r["warnings"] for r in together] == [r["warnings"] for r in alone]
+    for day, row in zip(days, together, strict=True):
+        single = firecheck.check(",".join(TOWN), "烧烤", day, rules=rules, zones=real_zones,
+                                 today=TODAY)
+        codes = [m.code for m in (*single.assumptions, *single.warnings)
+                 if m.code not in ("land_type_unknown", "one_fine_per_act")]
+        assert row["warnings"] == list(dict.fromkeys(codes)), day

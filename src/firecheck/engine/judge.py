@@ -59,7 +59,11 @@ class DayPlan:
         return (
             self.activity.id,
             tuple((a.chosen.rule.id, a.chosen.assumed_from, a.fines) for a in self.active),
-            tuple((s.rule.id, s.assumed_from) for s in self.selected),
+            # An assumed rule's note names the day's year; a rule stated as annual is noted
+            # on days before its notice.
+            tuple((s.rule.id, s.assumed_from, self.day.year if s.assumed_from else None,
+                   s.rule.stated_annual and s.rule.document.date is not None
+                   and self.day < s.rule.document.date) for s in self.selected),
             tuple(n.code for n in self.notes),
         )
 
