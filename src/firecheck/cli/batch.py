@@ -94,9 +94,10 @@ def batch(
                              f"{name} must be one of {', '.join(known)}, not {fmt!r}")
     wanted = {s.strip() for s in fail_on.split(",") if s.strip()}
     if unknown := wanted - set(EXIT_CODES) - {"error", "blank"}:
-        raise InputError(f"--fail-on：未知状态 {sorted(unknown)}",
-                         f"--fail-on: unknown status {sorted(unknown)}; use "
-                         f"{', '.join([*EXIT_CODES, 'error', 'blank'])}")
+        known = ", ".join([*EXIT_CODES, "error", "blank"])
+        named = ", ".join(sorted(unknown))
+        raise InputError(f"--fail-on：未知状态 {named}；可用：{known}",
+                         f"--fail-on: unknown status {named}; use {known}")
     mapping, map_file = _maps(maps or [])
     options = Options(source, output, in_format, out_format, activity, datum, mapping,
                       lang.value, chunk_rows, workers, map_sample=map_file is not None, date=day,

@@ -56,7 +56,21 @@ class Marker:
 
 
 def cjk_font() -> str | None:
-    """The first installed font that covers Chinese, or None."""
+    """The first installed font that covers Chinese, or None. matplotlib's font cache may
+    predate a font installed later (fonts-wqy-microhei after a first map): then the system's
+    CJK font files are added once."""
+    if (found := _known_cjk_font()) is None:
+        for path in font_manager.findSystemFonts():
+            if any(key in Path(path).name.lower() for key in _CJK_FILES):
+                font_manager.fontManager.addfont(path)
+        found = _known_cjk_font()
+    return found
+
+
+_CJK_FILES = ("wqy", "cjk", "simhei", "simsun", "msyh", "droidsansfallback", "uming", "ukai")
+
+
+def _known_cjk_font() -> str | None:
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 

@@ -109,9 +109,9 @@ def batch_summary(console: Console, summary: Any, lang: str) -> None:
     others = {"error": Bilingual("错误", "error"), "blank": Bilingual("空行", "blank")}
     parts = [f"{label(k, lang) if k in STYLE else others.get(k, Bilingual(k, k)).get(lang)} {v:,}"
              for k, v in sorted(summary.counts.items())]
-    console.print(
-        say(lang, f"共 {summary.rows:,} 行：", f"{summary.rows:,} rows: ") + "，".join(parts)
-        if lang == "zh" else f"{summary.rows:,} rows: " + ", ".join(parts))
+    counted = ("，" if lang == "zh" else ", ").join(parts)
+    console.print(say(lang, f"共 {summary.rows:,} 行", f"{summary.rows:,} rows")
+                  + (say(lang, "：", ": ") + counted if counted else ""))
     for note in summary.notes:
         console.print(Text(note.get(lang), style="yellow"))
     console.print(say(lang, f"用时 {summary.seconds:.2f} 秒，{summary.rate:,.0f} 行/秒",
