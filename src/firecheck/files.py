@@ -19,6 +19,7 @@ import re
 import secrets
 import stat
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -50,6 +51,22 @@ def temp_file(directory: Path, suffix: str, mode: int = 0o600) -> tuple[int, Pat
         except BaseException:
             settled(path)
             raise
+
+
+def spool(suffix: str, write: Callable[[BinaryIO], object]) -> Path:
+    """A private file in the temporary directory that ``write`` fills (removed again if
+    writing fails or is interrupted; a failed write is an InputError naming it)."""
+    handle, tmp = temp_file(Path(tempfile.gettempdir()), suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+    except OSError as exc:
+        discard(tmp)
+        raise write_error(tmp, exc) from exc
+    except BaseException:
+        discard(tmp)
+        raise
+    return tmp
 
 
 def settled(path: Path) -> None:

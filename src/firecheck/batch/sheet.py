@@ -25,7 +25,7 @@ FILLS = {"prohibited": "FFC7CE", "permit_required": "FFEB9C", "uncertain": "D9D9
          "allowed": "C6EFCE", "error": "F4B084"}  # the statuses' fills (Excel's own palette)
 
 
-class Literal(str):
+class FormulaText(str):
     """Text that must stay text in a cell although it starts like a formula ('=…')."""
 
 
@@ -51,7 +51,7 @@ def _cell(value: str | None) -> Any:
         value = _UNSAFE.sub("\ufffd", value)
     if len(value) > _MAX_CELL:
         value = value[:_MAX_CELL - 1] + "…"
-    return Literal(value) if value.startswith("=") else value
+    return FormulaText(value) if value.startswith("=") else value
 
 
 def _width(value: Any) -> int:
@@ -80,8 +80,8 @@ class ExcelSheet:
             if self.names is None:
                 self._header(names, rows)
             for row in rows:
-                if any(type(v) is Literal for v in row):
-                    row = [self._text(v) if type(v) is Literal else v for v in row]
+                if any(type(v) is FormulaText for v in row):
+                    row = [self._text(v) if type(v) is FormulaText else v for v in row]
                 self.sheet.append(row)
             self.rows += len(rows)
 

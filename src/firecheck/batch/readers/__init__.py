@@ -10,16 +10,15 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from ...errors import InputError
-from ...files import discard, temp_file, write_error
+from ...files import discard, spool
 from . import csv_reader, geojson_reader, gpx_reader, jsonl_reader, shapefile_reader, xlsx_reader
-from .kinds import content_format, is_utf16, refuse_binary, utf16_to_utf8
+from .kinds import content_format, file_head, is_utf16, refuse_binary, utf16_to_utf8
 from .source import Chunk, InputFile
 
 
@@ -90,17 +89,18 @@ def open_input(source: str | Path | BinaryIO, fmt: str | None,
             raise InputError(f"找不到输入文件：{source}", f"input file not found: {source}")
     else:
         stream = sys.stdin.buffer if isinstance(source, (str, Path)) else source
-        path, cleanup, name = _spool(stream), [], str(getattr(source, "name", "") or "")
-        cleanup.append(path)
+        path = spool(".stdin.part", lambda out: shutil.copyfileobj(stream, out))
+        cleanup, name = [path], str(getattr(source, "name", "") or "")
     try:
         fmt = fmt or content_format(path) or format_of(name)
         if fmt not in READERS:
             raise InputError(f"输入格式必须是 {', '.join(FORMATS)} 之一，而不是 {fmt!r}",
                              f"the input format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         if fmt in TEXT_FORMATS:
-            refuse_binary(path, name or "-")
-            if is_utf16(path):
-                path = utf16_to_utf8(path)
+            head = file_head(path)
+            refuse_binary(head, name or "-")
+            if is_utf16(head):
+                path = utf16_to_utf8(path, head)
                 cleanup.append(path)
         state = os.stat(path)
         found = InputFile(path, fmt, size=state.st_size, cleanup=cleanup, state=_identity(state),
@@ -108,25 +108,10 @@ def open_input(source: str | Path | BinaryIO, fmt: str | None,
         if (sniff := READERS[fmt].sniff) is not None:
             sniff(found)
     except BaseException:
-        for spool in cleanup:
-            discard(spool)
+        for spooled in cleanup:
+            discard(spooled)
         raise
     return found
-
-
-def _spool(stream: BinaryIO) -> Path:
-    """Copy a stream to a private temporary file; nothing is left if the copy fails."""
-    handle, tmp = temp_file(Path(tempfile.gettempdir()), ".stdin.part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            shutil.copyfileobj(stream, out)
-    except OSError as exc:
-        discard(tmp)
-        raise write_error(tmp, exc) from exc
-    except BaseException:
-        discard(tmp)
-        raise
-    return tmp
 
 
 def _identity(state: os.stat_result) -> tuple[int, ...]:

@@ -5,13 +5,12 @@
 from __future__ import annotations
 
 import codecs
-import os
-import tempfile
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from ...errors import InputError
-from ...files import discard, temp_file, write_error
+from ...files import spool
 
 _HEAD = 4096
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .et, .doc: the old Office container
@@ -30,14 +29,15 @@ _FIX = ("请在 Excel 中另存为 .xlsx 或“CSV UTF-8（逗号分隔）”后
         "Save it from Excel as .xlsx or 'CSV UTF-8 (comma delimited)' and try again.")
 
 
-def _head(path: Path) -> bytes:
+def file_head(path: Path) -> bytes:
+    """The first bytes of a file, which tell what it is."""
     with path.open("rb") as fh:
         return fh.read(_HEAD)
 
 
 def content_format(path: Path) -> str | None:
     """'xlsx' for an Excel workbook (a zip holding xl/), else None (the name decides)."""
-    if not _head(path).startswith(b"PK\x03\x04"):
+    if not file_head(path).startswith(b"PK\x03\x04"):
         return None
     try:
         with zipfile.ZipFile(path) as book:
@@ -48,9 +48,9 @@ def content_format(path: Path) -> str | None:
     return None
 
 
-def refuse_binary(path: Path, name: str) -> None:
-    """An InputError naming what the file is, when it is a known binary kind."""
-    head = _head(path)
+def refuse_binary(head: bytes, name: str) -> None:
+    """An InputError naming what the file is (from its ``head``), when it is a known binary
+    kind."""
     if head.startswith(_OLE):
         raise InputError(f"{name} 是旧版 Excel（.xls）或 WPS 文件，firecheck 不读取这种格式。{_FIX[0]}",
                          f"{name} is an old Excel (.xls) or WPS file, which firecheck does not "
@@ -63,11 +63,10 @@ def refuse_binary(path: Path, name: str) -> None:
                          f"{name} is a {kind} file, not a CSV, JSON or xlsx file. {_FIX[1]}")
 
 
-def is_utf16(path: Path) -> bool:
+def is_utf16(head: bytes) -> bool:
     """UTF-16 text: a UTF-16 byte-order mark, or (no mark) NUL bytes on one side of the
     byte pairs only, as the ASCII of UTF-16 text has them (digits, commas, line ends; no
     8-bit text has a NUL every other byte, and its CJK has none at all)."""
-    head = _head(path)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return True
     pairs = len(head) // 2
@@ -77,25 +76,20 @@ def is_utf16(path: Path) -> bool:
     return max(even, odd) >= 0.1 * pairs and min(even, odd) <= 0.01 * pairs
 
 
-def utf16_to_utf8(path: Path) -> Path:
-    """A private UTF-8 copy (with a BOM, so the output gets one too) of a UTF-16 file;
-    characters that do not decode become U+FFFD, and that row's fields show it."""
-    head = _head(path)
+def utf16_to_utf8(path: Path, head: bytes) -> Path:
+    """A private UTF-8 copy (with a BOM, so the output gets one too) of a UTF-16 file whose
+    first bytes are ``head``; characters that do not decode become U+FFFD, and that row's
+    fields show it."""
     low_first = head[1::2].count(0) > head[0::2].count(0)  # ASCII's NULs follow: little-endian
     encoding = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else (
         "utf-16-le" if low_first else "utf-16-be")
-    handle, tmp = temp_file(Path(tempfile.gettempdir()), ".utf8.part")
-    try:
-        with path.open("rb") as raw, os.fdopen(handle, "wb") as out:
-            decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-            out.write(codecs.BOM_UTF8)
+
+    def transcode(out: BinaryIO) -> None:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        out.write(codecs.BOM_UTF8)
+        with path.open("rb") as raw:
             while block := raw.read(1 << 20):
                 out.write(decoder.decode(block).encode("utf-8"))
-            out.write(decoder.decode(b"", final=True).encode("utf-8"))
-    except OSError as exc:
-        discard(tmp)
-        raise write_error(tmp, exc) from exc
-    except BaseException:
-        discard(tmp)
-        raise
-    return tmp
+        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+
+    return spool(".utf8.part", transcode)
