@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -228,6 +230,8 @@ def test_human_range_and_uncertain_output(synthetic_zones_path: Path) -> None:
     (["check", "41,110", "--activty", "bbq"], "是否要用 --activity", "Possible options: --activity"),
     (["batch", "x.csv", "--workers", "99"], "'--workers' 的值无效：99 不在范围", "99 is not in the range"),
     (["chek"], "没有这个命令：'chek'。是否要用 'check'？", "No such command 'chek'"),
+    (["check", "41,110", "-a", "bbq", "--zones", "a\x00b"], "含有 NUL 字节，不可能是文件名",
+     "contains a NUL byte; no file name can"),
 ])
 def test_usage_errors_follow_lang(capsys: pytest.CaptureFixture[str], args: list[str], zh: str,
                                   en: str) -> None:
@@ -239,6 +243,27 @@ def test_usage_errors_follow_lang(capsys: pytest.CaptureFixture[str], args: list
     assert run([*args, "--lang", "en"]) == 2
     err = capsys.readouterr().err.replace("\n", "")
     assert en in err and "usage error" in err and "用法" not in err
+
+
+def test_no_file_name_is_stat_before_firecheck_sees_it() -> None:
+    """Every file-name parameter takes the name as typed (typer's Path type stats it, and a
+    NUL byte escaped that as a ValueError: exit 70, found by the command-line fuzz test)."""
+    import typer.main
+
+    from firecheck.cli.options import PathType
+
+    def params(command: Any) -> Iterator[Any]:
+        yield from command.params
+        for sub in getattr(command, "commands", {}).values():
+            yield from params(sub)
+
+    paths = [p for p in params(typer.main.get_command(app)) if p.type.name.lower() == "path"]
+    assert len(paths) >= 14 and all(isinstance(p.type, PathType) for p in paths), [
+        p.name for p in paths if not isinstance(p.type, PathType)]
+    for argv in (["zones", "validate", "a\x00b"], ["zones", "import", "x\x00", "-o", "y"],
+                 ["map", "41,110", "-a", "bbq", "-o", "m\x00.svg"]):
+        result = CliRunner().invoke(app, argv)
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit), argv
 
 
 def test_usage_error_with_json_prints_the_error_object(capsys: pytest.CaptureFixture[str]) -> None:

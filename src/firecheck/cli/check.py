@@ -18,6 +18,7 @@ from ..views.words import status_label
 from ..zones.model import ZoneSet
 from .options import (
     EXIT_CODES,
+    PATH,
     AccuracyOpt,
     Actor,
     AsOfOpt,
@@ -71,7 +72,7 @@ def check(
     in_zone: InZoneOpt = None,
     map_file: Annotated[Path | None, typer.Option(
         "--map", help="Also draw the place, the zones and the verdict to an .svg or .png.",
-        show_default=False)] = None,
+        show_default=False, click_type=PATH)] = None,
     brief: Annotated[bool, typer.Option(
         "--brief", help="Only the answer, the fine and whom to call (at most 6 lines).")] = False,
     details: Annotated[bool, typer.Option(
@@ -135,7 +136,7 @@ def _verdict_map(path: Path, zones: ZoneSet, verdict: Verdict, status: str, lang
 @guarded
 def map_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="The .svg or .png to write.",
-                                         show_default=False)],
+                                         show_default=False, click_type=PATH)],
     place: PlaceArg = None,
     place_name: PlaceNameOpt = None,
     lat: LatOpt = None,

@@ -25,6 +25,7 @@ from ..views.json import (
     versions,
 )
 from .options import (
+    PATH,
     AsOfOpt,
     JsonOpt,
     Lang,
@@ -97,7 +98,7 @@ def calendar(
                                                show_default=False)] = None,
     ics: Annotated[Path | None, typer.Option(
         "--ics", help="Also write the periods as an iCalendar file for a phone.",
-        show_default=False)] = None,
+        show_default=False, click_type=PATH)] = None,
     lang: LangOpt = Lang.zh,
     rules_paths: RulesOpt = None,
     as_of: AsOfOpt = None,
@@ -151,7 +152,7 @@ def rules_cmd(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
               export: Annotated[Path | None, typer.Option(
                   "--export", help="Copy the loaded rules files into this directory, to "
                   "replay today's decisions later with --as-of-rules.",
-                  show_default=False)] = None) -> None:
+                  show_default=False, click_type=PATH)] = None) -> None:
     """What is loaded: source documents, rules, versions (content hashes).
 
     Examples:

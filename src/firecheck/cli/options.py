@@ -19,6 +19,11 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.text import Text as Styled
 
+try:
+    from typer._click.types import ParamType  # typer ≥ 0.26 vendors click
+except ImportError:  # older typer: click itself
+    from click.types import ParamType  # type: ignore[no-redef]
+
 from ..errors import DataError, FirecheckError, InputError
 from ..files import same_file
 from ..rules.loader import load_rules
@@ -54,16 +59,35 @@ class Actor(StrEnum):
     unit = "unit"
 
 
+class PathType(ParamType):
+    """A file or folder name, taken as typed: the file is opened (and its problems reported)
+    by the command that needs it. typer's own Path type stats the name first, and a NUL byte
+    in it escapes as a ValueError instead of a usage error."""
+
+    name = "path"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Path:
+        if isinstance(value, Path):
+            return value
+        if "\x00" in str(value):
+            self.fail(f"{str(value)!r} contains a NUL byte; no file name can.", param, ctx)
+        return Path(value)
+
+
+PATH = PathType()
+
 LangOpt = Annotated[Lang, typer.Option("--lang", "-l", envvar="FIRECHECK_LANG",
                                        help="Output language: zh (中文) or en.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the stable JSON form to stdout.")]
 ZonesOpt = Annotated[Path | None, typer.Option(
-    "--zones", envvar="FIRECHECK_ZONES", help="Zones GeoJSON to use instead of the shipped one.")]
+    "--zones", envvar="FIRECHECK_ZONES", help="Zones GeoJSON to use instead of the shipped one.",
+    click_type=PATH)]
 RulesOpt = Annotated[list[Path] | None, typer.Option(
-    "--rules", help="Extra rules file or directory (e.g. a new year's notice); repeatable.")]
+    "--rules", help="Extra rules file or directory (e.g. a new year's notice); repeatable.",
+    click_type=PATH)]
 AsOfOpt = Annotated[list[Path] | None, typer.Option(
     "--as-of-rules", help="Use exactly these rules files or directories instead of the shipped "
-    "ones (replay an old decision; see 'firecheck rules --export'); repeatable.")]
+    "ones (replay an old decision; see 'firecheck rules --export'); repeatable.", click_type=PATH)]
 
 PlaceArg = Annotated[str | None, typer.Argument(
     help="Place as 'lat,lon' (decimal or DMS, e.g. 41.03,110.05 or 41°02′N 110°03′E).",

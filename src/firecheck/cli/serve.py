@@ -12,7 +12,7 @@ import typer
 from ..errors import InputError
 from ..files import discard
 from ..text import say
-from .options import Lang, LangOpt, RulesOpt, ZonesOpt, app, data, err, guarded, out
+from .options import PATH, Lang, LangOpt, RulesOpt, ZonesOpt, app, data, err, guarded, out
 
 _LOCAL = ("127.0.0.1", "localhost", "::1")
 
@@ -28,9 +28,9 @@ def serve(
         "--tls", help="HTTPS (phones give location to secure pages only): with --cert/--key, "
         "else a self-signed certificate made for this run.")] = False,
     cert: Annotated[Path | None, typer.Option("--cert", help="PEM certificate for --tls.",
-                                              show_default=False)] = None,
+                                              show_default=False, click_type=PATH)] = None,
     key: Annotated[Path | None, typer.Option("--key", help="PEM private key for --cert.",
-                                             show_default=False)] = None,
+                                             show_default=False, click_type=PATH)] = None,
     upload_mb: Annotated[float, typer.Option(
         "--max-upload-mb", min=0.001, help="Largest batch upload accepted.")] = 50.0,
     batch_seconds: Annotated[float, typer.Option(

@@ -35,6 +35,7 @@ _VALUES = [  # click's words inside an 'Invalid value' message
     (re.compile(r"(.+) is not a valid (integer|float)( range)?\.$"), "{0} 不是有效的数字"),
     (re.compile(r"(.+) is not one of (.+)\.$"), "{0} 不是以下之一：{1}"),
     (re.compile(r"(.+) is not a valid boolean\.$"), "{0} 不是有效的是/否值"),
+    (re.compile(r"(.+) contains a NUL byte; no file name can\.$"), "{0} 含有 NUL 字节，不可能是文件名"),
 ]
 
 

@@ -18,6 +18,7 @@ from ..zones import file as zonefile
 from ..zones.load import default_zones_path, parse_json
 from .options import (
     EXIT_DATA,
+    PATH,
     JsonOpt,
     Lang,
     LangOpt,
@@ -60,11 +61,12 @@ def zones(ctx: typer.Context, as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
 @zones_app.command("validate")
 @guarded
 def zones_validate(
-    file: Annotated[Path, typer.Argument(help="A zones GeoJSON file.", show_default=False)],
+    file: Annotated[Path, typer.Argument(help="A zones GeoJSON file.", show_default=False,
+                                         click_type=PATH)],
     fix: Annotated[bool, typer.Option("--fix", help="Repair invalid geometries (make_valid) "
                                       "and write the result with -o.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where --fix writes.",
-                                                show_default=False)] = None,
+                                                show_default=False, click_type=PATH)] = None,
     as_json: JsonOpt = False,
     lang: LangOpt = Lang.zh,
 ) -> None:
@@ -99,9 +101,9 @@ def zones_import(
     files: Annotated[list[Path], typer.Argument(
         help="GeoJSON (DataV too), Shapefile (.shp with .dbf/.prj, or zipped), KML/KMZ, 奥维 "
         ".ovkml, GPX; GeoPackage, File Geodatabase, MapInfo, DXF with the gis extra.",
-        show_default=False)],
+        show_default=False, click_type=PATH)],
     output: Annotated[Path, typer.Option("--output", "-o", help="The zones file to write.",
-                                         show_default=False)],
+                                         show_default=False, click_type=PATH)],
     designation: Annotated[str | None, typer.Option(
         "--designation", help="Zone of the notice the features belong to, e.g. "
         "grassland-subsidy-areas (see 'firecheck zones').", show_default=False)] = None,
@@ -149,7 +151,8 @@ def zones_import(
     buffer: Annotated[float, typer.Option("--buffer", min=0.0,
                                           help="Buffer (m) of the fire ban.")] = 500.0,
     mapping_file: Annotated[Path | None, typer.Option(
-        "--mapping", help="TOML/JSON file with any of these options.", show_default=False)] = None,
+        "--mapping", help="TOML/JSON file with any of these options.", show_default=False,
+        click_type=PATH)] = None,
     county_only: Annotated[bool, typer.Option(
         "--county-only", help="Start from the base's county line only, not all its "
         "zones.")] = False,
