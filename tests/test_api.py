@@ -59,6 +59,19 @@ def test_a_single_command_imports_no_batch_or_map_library(argv: list[str]) -> No
     assert not {m for m in loaded if m.startswith(("firecheck.batch", "firecheck.views.maps"))}
 
 
+def test_a_batch_does_not_import_pandas(tmp_path: Path) -> None:
+    """pyarrow imports pandas (0.4 s) on its first conversion only to ask whether a value is
+    a pandas object; a batch settles that without it, and to_pandas() still works after."""
+    pytest.importorskip("pandas")
+    source = tmp_path / "in.csv"
+    source.write_text(f"lat,lon,date,activity\n{SEAT},2023-04-01,bbq\n", "utf-8")
+    code = ("import sys\nfrom firecheck.cli import run\n"
+            f"code = run(['batch', {str(source)!r}, '-o', {str(tmp_path / 'out.csv')!r}])\n"
+            "print(code, 'pandas' in sys.modules)\n"
+            "import pyarrow as pa\nprint(type(pa.table({'a': [1]}).to_pandas()).__name__)")
+    assert _python(code).split() == ["0", "False", "DataFrame"]
+
+
 def test_to_dict_is_exactly_what_check_json_prints() -> None:
     verdict = check(SEAT, "焚烧秸秆", "2023-07-01")
     assert isinstance(verdict, Verdict) and verdict.status == "prohibited"
