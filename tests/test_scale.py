@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -14,15 +15,20 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shapely.affinity import rotate, translate
+from shapely.geometry import mapping
+from shapely.ops import nearest_points
 from test_batch import _assert_same
 
+from firecheck.batch.places import PlaceKeys
 from firecheck.engine.evaluate import evaluate
 from firecheck.engine.model import Request
 from firecheck.geo.projection import to_local, to_wgs84
 from firecheck.rules.model import RuleSet
 from firecheck.zones import cache as zcache
+from firecheck.zones.index import ZoneIndex
 from firecheck.zones.load import default_zones_path, load_zones
-from firecheck.zones.model import ZoneRows, ZoneSet
+from firecheck.zones.model import Shapes, ZoneRows, ZoneSet
 
 from conftest import EXACT
 
@@ -245,3 +251,169 @@ def test_names_of_cached_zones_without_making_zones(tmp_path: Path,
         assert cached.mapped_names(lang) == fresh.mapped_names(lang) == \
             [z.name.get(lang) for z in fresh.mapped]
     assert list(cached.zones._made.values()) == [cached.county]  # the only Zone made
+
+
+# Small zones of every shape: a batch bounds most (point, zone) pairs by the zone's bounding
+# box (a convex zone is no farther than the box plus the farthest box corner is from it)
+# and measures only pairs near a threshold. Every shape, measured at the thresholds.
+SMALL_X_M, SMALL_Y_M = 8000.0, 0.0  # the small zones' centre, east of EXACT's
+SMALL_DESIGNATIONS = {  # shape -> a designation the fire ban lists
+    "square": "grassland-subsidy-areas", "rotated": "forestry-project-areas",
+    "triangle": "honghua-obo-nr", "l-shape": "daxianshan-scenic", "holed": "xiheyi-forestry",
+    "pair": "qifenzi-forestry", "line": "zhao-great-wall", "point": "erxiang-nanpo-forest",
+    "tilted": "ecological-redline"}
+
+
+def _small_shapes() -> dict[str, shapely.Geometry]:
+    """Small zones in local metres around (SMALL_X_M, SMALL_Y_M) from EXACT's centre."""
+    cx, cy = EXACT.cx + SMALL_X_M, EXACT.cy + SMALL_Y_M
+    square = shapely.box(-60, -60, 60, 60)
+    shapes = {
+        "square": square,
+        "rotated": rotate(shapely.box(-75, -75, 75, 75), 30, origin=(0, 0)),
+        "triangle": shapely.Polygon([(0, 0), (200, 30), (40, 170)]),
+        "l-shape": shapely.Polygon([(0, 0), (160, 0), (160, 50), (50, 50), (50, 160), (0, 160)]),
+        "holed": shapely.Polygon(shapely.box(-90, -90, 90, 90).exterior.coords,
+                                 [shapely.box(-40, -40, 40, 40).exterior.coords]),
+        "pair": shapely.MultiPolygon([square, shapely.box(200, -30, 260, 30)]),
+        "line": shapely.LineString([(0, 0), (150, 40), (300, -20)]),
+        "point": shapely.Point(0, 0),
+        # A few metres off its box: bounds within the ±5 m bands (so they must decide there).
+        "tilted": rotate(shapely.box(-75, -75, 75, 75), 1, origin=(0, 0)),
+    }
+    spots = [(-2400, -2400), (0, -2400), (2400, -2400), (-2400, 0), (0, 0), (2400, 0),
+             (-2400, 2400), (0, 2400), (2400, 2400)]
+    return {name: translate(shape, cx + dx, cy + dy)
+            for (name, shape), (dx, dy) in zip(shapes.items(), spots, strict=True)}
+
+
+@pytest.fixture(scope="module")
+def small_zones(tmp_path_factory: pytest.TempPathFactory) -> ZoneSet:
+    """The shapes of :func:`_small_shapes`, each of its own designation, drawn to ±5 m, with
+    the shipped county line."""
+    shipped = json.loads(default_zones_path().read_text(encoding="utf-8"))
+    county = next(f for f in shipped["features"] if f["properties"]["kind"] == "county_boundary")
+    features = [county]
+    for name, shape in _small_shapes().items():
+        lon_lat = shapely.transform(shape, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1])))
+        feature = _zone(SMALL_DESIGNATIONS[name], mapping(lon_lat))
+        feature["properties"]["accuracy_m"] = 5
+        features.append(feature)
+    path = tmp_path_factory.mktemp("small") / "small.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    return load_zones(path)
+
+
+def test_only_convex_zones_of_one_part_are_bounded_by_their_box(small_zones: ZoneSet) -> None:
+    index = small_zones.index()
+    by_id = dict(zip((z.id for z in small_zones.mapped), index._box_slack.tolist(), strict=True))
+    slack = {name: by_id[d] for name, d in SMALL_DESIGNATIONS.items()}
+    assert slack["point"] == 0.0
+    assert slack["square"] < 1e-6  # axis-aligned: its box is itself
+    assert 10 < slack["rotated"] < 75 and 10 < slack["triangle"] < 200
+    for exact in ("l-shape", "holed", "pair", "line"):
+        assert np.isnan(slack[exact]), exact
+
+
+def test_a_star_is_not_taken_for_convex() -> None:
+    """Five points, each turn the same way round, joined into a star: the turns add up to
+    two full turns, so it is measured exactly (a star's box corner bound would not hold)."""
+    star = shapely.Polygon([(np.cos(a) * 100, np.sin(a) * 100)
+                            for a in np.arange(5) * 4 * np.pi / 5])
+    county = load_zones().county
+    shapes = np.array([star, shapely.box(0, 0, 10, 10)], dtype=object)
+    index = ZoneIndex(county, Shapes.of(shapes), np.array([505.0, 505.0]), clone=True)
+    slack = index._box_slack
+    assert np.isnan(slack[0]) and slack[1] == 0.0
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_box_bounds_hold_and_decide_as_the_distance_would(small_zones: ZoneSet, data) -> None:
+    """For points all round every small zone, at distances across the reach: the bounds
+    hold the exact distance, and at every threshold they fall on its side."""
+    index = small_zones.index()
+    shapes = index.shapes
+    n = data.draw(st.integers(1, 60))
+    zone = np.array(data.draw(st.lists(st.integers(0, len(shapes) - 1), min_size=n, max_size=n)))
+    angle = np.array(data.draw(st.lists(st.floats(0, 2 * np.pi), min_size=n, max_size=n)))
+    reach = np.array(data.draw(st.lists(st.floats(0, 700), min_size=n, max_size=n)))
+    centre = shapely.centroid(shapes[zone])
+    x = shapely.get_x(centre) + np.cos(angle) * (reach + 100)
+    y = shapely.get_y(centre) + np.sin(angle) * (reach + 100)
+    keys = PlaceKeys(small_zones)
+    pairs = index.measure_points(x, y, keys.thresholds)
+    exact = index.edge_m(pairs.zone, shapely.points(x[pairs.row], y[pairs.row]))
+    assert (pairs.lo <= exact + 1e-9).all() and (exact <= pairs.hi + 1e-9).all()
+    assert np.array_equal(pairs.exact(np.arange(len(pairs))), exact)
+    table, row_of = keys.thresholds
+    for t in table[row_of[pairs.zone]].T:
+        assert np.array_equal(pairs.lo <= t, exact <= t)
+    # Every pair within reach is found, and no other.
+    everything = index.edge_m(np.repeat(np.arange(len(shapes)), n),
+                              shapely.points(np.tile(x, len(shapes)), np.tile(y, len(shapes))))
+    within = everything <= np.repeat(index.limit, n)
+    assert len(pairs) == within.sum()
+
+
+def _off_side(shape: shapely.Geometry, metres: float) -> tuple[float, float]:
+    """(lat, lon) ``metres`` out from the edge of ``shape`` (local) towards a place 1 km
+    east of it, level with its middle (negative: inside)."""
+    edge = shape.boundary if shape.geom_type.endswith("Polygon") else shape
+    _, y0, x1, y1 = shape.bounds
+    start = shapely.Point(x1 + 1000, (y0 + y1) / 2)
+    near = nearest_points(edge, start)[0]
+    dx, dy = start.x - near.x, start.y - near.y
+    norm = float(np.hypot(dx, dy))
+    lon, lat = to_wgs84(near.x + dx / norm * metres, near.y + dy / norm * metres)
+    return float(lat), float(lon)
+
+
+@pytest.mark.parametrize("metres", [-5.0001, -4.9999, 0.0, 4.9999, 5.0001, 494.9999, 495.0001,
+                                    504.9999, 505.0001])
+def test_small_zones_at_every_threshold_batch_equals_single(rules: RuleSet,
+                                                           small_zones: ZoneSet,
+                                                           metres: float) -> None:
+    """Points at 0.1 mm either side of each line a ±5 m zone's answer turns on (its edge ± 5,
+    its 500 m line ± 5), off the side of every shape, after places well within each band
+    (the first place of a key gives the key's answer, so a place given a wrong key would
+    take theirs): the batch answers as the engine."""
+    places = [_off_side(shape, m) for m in (-20.0, 2.0, 20.0, 300.0, 500.0, 520.0, metres)
+              for shape in _small_shapes().values()
+              if m >= 0 or shape.geom_type.endswith("Polygon")]  # a line has no inside
+    lat, lon = (list(c) for c in zip(*places, strict=True))
+    n = len(lat)
+    bbq = list(rules.activities.by_id).index("bbq")
+    _assert_same(rules, small_zones, lat, lon, [BAN_DAY] * n, [bbq] * n, ["wgs84"] * n)
+
+
+def test_threads_share_what_is_safe_to_read_at_once(small_zones: ZoneSet,
+                                                    dense_zones: ZoneSet) -> None:
+    """Every thread's index reads the same STRtree and the same shapes of one part, no
+    holes and few vertices, which nothing prepares; any other shape (a shape of many
+    vertices is prepared) is each thread's own."""
+    def indexes(zones: ZoneSet) -> tuple:
+        theirs: list = []
+        worker = threading.Thread(target=lambda: theirs.append(zones.index()))
+        worker.start()
+        worker.join()
+        return zones.index(), theirs[0]
+
+    for zones in (small_zones, dense_zones):
+        mine, theirs = indexes(zones)
+        assert mine is not theirs and mine.tree is theirs.tree
+        for index in (mine, theirs):
+            index.measure_points(np.array([index.shapes[0].centroid.x]),
+                                 np.array([index.shapes[0].centroid.y]))
+        simple = (np.isin(shapely.get_type_id(mine.shapes), (0, 1, 3))
+                  & (shapely.get_num_interior_rings(mine.shapes) == 0)
+                  & (shapely.get_num_coordinates(mine.shapes) <= 16))
+        assert not simple.all()
+        for i in range(len(mine.shapes)):
+            if not simple[i]:
+                assert mine.shapes[i] is not theirs.shapes[i]
+                assert shapely.is_prepared(mine.shapes[i]) and shapely.is_prepared(theirs.shapes[i])
+            else:
+                assert mine.shapes[i] is theirs.shapes[i] and mine.edges[i] is theirs.edges[i]
+                assert not shapely.is_prepared(mine.shapes[i])

@@ -26,6 +26,7 @@ from ..geo.datum import DATUMS
 from ..geo.edges import relation
 from ..geo.projection import to_local
 from ..rules.model import LANDS, RuleSet
+from ..zones.index import BOUND_SLACK_M, Pairs
 from ..zones.model import Measure, ZoneSet
 from .answers import Answer, Answers, summarize
 from .arrow import factorize
@@ -101,10 +102,10 @@ class BatchEngine:
         land = _lands(req)[rows]
         # Zones matter only in scope and on days a zone rule is in its period.
         measured = (scope != 2) & self.plans.with_zone_rules()[plan_sets]
-        pair_row, pair_zone, pair_edge = self.zones.index().measure_points(x[measured],
-                                                                           y[measured])
-        pair_row = np.flatnonzero(measured)[pair_row]
-        rel_zone, rel_zero = self.keys.relations(pair_zone, pair_edge)
+        pairs = self.zones.index().measure_points(x[measured], y[measured],
+                                                  self.keys.thresholds)
+        pair_row, pair_zone = np.flatnonzero(measured)[pairs.row], pairs.zone
+        rel_zone, rel_zero = self.keys.relations(pair_zone, pairs.lo)  # lo: as exact, here
         place_keys = self.keys.keys(len(rows), scope, pair_row,
                                     self.keys.code(pair_zone, rel_zone, rel_zero))
         # The day plans, the stated land type, and which bounded zones cannot reach the place.
@@ -128,9 +129,10 @@ class BatchEngine:
                         continue
                     rep = int(first_row[k])
                     lo, hi = np.searchsorted(pair_row, [rep, rep + 1])
-                    measures = tuple(Measure(self.zones.mapped[int(pair_zone[i])],
-                                             float(pair_edge[i]), int(pair_zone[i]))
-                                     for i in range(lo, hi))
+                    own = lo + np.argsort(pair_zone[lo:hi])  # in zone order, as measure()
+                    measures = tuple(Measure(self.zones.mapped[zone], edge, zone)
+                                     for zone, edge in zip(pair_zone[own].tolist(),
+                                                           pairs.exact(own).tolist(), strict=True))
                     place = Location(float(lat[rep]), float(lon[rep]), 0.0, float("nan"),
                                      SCOPES[int(scope[rep])], measures,  # type: ignore[arg-type]
                                      (), frozenset(d for d, b in zip(
@@ -146,9 +148,7 @@ class BatchEngine:
         named = ((self.answers.named[pair_group, 0, pair_desig] & (rel_zone < 2))
                  | (self.answers.named[pair_group, 1, pair_desig] & (rel_zero < 2)))
         hits.add(rows[pair_row[named]], pair_zone[named])
-        best = np.full(len(rows), np.inf)
-        np.minimum.at(best, pair_row[named], pair_edge[named])
-        distance[rows] = np.where(np.isinf(best), np.nan, best)
+        distance[rows] = _nearest(pairs, named, pair_row, len(rows))
 
     def _answer(self, plan_set: int, place: Location, request: Request) -> Answer:
         verdicts = [apply_plan(self.plans.plans[p], request, place, self.rules, self.zones)
@@ -182,6 +182,18 @@ class BatchEngine:
                      m.edge_m, 0.0, band(m, place)) != "beyond")]
         hits.add(np.full(len(named), row), np.array([m.position for m in named]))
         distance[row] = min((m.edge_m for m in named), default=np.nan)
+
+
+def _nearest(pairs: Pairs, named: np.ndarray, pair_row: np.ndarray, n: int) -> np.ndarray:
+    """Per row, the exact signed edge metres of the nearest of its named zones (NaN for
+    none): only pairs whose lower bound is within the row's least upper bound can be it."""
+    named = np.flatnonzero(named)
+    bound = np.full(n, np.inf)
+    np.minimum.at(bound, pair_row[named], pairs.hi[named])
+    near = named[pairs.lo[named] - BOUND_SLACK_M <= bound[pair_row[named]] + BOUND_SLACK_M]
+    best = np.full(n, np.inf)
+    np.minimum.at(best, pair_row[near], pairs.exact(near))
+    return np.where(np.isinf(best), np.nan, best)
 
 
 class _Hits:

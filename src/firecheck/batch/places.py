@@ -32,6 +32,12 @@ class PlaceKeys:
         number[in_order] = np.arange(len(in_order))
         self.designation = number[codes]
         self._packable = len(self.designations) * 9 < (1 << _CODE_BITS) - 1
+        # The signed edge metres relations turn on (see :meth:`relations`): their distinct
+        # rows, and each zone's row.
+        table, row_of = np.unique(np.stack([self.buffer - self.accuracy,
+                                            self.buffer + self.accuracy, -self.accuracy,
+                                            self.accuracy], axis=1), axis=0, return_inverse=True)
+        self.thresholds = (table, row_of.reshape(-1))
 
     def scopes(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """0 inside, 1 near the county line, 2 outside (the engine's thresholds): a raster

@@ -5,8 +5,10 @@ for arrays of points alike, with :func:`firecheck.geo.edges.signed_edge_m`.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -20,7 +22,8 @@ if TYPE_CHECKING:
 
 
 class ZoneIndex:
-    """Prepared copies of the zone geometries and their spatial indexes, for one thread.
+    """Prepared copies of the zone geometries and their spatial indexes, for one thread
+    (with the :class:`Shared` parts of its zone set).
 
     Every distance the engine uses comes from here, for a single place and for arrays of
     points alike, so batch and single answers measure identically.
@@ -28,10 +31,11 @@ class ZoneIndex:
 
     def __init__(self, county: Zone, source: Shapes, limit: np.ndarray, clone: bool,
                  extents: tuple[tuple[int, BaseGeometry, float], ...] = (),
-                 bounded: int = 0) -> None:
+                 bounded: int = 0, shared: Shared | None = None) -> None:
         """The mapped zones' ``source`` of shapes and their reach ``limit`` (buffer +
         accuracy); ``clone``: another thread holds the loaded geometries, so measure with
-        copies. Shapes are decoded (or copied) when first measured against."""
+        copies; ``shared``: what this zone set's indexes in other threads read too. Shapes
+        are decoded (or copied) when first measured against."""
         self.extents = extents  # (column of its designation, extent, reach) of bounded zones
         self.bounded = bounded  # how many bounded designations (columns)
         self.county_accuracy = county.accuracy_m or 0.0
@@ -42,6 +46,7 @@ class ZoneIndex:
         self.source = source
         self._copy = clone and not source.fresh  # loaded objects another thread uses
         self.limit = limit
+        self.shared = shared or Shared()
         # Each zone's bounding box grown by its own reach: a place outside it is beyond the
         # zone, so zones with a wide uncertainty do not widen the search for the others.
         xmin, ymin, xmax, ymax = source.bounds.T
@@ -53,8 +58,29 @@ class ZoneIndex:
 
     @cached_property
     def shapes(self) -> np.ndarray:
-        """Every mapped zone's shape (decoded once, for arrays of points and ``near``)."""
-        return self._decode(np.arange(len(self.source)))
+        """Every mapped zone's shape (decoded once, for arrays of points and ``near``): the
+        shared ones where :meth:`_common` allows, this thread's own copies elsewhere."""
+        common, shareable = self._common
+        if shareable.all():
+            return common
+        shapes = common.copy()
+        shapes[~shareable] = self._decode(np.flatnonzero(~shareable))
+        return shapes
+
+    @property
+    def _common(self) -> tuple[np.ndarray, np.ndarray]:
+        """The shapes every thread may read at once, and which those are: shapes of one
+        part, no holes and few vertices (never prepared; GEOS computes their envelopes
+        when it makes them, so a read writes nothing), decoded once as new objects."""
+        def build() -> tuple[np.ndarray, np.ndarray]:
+            shapes = self.source.decode(np.arange(len(self.source)))
+            if not self.source.fresh:  # the loaded objects: a single check may prepare them
+                shapes = shapely.from_wkb(shapely.to_wkb(shapes))
+            shareable = (np.isin(shapely.get_type_id(shapes), (0, 1, 2, 3))
+                         & (shapely.get_num_interior_rings(shapes) == 0)
+                         & (shapely.get_num_coordinates(shapes) <= _FEW_VERTICES))
+            return shapes, shareable
+        return self.shared.get("shapes", build)
 
     @cached_property
     def areal(self) -> np.ndarray:
@@ -63,19 +89,34 @@ class ZoneIndex:
 
     @cached_property
     def tree(self) -> shapely.STRtree:
-        """An STRtree of the reach boxes (for arrays of points)."""
-        return shapely.STRtree(shapely.box(*self.reach_box))
+        """An STRtree of the reach boxes (for arrays of points; built when made, so every
+        thread queries the same one)."""
+        return self.shared.get("tree", lambda: shapely.STRtree(shapely.box(*self.reach_box)))
 
     @cached_property
     def edges(self) -> np.ndarray:
-        """Every zone's edge: an area's boundary, a line or point itself."""
-        return np.where(self.areal, shapely.boundary(self.shapes), self.shapes)
+        """Every zone's edge: an area's boundary, a line or point itself (shared where the
+        shape is)."""
+        _, shareable = self._common
+
+        def of(shapes: np.ndarray) -> np.ndarray:
+            return np.where(np.isin(shapely.get_type_id(shapes), (3, 6)),
+                            shapely.boundary(shapes), shapes)
+
+        common = self.shared.get("edges", lambda: np.where(shareable, of(self._common[0]),
+                                                           None))
+        if shareable.all():
+            return common
+        edges = common.copy()
+        edges[~shareable] = of(self.shapes[~shareable])
+        return edges
 
     @cached_property
     def prepared(self) -> np.ndarray:
-        """The shapes, every one prepared (once, for arrays of points; a single place
-        prepares only the few it is measured against)."""
-        shapely.prepare(self.shapes)
+        """The shapes, those of many vertices prepared (once, for arrays of points; a single
+        place prepares only the few it is measured against). A parcel's few vertices are
+        tested as fast without, and shared by every thread."""
+        shapely.prepare(self.shapes[~self._common[1]])
         return self.shapes
 
     # ------------------------------------------------------------------ county
@@ -156,39 +197,77 @@ class ZoneIndex:
         keep = edge_m <= self.limit[hits] + slack_m
         return list(zip(hits[keep].tolist(), edge_m[keep].tolist(), strict=True))
 
-    def measure_points(self, x: np.ndarray,
-                       y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`measure` for many points: (point index, zone index, edge_m) of every pair
-        within reach, sorted by point then zone; the same distances as the single path."""
-        empty = np.empty(0, dtype=np.int64)
+    def measure_points(self, x: np.ndarray, y: np.ndarray,
+                       thresholds: tuple[np.ndarray, np.ndarray] | None = None) -> Pairs:
+        """:meth:`measure` for many points: every (point, zone) pair within reach, in order
+        of the points (not of the zones), with bounds on its signed edge metres that lie on
+        the same side as the exact distance of the reach and of every one of the zone's ``thresholds`` (a
+        table of signed edge metres and each zone's row in it), so they decide any
+        comparison with those as the distance would.
+
+        A point outside a convex zone's bounding box is at least its distance to the box
+        from the zone, and at most that plus the zone's :attr:`_box_slack`: for small
+        zones such as parcels those two settle nearly every pair, and GEOS measures only
+        pairs within those metres of a threshold, points inside a box and zones of other
+        shapes. :meth:`Pairs.exact` measures any pair as the single path does."""
         if not len(self.source) or len(x) == 0:
-            return empty, empty, np.empty(0)
-        _ = self.prepared, self.edges
-        near = np.flatnonzero(self._reach_grid.lookup(x, y))
+            near = np.empty(0, dtype=np.int64)
+        else:
+            _ = self.prepared, self.edges
+            near = np.flatnonzero(self._reach_grid.lookup(x, y))
+        # A few thousand points at a time: each has dozens of pairs among parcels.
+        parts = [self._measure_some(x, y, near[i:i + _POINTS_AT_ONCE], thresholds)
+                 for i in range(0, len(near), _POINTS_AT_ONCE)]
+        row, zone, lo, hi, measured = (np.concatenate(column) for column in zip(
+            *parts or [(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0),
+                        np.empty(0), np.zeros(0, bool))], strict=True))
+        return Pairs(self, row, zone, lo, hi, x, y, measured)
+
+    def _measure_some(self, x: np.ndarray, y: np.ndarray, near: np.ndarray,
+                      thresholds: tuple[np.ndarray, np.ndarray] | None
+                      ) -> tuple[np.ndarray, ...]:
+        """:meth:`measure_points` for the points ``near`` (indices): row, zone, lo, hi and
+        whether GEOS measured the pair."""
         points = shapely.points(x[near], y[near])
         found, zone_idx = self.tree.query(points)  # boxes: their envelopes are the test
         # A zone of many vertices whose reach box holds the point (a long line's box spans
         # most of the county) is first tested against its prepared reach polygon: only a
         # point inside it needs the exact distance, which costs a pass over every vertex.
         complex_pair = self._outer_of[zone_idx] >= 0
-        within = np.ones(len(found), dtype=bool)
-        within[complex_pair] = shapely.intersects(
-            self._outer[self._outer_of[zone_idx[complex_pair]]], points[found[complex_pair]])
-        found, zone_idx = found[within], zone_idx[within]
-        edge_m = self.edge_m(zone_idx, points[found])
-        keep = edge_m <= self.limit[zone_idx]
-        rows, zones_kept, edge_m = near[found][keep], zone_idx[keep], edge_m[keep]
-        order = np.lexsort((zones_kept, rows))
-        return rows[order], zones_kept[order].astype(np.int64), edge_m[order]
+        if complex_pair.any():
+            within = np.ones(len(found), dtype=bool)
+            within[complex_pair] = shapely.intersects(
+                self._outer[self._outer_of[zone_idx[complex_pair]]], points[found[complex_pair]])
+            found, zone_idx = found[within], zone_idx[within]
+        px, py = x[near[found]], y[near[found]]
+        x0, y0, x1, y1 = self._box[zone_idx].T
+        lo = np.hypot(np.maximum(np.maximum(x0 - px, px - x1), 0.0),
+                      np.maximum(np.maximum(y0 - py, py - y1), 0.0))
+        hi = lo + self._box_slack[zone_idx]  # NaN: not a convex zone
+        limit = self.limit[zone_idx]
+        below, above = lo - BOUND_SLACK_M, hi + BOUND_SLACK_M
+        settled = (lo > 0) & ~np.isnan(hi) & ((above <= limit) | (below > limit))
+        if thresholds is not None:  # a few distinct rows of thresholds: test each on its pairs
+            table, row_of = thresholds
+            group = row_of[zone_idx]
+            for g, row in enumerate(table.tolist()):
+                mine = np.flatnonzero(group == g) if len(table) > 1 else np.arange(len(lo))
+                clear = settled[mine]
+                for t in row:
+                    clear &= (above[mine] <= t) | (below[mine] > t)
+                settled[mine] = clear
+        exact = np.flatnonzero(~settled)
+        lo[exact] = hi[exact] = self.edge_m(zone_idx[exact], points[found[exact]])
+        keep = lo <= limit  # settled pairs are on the same side of it as exact ones
+        return (near[found[keep]], zone_idx[keep].astype(np.int64), lo[keep], hi[keep],
+                ~settled[keep])
 
     def edge_m(self, zones: np.ndarray, geometries: np.ndarray | BaseGeometry) -> np.ndarray:
         """Signed metres from each geometry to the edge of the zone of the same position in
         ``zones`` (indices into the mapped zones). Before the index holds every shape (a
         single place), only the zones asked for are decoded and prepared."""
         if "edges" in self.__dict__:
-            shapes, edges, areal = self.shapes[zones], self.edges[zones], self.areal[zones]
-            if "prepared" not in self.__dict__:
-                shapely.prepare(shapes)
+            shapes, edges, areal = self.prepared[zones], self.edges[zones], self.areal[zones]
         else:
             shapes = self._decode(zones)
             shapely.prepare(shapes)
@@ -240,6 +319,56 @@ class ZoneIndex:
         return tests
 
     @cached_property
+    def _box(self) -> np.ndarray:
+        """Every zone's bounding box (rows: xmin, ymin, xmax, ymax)."""
+        return self.shared.get("box", lambda: shapely.bounds(self._common[0]))
+
+    @cached_property
+    def _box_slack(self) -> np.ndarray:
+        """Per zone: how much farther than its bounding box a point outside the box can be
+        from the zone — the largest distance from a corner of the box to the zone, for a
+        point (0) or a convex polygon of few vertices (the distance to a convex set is
+        convex, so along each side of the box it peaks at a corner); NaN for other zones,
+        which are measured exactly. A ring is convex when every turn is the same way round
+        and the turns add up to one full turn (not a star)."""
+        return self.shared.get("box_slack", self._measure_box_slack)
+
+    def _measure_box_slack(self) -> np.ndarray:
+        shapes = self._common[0]
+        kind = shapely.get_type_id(shapes)
+        slack = np.where(kind == 0, 0.0, np.nan)
+        rows = np.flatnonzero((kind == 3) & (shapely.get_num_interior_rings(shapes) == 0)
+                              & (shapely.get_num_coordinates(shapes) <= _FEW_VERTICES + 1))
+        if not len(rows):
+            return slack
+        xy, owner = shapely.get_coordinates(shapes[rows], return_index=True)
+        count = np.bincount(owner, minlength=len(rows))  # a closed ring: its first vertex again
+        edges = count - 1
+        pad = int(count.max())
+        take = (np.cumsum(count) - count)[:, None] + np.minimum(np.arange(pad), edges[:, None])
+        ax, ay = xy[take[:, :-1], 0], xy[take[:, :-1], 1]  # edge j: a → a + e (padded: none)
+        ex, ey = xy[take[:, 1:], 0] - ax, xy[take[:, 1:], 1] - ay
+        j = np.arange(pad - 1)
+        real = j < edges[:, None]
+        following = np.where(j + 1 < edges[:, None], j + 1, 0)
+        fx, fy = np.take_along_axis(ex, following, 1), np.take_along_axis(ey, following, 1)
+        cross, dot = ex * fy - ey * fx, ex * fx + ey * fy
+        turns = np.where(real, np.arctan2(cross, dot), 0.0).sum(axis=1)
+        convex = ((np.where(real, cross > 0, True).all(axis=1)
+                   | np.where(real, cross < 0, True).all(axis=1))
+                  & (np.abs(np.abs(turns) - 2 * np.pi) < 1e-6) & (edges >= 3))
+        x0, y0, x1, y1 = self._box[rows].T
+        worst = np.zeros(len(rows))
+        length2 = ex * ex + ey * ey
+        for cx, cy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
+            px, py = cx[:, None] - ax, cy[:, None] - ay
+            t = np.clip(np.divide(px * ex + py * ey, length2, out=np.zeros_like(px),
+                                  where=length2 > 0), 0.0, 1.0)
+            worst = np.maximum(worst, np.hypot(px - t * ex, py - t * ey).min(axis=1))
+        slack[rows[convex]] = worst[convex]
+        return slack
+
+    @cached_property
     def _outer_of(self) -> np.ndarray:
         """Per zone: its position in :attr:`_outer`, or -1 for a zone of few vertices (its
         reach box is about as tight, and its distance cheap)."""
@@ -261,10 +390,56 @@ class ZoneIndex:
     def _reach_grid(self) -> Grid:
         """True in the 250 m cells some zone's reach box touches: a point in another cell
         is beyond every zone."""
-        return box_cover(*self.reach_box)
+        return self.shared.get("reach_grid", lambda: box_cover(*self.reach_box))
 
 
 _FEW_VERTICES = 16
+# Metres by which a bound is kept clear of a threshold before it decides without GEOS: far
+# above the rounding of a distance in the county's plane (~1e-11 m), far below any band.
+BOUND_SLACK_M = 1e-6
+_POINTS_AT_ONCE = 8192
+
+
+class Shared:
+    """The parts of a zone set's geometry index that every thread reads at once, each built
+    once by whichever thread first asks: numpy arrays, the STRtree of reach boxes (GEOS
+    builds it when it is made; a built tree answers many threads) and the shapes no thread
+    prepares."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()  # a part may be built from another
+        self._parts: dict[str, Any] = {}
+
+    def get(self, name: str, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if name not in self._parts:
+                self._parts[name] = build()
+            return self._parts[name]
+
+
+class Pairs:
+    """(point, zone) pairs within reach, from :meth:`ZoneIndex.measure_points`: ``lo`` and
+    ``hi`` bound each pair's signed edge metres (equal where GEOS measured it); ``x``, ``y``
+    are the points (``row`` indexes them)."""
+
+    def __init__(self, index: ZoneIndex, row: np.ndarray, zone: np.ndarray, lo: np.ndarray,
+                 hi: np.ndarray, x: np.ndarray, y: np.ndarray, measured: np.ndarray) -> None:
+        self.index = index
+        self.row, self.zone, self.lo, self.hi = row, zone, lo, hi
+        self.x, self.y, self.measured = x, y, measured
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def exact(self, which: np.ndarray) -> np.ndarray:
+        """The exact signed edge metres of the pairs ``which`` (indices), as the single
+        path measures them."""
+        edge = self.lo[which].copy()
+        todo = np.flatnonzero(~self.measured[which])
+        rows = self.row[which][todo]
+        edge[todo] = self.index.edge_m(self.zone[which][todo],
+                                       shapely.points(self.x[rows], self.y[rows]))
+        return edge
 
 
 def _chord_margin(radius: float | np.ndarray) -> float | np.ndarray:

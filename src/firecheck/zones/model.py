@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import DataError
 from ..text import Text
-from .index import ZoneIndex
+from .index import Shared, ZoneIndex
 
 COUNTY_KIND = "county_boundary"
 
@@ -214,6 +214,7 @@ class ZoneSet:
         self._local = threading.local()
         self._owner_lock = threading.Lock()
         self._owner_taken = False
+        self._shared = Shared()  # what every thread's index reads at once
 
     def mapped_ids(self) -> list[str]:
         """The ids of the mapped zones, in their order."""
@@ -229,9 +230,10 @@ class ZoneSet:
         return [getattr(z, field) for z in self.mapped]
 
     def index(self) -> ZoneIndex:
-        """This thread's geometry index. GEOS prepared geometries and trees are not
-        thread-safe: the first thread to ask measures with the loaded geometries, every
-        other thread with its own copies."""
+        """This thread's geometry index. GEOS prepared geometries are not thread-safe: the
+        first thread to ask measures with the loaded geometries, every other thread with
+        its own copies, and all share what is safe to read at once (the STRtree, the
+        arrays, the shapes of few vertices)."""
         index = getattr(self._local, "index", None)
         if index is None:
             with self._owner_lock:
@@ -240,7 +242,7 @@ class ZoneSet:
                             for j, d in enumerate(self.bounded) for zone in self.by_designation[d])
             index = self._local.index = ZoneIndex(
                 self.county, self.mapped_shapes, self.mapped_buffer + self.mapped_accuracy,
-                clone, extents, len(self.bounded))
+                clone, extents, len(self.bounded), self._shared)
         return index
 
     def beyond_extents(self, places: np.ndarray, accuracy_m: float) -> np.ndarray:
