@@ -78,7 +78,8 @@ class ZoneIndex:
                 shapes = shapely.from_wkb(shapely.to_wkb(shapes))
             shareable = (np.isin(shapely.get_type_id(shapes), (0, 1, 2, 3))
                          & (shapely.get_num_interior_rings(shapes) == 0)
-                         & (shapely.get_num_coordinates(shapes) <= _FEW_VERTICES))
+                         & (shapely.get_num_coordinates(shapes) <= _FEW_VERTICES)
+                         & _EAGER_ENVELOPES)
             return shapes, shareable
         return self.shared.get("shapes", build)
 
@@ -398,6 +399,9 @@ _FEW_VERTICES = 16
 # above the rounding of a distance in the county's plane (~1e-11 m), far below any band.
 BOUND_SLACK_M = 1e-6
 _POINTS_AT_ONCE = 8192
+# GEOS computes a geometry's envelope when it makes it from 3.12 (before, on first use: a
+# write that two threads reading one shape could race on).
+_EAGER_ENVELOPES = shapely.geos_version >= (3, 12, 0)
 
 
 class Shared:
