@@ -417,3 +417,48 @@ def test_threads_share_what_is_safe_to_read_at_once(small_zones: ZoneSet,
             else:
                 assert mine.shapes[i] is theirs.shapes[i] and mine.edges[i] is theirs.edges[i]
                 assert not shapely.is_prepared(mine.shapes[i])
+
+
+@pytest.fixture(scope="module")
+def parcel_cluster(tmp_path_factory: pytest.TempPathFactory) -> ZoneSet:
+    """60 parcels of one designation (squares of 40–200 m, some turned, some overlapping) in
+    a 3 km square, drawn to ±5 m: a place among them is within reach of dozens."""
+    rng = np.random.default_rng(16)
+    shipped = json.loads(default_zones_path().read_text(encoding="utf-8"))
+    county = next(f for f in shipped["features"] if f["properties"]["kind"] == "county_boundary")
+    features = [county]
+    for i in range(60):
+        half = rng.uniform(20, 100)
+        square = rotate(shapely.box(-half, -half, half, half), rng.choice([0.0, rng.uniform(0, 90)]))
+        x, y = EXACT.cx + SMALL_X_M + rng.uniform(-1500, 1500), EXACT.cy + rng.uniform(-1500, 1500)
+        lon_lat = shapely.transform(translate(square, x, y),
+                                    lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1])))
+        feature = _zone("grassland-subsidy-areas", mapping(lon_lat))
+        feature["properties"] |= {"id": f"grassland-subsidy-areas/{i}", "accuracy_m": 5}
+        features.append(feature)
+    path = tmp_path_factory.mktemp("cluster") / "cluster.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    return load_zones(path)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_places_among_many_parcels_batch_equals_single(rules: RuleSet, parcel_cluster: ZoneSet,
+                                                       data) -> None:
+    """Each batch answer is worked out once per key, from one place of its group: among
+    dozens of parcels of one designation, every row still gets the answer, the parcels and
+    the distance a single check gives it."""
+    n = data.draw(st.integers(1, 40))
+    lat, lon = [], []
+    for _ in range(n):
+        x = EXACT.cx + SMALL_X_M + data.draw(st.floats(-2200, 2200))
+        y = EXACT.cy + data.draw(st.floats(-2200, 2200))
+        lo_, la_ = to_wgs84(x, y)
+        lat.append(float(la_))
+        lon.append(float(lo_))
+    days = data.draw(st.lists(st.dates(date(2023, 1, 1), date(2023, 12, 31)), min_size=n,
+                              max_size=n))
+    acts = data.draw(st.lists(st.integers(0, len(rules.activities.by_id) - 1), min_size=n,
+                              max_size=n))
+    _assert_same(rules, parcel_cluster, lat, lon, days, acts, ["wgs84"] * n)

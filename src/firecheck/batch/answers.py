@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from ..engine.judge import NEAR_EDGE
 from ..engine.model import SEVERITY, Verdict, worst
 from ..rules.model import Amount, Fine, fine_span
 from ..text import Message
@@ -25,7 +26,8 @@ class Answer:
 
     status: str
     reasons: tuple[str, ...]  # reason codes, in the verdicts' order
-    hit_kinds: frozenset[tuple[int, int]]  # (designation index, 0 zone buffer | 1 inside)
+    # (designation index, 0 zone buffer | 1 inside, 0 its zones surely within | 1 near the line)
+    hit_kinds: frozenset[tuple[int, int, int]]
     fines: tuple[Fine, ...]  # of the rules that decide the status
     hotline: str
     warnings: tuple[Message, ...]  # the verdicts' assumptions and warnings
@@ -44,8 +46,9 @@ class Answers:
     def __init__(self, designations: int) -> None:
         self.list: list[Answer] = []
         self._ids: dict[object, int] = {}
-        # [answer, 0 buffer | 1 inside, designation]: does the answer name those zones?
-        self.named = np.zeros((64, 2, max(designations, 1)), dtype=bool)
+        # [answer, 0 buffer | 1 inside, 0 surely within | 1 near, designation]: does the
+        # answer name the zones of that designation in that relation?
+        self.named = np.zeros((64, 2, 2, max(designations, 1)), dtype=bool)
         self.lock = threading.RLock()  # chunks may be evaluated in parallel threads
 
     def get(self, key: object) -> int | None:
@@ -59,8 +62,8 @@ class Answers:
                 index = len(self.list)
                 if index == len(self.named):  # grow the table by doubling
                     self.named = np.concatenate([self.named, np.zeros_like(self.named)])
-                for designation, kind in answer.hit_kinds:
-                    self.named[index, kind, designation] = True
+                for designation, kind, near in answer.hit_kinds:
+                    self.named[index, kind, near, designation] = True
                 self._ids[key] = index
                 self.list.append(answer)
             return self._ids[key]
@@ -71,8 +74,10 @@ def summarize(verdicts: list[Verdict], designation_of: dict[str, int]) -> Answer
     status = (worst([v.status for v in verdicts])
               if any(v.status != "out_of_scope" for v in verdicts) else "out_of_scope")
     reasons = [r for v in verdicts for r in v.reasons]
+    # A rule names the zones surely within its reach, or if there are none those near it.
     kinds = frozenset((designation_of[h.designation],
-                       0 if r.rule and r.rule.where == "zones_and_buffer" else 1)
+                       0 if r.rule and r.rule.where == "zones_and_buffer" else 1,
+                       int(r.code.endswith(NEAR_EDGE)))
                       for r in reasons for h in r.zones if h.source == "measured")
     # The fines of the rules that decide the row's status (on the days that have it).
     fines = tuple(dict.fromkeys(f for v in verdicts if v.status == status for r in v.reasons

@@ -145,8 +145,11 @@ class BatchEngine:
         # Which of each row's zones its answer names (same rule as the engine's _apply).
         pair_group = group[rows[pair_row]]
         pair_desig = self.keys.designation[pair_zone]
-        named = ((self.answers.named[pair_group, 0, pair_desig] & (rel_zone < 2))
-                 | (self.answers.named[pair_group, 1, pair_desig] & (rel_zero < 2)))
+        named = self.answers.named
+        named = ((named[pair_group, 0, 0, pair_desig] & (rel_zone == 0))
+                 | (named[pair_group, 0, 1, pair_desig] & (rel_zone == 1))
+                 | (named[pair_group, 1, 0, pair_desig] & (rel_zero == 0))
+                 | (named[pair_group, 1, 1, pair_desig] & (rel_zero == 1)))
         hits.add(rows[pair_row[named]], pair_zone[named])
         distance[rows] = _nearest(pairs, named, pair_row, len(rows))
 
@@ -176,10 +179,10 @@ class BatchEngine:
         kinds = self.answers.list[group[row]].hit_kinds
         designation_of = self.keys.designation_of
         named = [m for m in place.measures
-                 if ((designation_of[m.zone.designation], 0) in kinds and relation(
-                     m.edge_m, m.zone.buffer_m, band(m, place)) != "beyond")
-                 or ((designation_of[m.zone.designation], 1) in kinds and relation(
-                     m.edge_m, 0.0, band(m, place)) != "beyond")]
+                 for kind, line in ((0, m.zone.buffer_m), (1, 0.0))
+                 if (found := relation(m.edge_m, line, band(m, place))) != "beyond"
+                 and (designation_of[m.zone.designation], kind, int(found == "near")) in kinds]
+        named = list({id(m): m for m in named}.values())  # named by its buffer and inside
         hits.add(np.full(len(named), row), np.array([m.position for m in named]))
         distance[row] = min((m.edge_m for m in named), default=np.nan)
 

@@ -68,6 +68,8 @@ class DayPlan:
         )
 
 
+NEAR_EDGE = "_near_edge"  # the code suffix of a reason whose zones are near their line, none surely in
+
 def plan_day(day: date, activity: Activity, rules: RuleSet) -> DayPlan:
     """Select the rules of ``day`` for ``activity`` and the spans and fines in force."""
     selected, notes = rules.select(day, activity.id)
@@ -147,7 +149,7 @@ def _apply(active: Active, plan: DayPlan, request: Request, place: Location,
         reasons.append(Reason(rule.kind, rule.effect, rule, period, tuple(certain),
                               chosen.assumed_from, fines=fines))
     if near and not certain:  # a rule that surely applies is not made less sure by another zone
-        reasons.append(Reason(f"{rule.kind}_near_edge", "uncertain", rule, period, tuple(near),
+        reasons.append(Reason(rule.kind + NEAR_EDGE, "uncertain", rule, period, tuple(near),
                               chosen.assumed_from, fines=fines))
     if open_ and not certain:
         reasons.append(Reason(f"{rule.kind}_unmapped_zones", "uncertain", rule, period,
