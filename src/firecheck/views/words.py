@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from ..engine.judge import NEAR_EDGE
 from ..engine.model import SEVERITY, LandCase, Reason, Verdict, ZoneHit, worst
 from ..rules.model import Amount, Fine, Hotline, fine_span
 from ..text import Text
@@ -89,7 +90,7 @@ def _action(verdict: Verdict, lang: str, general: bool = False) -> str:
 _OUTSIDE = Text("不在固阳县界内（县界精度约 ±1 公里）：本工具的规则不覆盖此处。",
                 "Outside the Guyang county line (known to about ±1 km): these rules do not "
                 "cover this place.")
-_QUALIFIER = {"_near_edge": Text("近区域边界，边界精度不足以判定",
+_QUALIFIER = {NEAR_EDGE: Text("近区域边界，边界精度不足以判定",
                                  "near a zone edge known too roughly to decide"),
               "_unmapped_zones": Text("区域边界未公开", "zone boundaries not published"),
               "_land_unknown": Text("地类未知", "land type unknown")}
@@ -209,7 +210,7 @@ def depends(reason: Reason, verdict: Verdict, lang: str) -> str:
         names = _names(reason.zones, lang)
         where = (f"此处是否在{names}内{reach}（边界未公开）" if zh else
                  f"whether this is inside {names}{reach} (boundaries not published)")
-    elif reason.code.endswith("_near_edge"):
+    elif reason.code.endswith(NEAR_EDGE):
         z = reason.zones[0]
         where = (f"此处是否在{_name(z, lang)}内{reach}（边界精度 ±{z.accuracy_m or 0:.0f} 米）" if zh
                  else f"whether this is inside {_name(z, lang)}{reach} (edge known to "
@@ -324,7 +325,7 @@ def explain(reason: Reason, verdict: Verdict, lang: str) -> str:
                 f"boundary data and may cover this place: {names}. Check with the county fire "
                 "command.")
     if reason.zones:
-        describe = _near if reason.code.endswith("_near_edge") else _hit
+        describe = _near if reason.code.endswith(NEAR_EDGE) else _hit
         parts = [describe(z, lang) for z in reason.zones]
         return f"{title}。" + "；".join(parts) + "。" if zh else f"{title}. " + "; ".join(parts) + "."
     if reason.cases:
