@@ -63,7 +63,7 @@ def run(argv: list[str] | None = None) -> int:
     debug = "--debug" in args or os.environ.get("FIRECHECK_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]
     lang = usage.language(args)
-    usage.localise_help(lang)
+    usage.localise_help(lang, args)
     try:
         code = app(args=args, prog_name="firecheck", standalone_mode=False)
     except usage.errors.ClickException as exc:  # a usage error: in the user's language

@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import re
 
-import typer.rich_utils as panels
-
 try:
     from typer._click import exceptions as errors  # typer ≥ 0.26 vendors click
 except ImportError:  # older typer: click itself
@@ -49,8 +47,14 @@ def language(args: list[str]) -> str:
     return "en" if os.environ.get("FIRECHECK_LANG") == "en" else "zh"
 
 
-def localise_help(lang: str) -> None:
-    """The titles of the help panels in ``lang``."""
+def localise_help(lang: str, args: list[str]) -> None:
+    """The titles of the help panels in ``lang``, when the command line may show help (a
+    help option, or at most a command's name): typer's panels and the markdown and
+    traceback modules they bring cost a single check ~50 ms."""
+    if not ({"--help", "-h"} & set(args) or sum(not a.startswith("-") for a in args) <= 1):
+        return
+    import typer.rich_utils as panels
+
     zh = lang == "zh"
     panels.ARGUMENTS_PANEL_TITLE = "参数 · Arguments" if zh else "Arguments"
     panels.OPTIONS_PANEL_TITLE = "选项 · Options" if zh else "Options"
