@@ -895,3 +895,26 @@ def test_cr_only_jsonl_is_read_like_cr_only_csv(tmp_path: Path, rules: RuleSet,
     rows = [json.loads(x) for x in out.read_text().splitlines()]
     assert [r["status"] for r in rows] == ["prohibited", "prohibited", "error", "prohibited"]
     assert rows[2]["error"]["message_en"].startswith("line 3:")
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_a_zones_file_that_changes_while_it_is_read_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic_zones_path: Path,
+        large: bool) -> None:
+    """The zones file is hashed (its version) and then read: if the bytes read are not
+    the bytes hashed, nothing is loaded — for a file of the cache's size too, whose cache
+    is missing."""
+    from firecheck.zones import load as zload
+
+    source = tmp_path / "zones.geojson"
+    text = synthetic_zones_path.read_bytes()
+    source.write_bytes(text + (b" " * zcache.CACHE_MIN_BYTES if large else b""))
+    monkeypatch.setenv("FIRECHECK_CACHE", str(tmp_path / "cache"))
+    real = zload.read_regular
+
+    def edited_meanwhile(path: Path, *args: object) -> bytes:
+        return real(path, *args).replace(b'"buffer_m": 500', b'"buffer_m": 50', 1)
+
+    monkeypatch.setattr(zload, "read_regular", edited_meanwhile)
+    with pytest.raises(DataError, match="changed while it was read"):
+        load_zones(source)

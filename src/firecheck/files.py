@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import secrets
@@ -21,7 +22,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -206,6 +207,27 @@ def read_regular(path: Path, what: Text, error: type[FirecheckError]) -> bytes:
     """The bytes of a regular file; ``error`` (naming ``what`` and the path) for anything
     else — a missing file, a directory, a FIFO (which would block), a device such as
     /dev/zero (which would never end)."""
+    with _open_regular(path, what, error) as fh:
+        try:
+            return fh.read()
+        except OSError as exc:
+            raise _read_error(path, what, exc.strerror or str(exc), error) from exc
+
+
+def digest_regular(path: Path, what: Text, error: type[FirecheckError]) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of a regular file, read in blocks (a 50 MB file is not
+    held in memory); the errors of :func:`read_regular`."""
+    with _open_regular(path, what, error) as fh:
+        try:
+            digest = hashlib.file_digest(fh, "sha256")
+            return digest.hexdigest(), fh.tell()
+        except OSError as exc:
+            raise _read_error(path, what, exc.strerror or str(exc), error) from exc
+
+
+@contextlib.contextmanager
+def _open_regular(path: Path, what: Text, error: type[FirecheckError]) -> Iterator[BinaryIO]:
+    """A regular file opened for reading (never blocking on a FIFO), or ``error``."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
@@ -214,10 +236,7 @@ def read_regular(path: Path, what: Text, error: type[FirecheckError]) -> bytes:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise _read_error(path, what, None, error)
         os.set_blocking(fd, True)
-        try:
-            return fh.read()
-        except OSError as exc:
-            raise _read_error(path, what, exc.strerror or str(exc), error) from exc
+        yield fh
 
 
 def _read_error(path: Path, what: Text, reason: str | None,

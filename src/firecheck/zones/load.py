@@ -14,7 +14,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import DataError
-from ..files import read_regular
+from ..files import digest_regular, read_regular
 from ..geo.projection import to_local
 from ..resources import ZONES_FILE
 from ..text import Text
@@ -39,26 +39,27 @@ def load_zones(path: Path | None = None) -> ZoneSet:
     returned set's ``notes`` say why a cache was not used."""
     path = path or default_zones_path()
     what = Text("区域文件", "zones file")
-    raw = read_regular(path, what, DataError)
-    version = "sha256:" + hashlib.sha256(raw).hexdigest()
+    # Hashed in blocks first: a large file's zones usually come from the cache, and then
+    # its 50 MB are never held.
+    digest, size = digest_regular(path, what, DataError)
+    version = "sha256:" + digest
     notes: list[Text] = []
-    cache = None
-    if len(raw) >= CACHE_MIN_BYTES:
+    if size >= CACHE_MIN_BYTES:
         refused = usable_dir(cache_dir())
-        if refused is None:
-            cache = cache_path(version)
-        else:
+        cache = cache_path(version) if refused is None else None
+        if refused is not None:
             notes.append(refused)
+    else:
+        cache = None
     if cache is not None:
-        del raw  # not held while the cache is read (a 100,000-parcel file is 50 MB)
         cached, note = read_cache(cache, version)
         if cached is not None:
             return ZoneSet(cached, version, str(path))
         if note is not None:
             notes.append(note)
-        raw = read_regular(path, what, DataError)
-        if "sha256:" + hashlib.sha256(raw).hexdigest() != version:
-            raise DataError(f"{path}：读取时文件被修改", f"{path}: the file changed while it was read")
+    raw = read_regular(path, what, DataError)
+    if "sha256:" + hashlib.sha256(raw).hexdigest() != version:
+        raise DataError(f"{path}：读取时文件被修改", f"{path}: the file changed while it was read")
     data = parse_json(raw, path)
     problems, shapes = check(data)
     if bad := errors(problems):
