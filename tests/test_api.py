@@ -72,6 +72,27 @@ def test_a_batch_does_not_import_pandas(tmp_path: Path) -> None:
     assert _python(code).split() == ["0", "False", "DataFrame"]
 
 
+def test_the_command_line_batch_uses_a_pool_that_returns_memory(tmp_path: Path) -> None:
+    """The batch command makes jemalloc (where pyarrow has it) the Arrow pool of its own
+    process; the API leaves a program's pool as it was."""
+    import pyarrow as pa
+
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no jemalloc")
+    source = tmp_path / "in.csv"
+    source.write_text(f"lat,lon,date,activity\n{SEAT},2023-04-01,bbq\n", "utf-8")
+    code = ("import pyarrow as pa\nfrom firecheck.api import check_rows\n"
+            "list(check_rows([{'lat': 41.0, 'lon': 110.0, 'date': '2023-04-01', 'activity': 'bbq'}]))\n"
+            "print(pa.default_memory_pool().backend_name)\n"
+            "from firecheck.cli import run\n"
+            f"code = run(['batch', {str(source)!r}, '-o', {str(tmp_path / 'out.csv')!r}])\n"
+            "print(code, pa.default_memory_pool().backend_name)")
+    before = _python("import pyarrow as pa\nprint(pa.default_memory_pool().backend_name)")
+    assert _python(code).split() == [before.strip(), "0", "jemalloc"]
+
+
 def test_to_dict_is_exactly_what_check_json_prints() -> None:
     verdict = check(SEAT, "焚烧秸秆", "2023-07-01")
     assert isinstance(verdict, Verdict) and verdict.status == "prohibited"

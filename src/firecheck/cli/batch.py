@@ -84,8 +84,11 @@ def batch(
 
       firecheck batch fire_nrt_J1V-C2.csv -a straw -o detections.geojson --lang en
     """
+    from ..batch.arrow import use_returning_pool
     from ..batch.readers import FORMATS, OUTPUT_FORMATS  # the batch machinery only when run
     from ..batch.run import Options, run_batch
+
+    use_returning_pool()
 
     for name, fmt, known in (("--format", out_format, OUTPUT_FORMATS),
                              ("--input-format", in_format, FORMATS)):

@@ -59,6 +59,9 @@ def serve(
         raise InputError("--cert 与 --key 须一起给出", "give --cert and --key together")
     if cert is not None and not tls:
         raise InputError("--cert/--key 需要 --tls", "--cert/--key need --tls")
+    from ..batch.arrow import use_returning_pool
+
+    use_returning_pool()  # a long-lived process: batch uploads hand their memory back
     rules, zones = data(zones_file, rules_paths, None, lang.value)
     limits = Limits(upload_bytes=int(upload_mb * (1 << 20)), batch_seconds=batch_seconds)
     application = create_app(rules, zones, limits)
