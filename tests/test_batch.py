@@ -112,6 +112,37 @@ def test_batch_agrees_with_single_checks(rules: RuleSet, zones: ZoneSet, data) -
     _assert_same(rules, zones, lat, lon, days, acts, datums)
 
 
+def test_a_chunk_is_evaluated_in_slices_as_it_would_be_whole(
+        rules: RuleSet, zones: ZoneSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk's points are evaluated some thousands at a time (their zone pairs bounded):
+    every row gets what it gets when the whole chunk is one slice, GCJ-02 rows and their
+    warnings too."""
+    from firecheck.batch import engine as batch_engine
+
+    rng = np.random.default_rng(7)
+    n = 2500
+    x = np.concatenate([rng.uniform(-2500, 2500, n // 2) + s.cx for s in (EXACT, APPROX)])
+    y = np.concatenate([rng.uniform(-2500, 2500, n // 2) + s.cy for s in (EXACT, APPROX)])
+    lon, lat = to_wgs84(x, y)
+    days = rng.integers(date(2023, 3, 1).toordinal(), date(2023, 6, 30).toordinal(), n)
+    datum = rng.integers(0, 2, n).astype(np.int8)  # wgs84, gcj02
+    acts = rng.integers(0, len(rules.activities.by_id), n)
+
+    def outcome() -> tuple:
+        req = Requests(lat.copy(), lon.copy(), datum, days, days.copy(), acts,
+                       np.zeros(n, dtype=bool))
+        out = BatchEngine(rules, zones).evaluate(req)
+        return ([out.answers[g].status for g in out.group], out.zone_ids.to_pylist(),
+                out.distance_m.tolist(), out.warnings)
+
+    whole = outcome()
+    monkeypatch.setattr(batch_engine, "_ROWS_AT_ONCE", 300)
+    sliced = outcome()
+    assert sliced[0] == whole[0] and sliced[1] == whole[1] and sliced[3] == whole[3]
+    assert np.array_equal(np.array(sliced[2]), np.array(whole[2]), equal_nan=True)
+    assert set(whole[0]) >= {"prohibited", "allowed"} and any(whole[1]) and whole[3]
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())

@@ -79,8 +79,9 @@ class BatchEngine:
         single[list(req.accuracy)] = True
         points = np.flatnonzero(~req.bad & ~single)
         hits = _Hits(n)
-        if len(points):
-            self._evaluate_points(req, points, group, distance, row_warnings, hits)
+        for first in range(0, len(points), _ROWS_AT_ONCE):
+            self._evaluate_points(req, points[first:first + _ROWS_AT_ONCE], group, distance,
+                                  row_warnings, hits)
         for row in np.flatnonzero(~req.bad & single):
             try:
                 self._evaluate_single(req, int(row), group, distance, hits)
@@ -248,6 +249,7 @@ def _unique_objects(keys: list[tuple]) -> tuple[list, np.ndarray, np.ndarray]:
 
 
 _LAND_CODES = 1 + len(LANDS)
+_ROWS_AT_ONCE = 10_000  # points per pass: among 100k parcels each has dozens of zone pairs
 
 
 def _lands(req: Requests) -> np.ndarray:
