@@ -20,11 +20,15 @@ from shapely.geometry import mapping
 from shapely.ops import nearest_points
 from test_batch import _assert_same
 
+from firecheck.batch.engine import BatchEngine
 from firecheck.batch.places import PlaceKeys
+from firecheck.batch.requests import Requests
+from firecheck.batch.results import _general
 from firecheck.engine.evaluate import evaluate
 from firecheck.engine.model import Request
 from firecheck.geo.projection import to_local, to_wgs84
 from firecheck.rules.model import RuleSet
+from firecheck.views.words import action, reasons_words
 from firecheck.zones import cache as zcache
 from firecheck.zones.index import ZoneIndex
 from firecheck.zones.load import default_zones_path, load_zones
@@ -462,3 +466,40 @@ def test_places_among_many_parcels_batch_equals_single(rules: RuleSet, parcel_cl
     acts = data.draw(st.lists(st.integers(0, len(rules.activities.by_id) - 1), min_size=n,
                               max_size=n))
     _assert_same(rules, parcel_cluster, lat, lon, days, acts, ["wgs84"] * n)
+
+
+def test_a_keys_words_are_its_first_places_own(tmp_path: Path, rules: RuleSet) -> None:
+    """Two parcels of one designation with different buffers (1,000 m and 500 m), a place
+    near both lines: its key's answer is worked out from one zone per relation, and that is
+    the zone a single check names first, so the sheet's words give the 1,000 m the
+    engine's own words give, not the nearer parcel's 500 m."""
+    shipped = json.loads(default_zones_path().read_text(encoding="utf-8"))
+    county = next(f for f in shipped["features"] if f["properties"]["kind"] == "county_boundary")
+    cx, cy = EXACT.cx + SMALL_X_M, EXACT.cy
+    far = shapely.box(cx - 50, cy - 50, cx + 50, cy + 50)  # the place is 997 m east of it
+    near = shapely.box(cx + 50 + 997 + 498, cy - 50, cx + 50 + 997 + 598, cy + 50)  # 498 m
+    features = [county]
+    for i, (shape, buffer_m) in enumerate(((far, 1000), (near, 500))):
+        lon_lat = shapely.transform(shape, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1])))
+        feature = _zone("grassland-subsidy-areas", mapping(lon_lat))
+        feature["properties"] |= {"id": f"grassland-subsidy-areas/{i}", "buffer_m": buffer_m,
+                                  "accuracy_m": 5}
+        features.append(feature)
+    path = tmp_path / "buffers.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    zones = load_zones(path)
+    lon, lat = to_wgs84(cx + 50 + 997, cy)
+    single = evaluate(Request(float(lat), float(lon), BAN_DAY, "bbq"), rules, zones)
+    assert single.status == "uncertain"
+    engine = BatchEngine(rules, zones)
+    day = np.array([BAN_DAY.toordinal()])
+    bbq = [a.id for a in engine.activities].index("bbq")
+    out = engine.evaluate(Requests(np.array([float(lat)]), np.array([float(lon)]),
+                                   np.zeros(1, np.int8), day, day.copy(), np.array([bbq]),
+                                   np.zeros(1, dtype=bool)))
+    batch = _general(out.answers[out.group[0]].verdict, zones)
+    alone = _general(single, zones)
+    for lang in ("zh", "en"):
+        assert reasons_words(batch, lang) == reasons_words(alone, lang)
+        assert action(batch, lang, general=True) == action(alone, lang, general=True)
+    assert "1000" in action(batch, "zh", general=True)

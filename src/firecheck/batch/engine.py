@@ -130,7 +130,7 @@ class BatchEngine:
                         continue
                     rep = int(first_row[k])
                     lo, hi = np.searchsorted(pair_row, [rep, rep + 1])
-                    own = _one_per_code(pair_code[lo:hi], pairs.lo[lo:hi]) + lo
+                    own = _one_per_code(pair_code[lo:hi], pair_zone[lo:hi]) + lo
                     own = own[np.argsort(pair_zone[own])]  # in zone order, as measure()
                     measures = tuple(Measure(self.zones.mapped[zone], edge, zone)
                                      for zone, edge in zip(pair_zone[own].tolist(),
@@ -189,11 +189,13 @@ class BatchEngine:
         distance[row] = min((m.edge_m for m in named), default=np.nan)
 
 
-def _one_per_code(codes: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """Of one place's pairs, the nearest (by lower bound) of each distinct (designation,
+def _one_per_code(codes: np.ndarray, zones: np.ndarray) -> np.ndarray:
+    """Of one place's pairs, the first zone (lowest index) of each distinct (designation,
     relation) code: all its key holds, so all its answer may rest on (among 100k parcels a
-    place is within reach of dozens of one designation, and its answer is the same)."""
-    order = np.lexsort((lo, codes))
+    place is within reach of dozens of one designation). The first, as the engine names a
+    designation in a sheet's words by its first zone (its buffer, say), so the words are
+    those of the place's own single check."""
+    order = np.lexsort((zones, codes))
     first = np.ones(len(order), dtype=bool)
     first[1:] = codes[order][1:] != codes[order][:-1]
     return order[first]
