@@ -93,6 +93,15 @@ def test_the_command_line_batch_uses_a_pool_that_returns_memory(tmp_path: Path) 
     assert _python(code).split() == [before.strip(), "0", "jemalloc"]
 
 
+def test_a_pool_the_user_chose_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ARROW_DEFAULT_MEMORY_POOL is how a user picks Arrow's pool (e.g. 'system' where
+    jemalloc fails, on 64 KiB pages): firecheck leaves it."""
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+    code = ("import pyarrow as pa\nfrom firecheck.batch.arrow import use_returning_pool\n"
+            "use_returning_pool()\nprint(pa.default_memory_pool().backend_name)")
+    assert _python(code).strip() == "system"
+
+
 def test_to_dict_is_exactly_what_check_json_prints() -> None:
     verdict = check(SEAT, "焚烧秸秆", "2023-07-01")
     assert isinstance(verdict, Verdict) and verdict.status == "prohibited"

@@ -4,6 +4,7 @@ installed, costs 0.3–0.4 s per run), and the memory pool of firecheck's own pr
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 
 import numpy as np
@@ -30,9 +31,20 @@ def use_returning_pool() -> None:
     wheels): it hands freed chunk buffers back to the system within a second, where the
     default (mimalloc) keeps them — a 1M-row batch peaks at ~215 MB instead of ~300 MB, no
     slower. For the processes firecheck owns (``batch``, ``serve``); a program using the
-    API keeps its own choice."""
+    API keeps its own choice, and so does anyone who sets ``ARROW_DEFAULT_MEMORY_POOL``.
+    Not with pages other than 4 KiB (aarch64 servers with 64 KiB pages): pyarrow's
+    jemalloc is built for 4 KiB and fails there."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") or _page_size() != 4096:
+        return
     with contextlib.suppress(NotImplementedError):  # a build without it: the default
         pa.set_memory_pool(pa.jemalloc_memory_pool())
+
+
+def _page_size() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):  # no sysconf (Windows): no jemalloc anyway
+        return 0
 
 
 class _NoPandas:
