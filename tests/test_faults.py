@@ -918,3 +918,25 @@ def test_a_zones_file_that_changes_while_it_is_read_is_refused(
     monkeypatch.setattr(zload, "read_regular", edited_meanwhile)
     with pytest.raises(DataError, match="changed while it was read"):
         load_zones(source)
+
+
+def test_a_directory_given_as_the_zones_file_is_a_clear_error(tmp_path: Path) -> None:
+    """--zones naming a directory: a data error naming it (exit 3), not an internal error."""
+    result = CliRunner().invoke(cli.app, ["check", "41.06,110.38", "-a", "bbq", "-d",
+                                          "2023-04-01", "--zones", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 3, result.output
+    said = " ".join(result.output.split())  # the console wraps it
+    assert "not a regular file" in said and "Traceback" not in said
+
+
+def test_a_directory_where_the_cache_should_be_is_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic_zones_path: Path) -> None:
+    """A directory in the cache's place: the zones come from the file, with a note."""
+    source = tmp_path / "zones.geojson"
+    source.write_bytes(synthetic_zones_path.read_bytes() + b" " * zcache.CACHE_MIN_BYTES)
+    monkeypatch.setenv("FIRECHECK_CACHE", str(tmp_path / "cache"))
+    version = "sha256:" + __import__("hashlib").sha256(source.read_bytes()).hexdigest()
+    zcache.usable_dir(zcache.cache_dir())
+    zcache.cache_path(version).mkdir()
+    zones = load_zones(source)
+    assert zones.mapped and any("not a private file" in n.en for n in zones.notes)

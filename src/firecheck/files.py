@@ -232,9 +232,10 @@ def _open_regular(path: Path, what: Text, error: type[FirecheckError]) -> Iterat
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise _read_error(path, what, exc.strerror or str(exc), error) from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses a directory
+        os.close(fd)
+        raise _read_error(path, what, None, error)
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise _read_error(path, what, None, error)
         os.set_blocking(fd, True)
         yield fh
 

@@ -130,10 +130,11 @@ def read_cache(path: Path, version: str) -> tuple[ZoneRows | None, Text | None]:
         return None, None
     except OSError as exc:
         return None, _untrusted(path, exc.strerror or str(exc))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or not _private(info):  # before fdopen: a directory
+        os.close(fd)
+        return None, _untrusted(path, "not a private file of yours")
     with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or not _private(info):
-            return None, _untrusted(path, "not a private file of yours")
         data = fh.read()
     try:
         return _zones(data, version), None
