@@ -92,7 +92,12 @@ class ZoneIndex:
     def tree(self) -> shapely.STRtree:
         """An STRtree of the reach boxes (for arrays of points; built when made, so every
         thread queries the same one)."""
-        return self.shared.get("tree", lambda: shapely.STRtree(shapely.box(*self.reach_box)))
+        def build() -> shapely.STRtree:
+            tree = shapely.STRtree(shapely.box(*self.reach_box))
+            tree.query(shapely.points(0.0, 0.0))  # GEOS builds a tree on its first query
+            return tree
+
+        return self.shared.get("tree", build)
 
     @cached_property
     def edges(self) -> np.ndarray:
@@ -423,8 +428,10 @@ class Shared:
 
 class Pairs:
     """(point, zone) pairs within reach, from :meth:`ZoneIndex.measure_points`: ``lo`` and
-    ``hi`` bound each pair's signed edge metres (equal where GEOS measured it); ``x``, ``y``
-    are the points (``row`` indexes them)."""
+    ``hi`` bound each pair's signed edge metres (equal where GEOS measured it; ``measured``)
+    — bounds, not distances: they decide comparisons with the thresholds they were made
+    for, and :meth:`exact` gives a distance; ``x``, ``y`` are the points (``row`` indexes
+    them)."""
 
     def __init__(self, index: ZoneIndex, row: np.ndarray, zone: np.ndarray, lo: np.ndarray,
                  hi: np.ndarray, x: np.ndarray, y: np.ndarray, measured: np.ndarray) -> None:
