@@ -35,6 +35,9 @@ GEOD = Geod(ellps="WGS84")
 CHUNKUNSHAN = (41.05, 110.30, 1000.0, 0.0)  # exact edges
 DAXIANSHAN = (41.20, 110.00, 1000.0, 300.0)  # edges known to ±300 m
 FAR = (41.35, 109.85, 50.0, 0.0)  # the others: tiny squares far from the test places
+# The "beside" zones: two parcels of one designation (grassland-subsidy-areas), one drawn
+# exactly where CHUNKUNSHAN is, one to ±300 m with its west edge 700 m east of the first's.
+BESIDE_GAP_M = 700.0
 LISTED = ("daqingshan-nr-baiyangou", "daqingshan-nr-maanshan", "qin-great-wall",
           "zhao-great-wall", "honghua-obo-nr", "chunkunshan-nr", "daxianshan-scenic",
           "xiheyi-forestry", "qifenzi-forestry", "erxiang-nanpo-forest", "ecological-redline",
@@ -75,6 +78,26 @@ def mapped_zones_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def beside_zones_path(tmp_path_factory: pytest.TempPathFactory, mapped_zones_path: Path) -> Path:
+    """The mapped zones with CHUNKUNSHAN's square and a second one beside it as two parcels
+    of one designation (see BESIDE_GAP_M); 春坤山 itself a tiny square far away."""
+    data = json.loads(mapped_zones_path.read_text("utf-8"))
+    lat, lon, half, _ = CHUNKUNSHAN
+    east = GEOD.fwd(lon, lat, 90, half)[0]
+    centre = GEOD.fwd(east, lat, 90, BESIDE_GAP_M + half)[0]
+    parcels = [_zone("grassland-subsidy-areas/exact", *CHUNKUNSHAN),
+               _zone("grassland-subsidy-areas/rough", lat, centre, half, 300.0)]
+    for parcel in parcels:
+        parcel["properties"]["designation"] = "grassland-subsidy-areas"
+    data["features"] = [f for f in data["features"]
+                        if f["properties"]["id"] not in ("chunkunshan-nr", "grassland-subsidy-areas")]
+    data["features"] += [*parcels, _zone("chunkunshan-nr", FAR[0] - 0.01, *FAR[1:])]
+    path = tmp_path_factory.mktemp("scenarios") / "beside.geojson"
+    path.write_text(json.dumps(data), "utf-8")
+    return path
+
+
 @dataclass(frozen=True)
 class Case:
     file: str
@@ -112,14 +135,23 @@ CASE_LIST = _cases()
 def test_every_case_file_is_read() -> None:
     files = {c.file for c in CASE_LIST}
     assert {"fire-ban-dates", "buffer-500m", "straw-ban", "activities", "scope",
-            "land-and-law"} <= files
+            "land-and-law", "named-zones"} <= files
     assert len({(c.file, c.id) for c in CASE_LIST}) == len(CASE_LIST), "case ids repeat"
 
 
 @pytest.fixture(scope="session")
-def zone_sets(mapped_zones_path: Path, real_zones: ZoneSet) -> dict[str, tuple[ZoneSet, Path]]:
+def zone_sets(mapped_zones_path: Path, beside_zones_path: Path,
+              real_zones: ZoneSet) -> dict[str, tuple[ZoneSet, Path]]:
     return {"shipped": (real_zones, ZONES_FILE),
-            "mapped": (load_zones(mapped_zones_path), mapped_zones_path)}
+            "mapped": (load_zones(mapped_zones_path), mapped_zones_path),
+            "beside": (load_zones(beside_zones_path), beside_zones_path)}
+
+
+def _named(answer: dict[str, Any]) -> set[str]:
+    """The ids of the measured zones a verdict names (as a batch row's zone_ids)."""
+    days = answer.get("spans", [answer])
+    return {z["id"] for day in days for r in day["reasons"] for z in r["zones"]
+            if z["position"] != "unknown"}
 
 
 def _codes(answer: dict[str, Any]) -> set[str]:
@@ -183,6 +215,8 @@ def test_case_through_every_door(case: Case, rules: RuleSet,
         assert rule not in _rule_ids(answer), f"api: {case.file}/{case.id}"
     for provision in spec.get("basis", []):
         assert provision in _basis(answer), f"api: {case.file}/{case.id}"
+    if "zones_named" in spec:
+        assert _named(answer) == set(spec["zones_named"]), f"api: {case.file}/{case.id}"
 
     # The command line: the same JSON, and the exit code of the status.
     args = ["check", *([place] if place is not None else []), "-a", spec["activity"],
@@ -216,6 +250,8 @@ def test_case_through_every_door(case: Case, rules: RuleSet,
         # place names or stated zones (DMS and --accuracy: API and CLI only)
         (out,) = firecheck.check_rows([row], rules=rules, zones=zones)
         _expect(case, out["status"], set(out["reasons"] or []), "batch")
+        if "zones_named" in spec:
+            assert set(out["zone_ids"]) == set(spec["zones_named"]), f"batch: {case.id}"
         if "batch_fine_individual" in spec:
             assert _fine_text(out["fine_individual_yuan"]) == spec["batch_fine_individual"]
         if spec.get("hotlines") and spec["status"] not in ("allowed", "out_of_scope"):
