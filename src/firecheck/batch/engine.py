@@ -147,11 +147,11 @@ class BatchEngine:
         # Which of each row's zones its answer names (same rule as the engine's _apply).
         pair_group = group[rows[pair_row]]
         pair_desig = self.keys.designation[pair_zone]
-        named = self.answers.named
-        named = ((named[pair_group, 0, 0, pair_desig] & (rel_zone == 0))
-                 | (named[pair_group, 0, 1, pair_desig] & (rel_zone == 1))
-                 | (named[pair_group, 1, 0, pair_desig] & (rel_zero == 0))
-                 | (named[pair_group, 1, 1, pair_desig] & (rel_zero == 1)))
+        table = self.answers.named
+        named = ((table[pair_group, 0, 0, pair_desig] & (rel_zone == 0))
+                 | (table[pair_group, 0, 1, pair_desig] & (rel_zone == 1))
+                 | (table[pair_group, 1, 0, pair_desig] & (rel_zero == 0))
+                 | (table[pair_group, 1, 1, pair_desig] & (rel_zero == 1)))
         hits.add(rows[pair_row[named]], pair_zone[named])
         distance[rows] = _nearest(pairs, named, pair_row, len(rows))
 
@@ -180,11 +180,14 @@ class BatchEngine:
             self.answers.list[a[0]].status, -1))
         kinds = self.answers.list[group[row]].hit_kinds
         designation_of = self.keys.designation_of
+
+        def is_named(m: Measure, kind: int, line: float) -> bool:
+            found = relation(m.edge_m, line, band(m, place))
+            return found != "beyond" and (designation_of[m.zone.designation], kind,
+                                          int(found == "near")) in kinds
+
         named = [m for m in place.measures
-                 for kind, line in ((0, m.zone.buffer_m), (1, 0.0))
-                 if (found := relation(m.edge_m, line, band(m, place))) != "beyond"
-                 and (designation_of[m.zone.designation], kind, int(found == "near")) in kinds]
-        named = list({id(m): m for m in named}.values())  # named by its buffer and inside
+                 if is_named(m, 0, m.zone.buffer_m) or is_named(m, 1, 0.0)]
         hits.add(np.full(len(named), row), np.array([m.position for m in named]))
         distance[row] = min((m.edge_m for m in named), default=np.nan)
 

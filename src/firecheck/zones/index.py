@@ -67,7 +67,7 @@ class ZoneIndex:
         shapes[~shareable] = self._decode(np.flatnonzero(~shareable))
         return shapes
 
-    @property
+    @cached_property
     def _common(self) -> tuple[np.ndarray, np.ndarray]:
         """The shapes every thread may read at once, and which those are: shapes of one
         part, no holes and few vertices (never prepared; GEOS computes their envelopes
@@ -86,7 +86,7 @@ class ZoneIndex:
     @cached_property
     def areal(self) -> np.ndarray:
         """Which zones are areas ((Multi)Polygons)."""
-        return np.isin(shapely.get_type_id(self.shapes), (3, 6))
+        return np.isin(shapely.get_type_id(self.shapes), _AREAS)
 
     @cached_property
     def tree(self) -> shapely.STRtree:
@@ -103,18 +103,12 @@ class ZoneIndex:
     def edges(self) -> np.ndarray:
         """Every zone's edge: an area's boundary, a line or point itself (shared where the
         shape is)."""
-        _, shareable = self._common
-
-        def of(shapes: np.ndarray) -> np.ndarray:
-            return np.where(np.isin(shapely.get_type_id(shapes), (3, 6)),
-                            shapely.boundary(shapes), shapes)
-
-        common = self.shared.get("edges", lambda: np.where(shareable, of(self._common[0]),
-                                                           None))
+        shapes, shareable = self._common
+        common = self.shared.get("edges", lambda: np.where(shareable, _edges_of(shapes), None))
         if shareable.all():
             return common
         edges = common.copy()
-        edges[~shareable] = of(self.shapes[~shareable])
+        edges[~shareable] = _edges_of(self.shapes[~shareable])
         return edges
 
     @cached_property
@@ -207,9 +201,9 @@ class ZoneIndex:
                        thresholds: tuple[np.ndarray, np.ndarray] | None = None) -> Pairs:
         """:meth:`measure` for many points: every (point, zone) pair within reach, in order
         of the points (not of the zones), with bounds on its signed edge metres that lie on
-        the same side as the exact distance of the reach and of every one of the zone's ``thresholds`` (a
-        table of signed edge metres and each zone's row in it), so they decide any
-        comparison with those as the distance would.
+        the same side as the exact distance of the reach and of every one of the zone's
+        ``thresholds`` (a table of signed edge metres and each zone's row in it), so they
+        decide any comparison with those as the distance would.
 
         A point outside a convex zone's bounding box is at least its distance to the box
         from the zone, and at most that plus the zone's :attr:`_box_slack`: for small
@@ -277,8 +271,8 @@ class ZoneIndex:
         else:
             shapes = self._decode(zones)
             shapely.prepare(shapes)
-            areal = np.isin(shapely.get_type_id(shapes), (3, 6))
-            edges = np.where(areal, shapely.boundary(shapes), shapes)
+            areal = np.isin(shapely.get_type_id(shapes), _AREAS)
+            edges = _edges_of(shapes)
         return signed_edge_m(shapes, edges, areal, geometries)
 
     def beyond_extents_xy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -326,8 +320,9 @@ class ZoneIndex:
 
     @cached_property
     def _box(self) -> np.ndarray:
-        """Every zone's bounding box (rows: xmin, ymin, xmax, ymax)."""
-        return self.shared.get("box", lambda: shapely.bounds(self._common[0]))
+        """Every zone's bounding box (rows: xmin, ymin, xmax, ymax), as its source holds it
+        (the cache stores the bounds of the very shapes it decodes to)."""
+        return self.source.bounds
 
     @cached_property
     def _box_slack(self) -> np.ndarray:
@@ -344,7 +339,7 @@ class ZoneIndex:
         kind = shapely.get_type_id(shapes)
         slack = np.where(kind == 0, 0.0, np.nan)
         rows = np.flatnonzero((kind == 3) & (shapely.get_num_interior_rings(shapes) == 0)
-                              & (shapely.get_num_coordinates(shapes) <= _FEW_VERTICES + 1))
+                              & (shapely.get_num_coordinates(shapes) <= _FEW_VERTICES))
         if not len(rows):
             return slack
         xy, owner = shapely.get_coordinates(shapes[rows], return_index=True)
@@ -399,7 +394,14 @@ class ZoneIndex:
         return self.shared.get("reach_grid", lambda: box_cover(*self.reach_box))
 
 
-_FEW_VERTICES = 16
+_FEW_VERTICES = 16  # coordinates (a closed ring counts its first twice)
+_AREAS = (3, 6)  # GEOS type ids of Polygon and MultiPolygon
+
+
+def _edges_of(shapes: np.ndarray) -> np.ndarray:
+    """Each shape's edge: an area's boundary, a line or point itself."""
+    return np.where(np.isin(shapely.get_type_id(shapes), _AREAS), shapely.boundary(shapes),
+                    shapes)
 # Metres by which a bound is kept clear of a threshold before it decides without GEOS: far
 # above the rounding of a distance in the county's plane (~1e-11 m), far below any band.
 BOUND_SLACK_M = 1e-6
