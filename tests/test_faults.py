@@ -403,13 +403,19 @@ def _moved(table):
                             pa.array(shapely.to_wkb(shapes), pa.binary()))
 
 
+# A WKB CircularString (type 8): well formed, but shapely cannot decode it (no GEOS error).
+CIRCULAR_STRING_WKB = b"\x01\x08\x00\x00\x00\x03\x00\x00\x00" + bytes(48)
+
+
 @pytest.mark.parametrize("change,keep_hash", [
     (_moved, True),
     (lambda t: t.drop(["source"]), False),
     (lambda t: t.append_column("extra", t["id"]), False),
     (lambda t: t.set_column(t.column_names.index("wkb"), "wkb",
                             __import__("pyarrow").array([b"\x01\x02"] * t.num_rows)), False),
-], ids=["moved-zone", "missing-column", "extra-column", "bad-wkb"])
+    (lambda t: t.set_column(t.column_names.index("wkb"), "wkb", __import__("pyarrow").array(
+        [CIRCULAR_STRING_WKB] * t.num_rows)), False),
+], ids=["moved-zone", "missing-column", "extra-column", "bad-wkb", "curved-wkb"])
 def test_a_tampered_cache_gives_the_true_verdict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  rules: RuleSet, synthetic_zones_path: Path,
                                                  change, keep_hash: bool) -> None:

@@ -15,6 +15,8 @@ import tomllib
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -28,6 +30,7 @@ from firecheck.parse import parse_date, parse_date_span, parse_lat, parse_lon, p
 from firecheck.resources import RULES_DIR, ZONES_FILE
 from firecheck.rules.loader import build_ruleset
 from firecheck.rules.model import RuleSet
+from firecheck.zones import cache as zcache
 from firecheck.zones import load as zones_load
 from firecheck.zones.importer import ImportOptions, import_files
 from firecheck.zones.load import load_zones
@@ -221,6 +224,35 @@ def test_fuzz_zones_cache(tmp_path_factory, synthetic_zones_path: Path, data) ->
             os.environ.pop("FIRECHECK_CACHE", None)
         else:
             os.environ["FIRECHECK_CACHE"] = saved[0]
+
+
+@FAST
+@given(points=st.integers(4, 9), at=st.integers(0, 200), value=st.integers(0, 255),
+       others=st.integers(0, 3))
+def test_fuzz_cached_wkb_check_agrees_with_geos(points: int, at: int, value: int,
+                                                others: int) -> None:
+    """The cache's WKB check — a parcel's layout read without building it — refuses a
+    shape exactly when GEOS cannot decode it, whichever byte of it is changed, among
+    shapes that are fine."""
+    count_fuzz_case()
+    pa = __import__("pyarrow")
+    ring = [(float(i), float(i * i % 7)) for i in range(points - 1)]
+    good = shapely.Polygon([*ring, ring[0]]).wkb
+    bad = bytearray(good)
+    bad[at % len(bad)] = value
+    blobs = [good] * others + [bytes(bad)] + [good] * (3 - others)
+    wkb = pa.array(blobs, pa.binary())
+    try:
+        shapely.from_wkb(np.array(blobs, dtype=object))
+        geos_refuses = False
+    except (shapely.errors.ShapelyError, ValueError, NotImplementedError):
+        geos_refuses = True
+    try:
+        zcache._check_wkb(wkb, zcache._decoder(wkb))
+        refused = False
+    except (shapely.errors.ShapelyError, ValueError, NotImplementedError):
+        refused = True
+    assert refused == geos_refuses
 
 
 def _shapes(zones: ZoneSet) -> list[tuple]:

@@ -8,12 +8,14 @@ heavy libraries (pyarrow, matplotlib, the batch machinery) only when they run.
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import traceback
 from typing import Annotated
 
 import typer
+from typer.main import get_command_name
 
 from .. import __version__, interrupt
 from . import batch, check, info, near, serve, usage, zones  # noqa: F401  (each registers its commands)
@@ -56,6 +58,21 @@ def _root(
         out.print(GUIDE, markup=True, soft_wrap=True)  # our own markup, no data
 
 
+def _invoked(args: list[str]) -> typer.Typer:
+    """The app with only the command ``args`` names: typer reads the signature of every
+    registered command on each run (25 ms of a single check). The whole app when no
+    command is named exactly (``--help``, ``--version``, a typo and its suggestions)."""
+    name = args[0] if args else "-"
+    commands = [c for c in app.registered_commands
+                if (c.name or get_command_name(c.callback.__name__)) == name]  # type: ignore[union-attr]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return app
+    only = copy.copy(app)  # the root callback stays: still a group, `firecheck check …`
+    only.registered_commands, only.registered_groups = commands, groups
+    return only
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code: no traceback for anything but
     ``--debug`` (or FIRECHECK_DEBUG=1); an unexpected error is a short report and 70."""
@@ -65,7 +82,7 @@ def run(argv: list[str] | None = None) -> int:
     lang = usage.language(args)
     usage.localise_help(lang, args)
     try:
-        code = app(args=args, prog_name="firecheck", standalone_mode=False)
+        code = _invoked(args)(args=args, prog_name="firecheck", standalone_mode=False)
     except usage.errors.ClickException as exc:  # a usage error: in the user's language
         usage.report(exc, lang, as_json="--json" in args)
         return exc.exit_code

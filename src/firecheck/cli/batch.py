@@ -12,7 +12,6 @@ import typer
 from ..errors import InputError
 from ..parse.localtime import local_today
 from ..text import say
-from ..views import terminal
 from .options import (
     EXIT_CODES,
     EXIT_FAIL_ON,
@@ -87,6 +86,7 @@ def batch(
     from ..batch.arrow import use_returning_pool
     from ..batch.readers import FORMATS, OUTPUT_FORMATS  # the batch machinery only when run
     from ..batch.run import Options, run_batch
+    from ..views import terminal
 
     use_returning_pool()
 

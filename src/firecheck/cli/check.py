@@ -13,7 +13,6 @@ from ..errors import InputError
 from ..parse.localtime import local_today
 from ..query import Query, answer, resolve_place
 from ..text import say
-from ..views import answer as view
 from ..views.words import status_label
 from ..zones.model import ZoneSet
 from .options import (
@@ -106,10 +105,13 @@ def check(
     level = "brief" if brief else "details" if details else "normal"
     if as_json:
         emit_json(result.to_dict())
-    elif isinstance(result, Verdict):
-        view.verdict(out, result, lang.value, level)
     else:
-        view.spans(out, list(result.spans), lang.value, level)
+        from ..views import answer as view  # with rich: not for JSON
+
+        if isinstance(result, Verdict):
+            view.verdict(out, result, lang.value, level)
+        else:
+            view.spans(out, list(result.spans), lang.value, level)
     if map_file is not None:
         first = result if isinstance(result, Verdict) else result.spans[0].verdict
         if first.place.lat is None:

@@ -12,7 +12,6 @@ from ..parse.dates import check_year
 from ..parse.localtime import local_today
 from ..rules.loader import export_rules
 from ..text import say
-from ..views import terminal
 from ..views.json import (
     ACTIVITIES_SCHEMA,
     HOTLINES_SCHEMA,
@@ -55,6 +54,8 @@ def activities(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
 
       firecheck activities --json --lang en
     """
+    from ..views import terminal
+
     rules = rule_set(rules_paths)
     if as_json:
         emit_json({"rules_version": rules.version, "activities": activity_rows(rules)},
@@ -81,6 +82,8 @@ def periods(
 
       firecheck periods 2026 --lang en
     """
+    from ..views import terminal
+
     year = check_year(year or local_today().year)
     rules = rule_set(rules_paths, as_of)
     rows = period_rows(rules, year)
@@ -111,6 +114,8 @@ def calendar(
 
       firecheck calendar 2026 --ics guyang-2026.ics --lang en
     """
+    from ..views import terminal
+
     year = check_year(year or local_today().year)
     rules = rule_set(rules_paths, as_of)
     rows = period_rows(rules, year)
@@ -136,6 +141,8 @@ def hotlines(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
 
       firecheck hotlines --json
     """
+    from ..views import terminal
+
     rules = rule_set(rules_paths)
     if as_json:
         emit_json({"hotlines": [hotline_dict(h) for h in rules.hotlines.values()]},
@@ -161,6 +168,8 @@ def rules_cmd(as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
 
       firecheck rules --export rules-2026-11-29/
     """
+    from ..views import terminal
+
     rules, zone_set = data(zones_file, rules_paths, as_of, lang.value)
     if export is not None:
         export_rules(rules, export)

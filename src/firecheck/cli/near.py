@@ -11,7 +11,6 @@ from ..engine.model import Request
 from ..geo.projection import to_local
 from ..parse.localtime import local_today
 from ..query import resolve_place
-from ..views import terminal
 from ..views.json import near_dict
 from ..zones.nearby import nearest
 from .options import (
@@ -56,6 +55,8 @@ def near(
 
       firecheck near --place 红泥井 --lang en
     """
+    from ..views import terminal
+
     zones = named_zones(zones_file, lang.value)
     where = resolve_place(place, place_name, lat, lon, datum, accuracy, zones)
     request = Request(where.lat, where.lon, local_today(), "", where.datum,  # type: ignore[arg-type]

@@ -14,10 +14,9 @@ import json
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.text import Text as Styled
 
 try:
     from typer._click.types import ParamType  # typer ≥ 0.26 vendors click
@@ -29,9 +28,12 @@ from ..files import same_file
 from ..rules.loader import load_rules
 from ..rules.model import RuleSet
 from ..text import say
-from ..views.console import STDOUT, make_console
+from ..views.console import STDOUT, LazyConsole
 from ..zones.load import load_zones
 from ..zones.model import ZoneSet
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_FAIL_ON = 1
 EXIT_CODES = {"allowed": 0, "prohibited": 10, "permit_required": 11, "uncertain": 12,
@@ -45,8 +47,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-out = make_console(soft_wrap=False)
-err = make_console(stderr=True)
+out: Console = LazyConsole(soft_wrap=False)  # type: ignore[assignment]
+err: Console = LazyConsole(stderr=True)  # type: ignore[assignment]
 
 
 class Lang(StrEnum):
@@ -130,6 +132,8 @@ def guarded(command: F) -> F:
 
                 with contextlib.suppress(FirecheckError):  # stdout itself may be what failed
                     emit_json(error_dict(exc))
+            from rich.text import Text as Styled
+
             kind = say(lang, "数据错误", "data error") if isinstance(exc, DataError) else say(
                 lang, "输入错误", "input error")
             err.print(Styled.assemble((f"firecheck: {kind}:", "bold red"), " ", exc.get(lang)))
@@ -147,6 +151,8 @@ def named_zones(zones_file: Path | None, lang: str) -> ZoneSet:
     """The zones the options name; what its loading noted (a cache not used) on stderr."""
     zones = load_zones(zones_file)
     for note in zones.notes:
+        from rich.text import Text as Styled
+
         err.print(Styled.assemble(("firecheck: ", "yellow"), note.get(lang)))
     return zones
 

@@ -12,7 +12,6 @@ from ..files import read_regular, same_file
 from ..parse.localtime import local_today
 from ..rules.model import RuleSet
 from ..text import Text, say
-from ..views import terminal
 from ..views.json import zone_dict
 from ..zones import file as zonefile
 from ..zones.load import default_zones_path, parse_json
@@ -48,6 +47,8 @@ def zones(ctx: typer.Context, as_json: JsonOpt = False, lang: LangOpt = Lang.zh,
 
       firecheck zones --zones official.geojson --json
     """
+    from ..views import terminal
+
     if ctx.invoked_subcommand is not None:
         return
     data = named_zones(zones_file, lang.value)
@@ -78,6 +79,8 @@ def zones_validate(
 
       firecheck zones validate official.geojson --fix -o official-fixed.geojson
     """
+    from ..views import terminal
+
     if fix and output is None:
         raise InputError("--fix 需要用 -o 指定输出文件", "--fix needs -o FILE for the repaired zones")
     data = parse_json(_read(file), file)
@@ -169,6 +172,7 @@ def zones_import(
       firecheck zones import 包头市.json --where name=固阳县 --datum gcj02 --designation county
       --kind county_boundary --accuracy 100 -o zones.geojson
     """
+    from ..views import terminal
     from ..zones.importer import ImportOptions, import_files  # readers only when importing
 
     values = {"designation": designation, "designation_field": designation_field,

@@ -12,15 +12,15 @@ Writing stdout can fail: a closed pipe (``| head``) silences the rest of the out
 the command ends with its own exit code; any other failure (a full disk, ``>/dev/full``, a
 closed stdout) is an :class:`~firecheck.errors.InputError`. Failures writing stderr are
 ignored: there is nowhere left to report them.
+
+rich is imported when a console is first used (:class:`LazyConsole`): an answer printed as
+JSON never needs its 25 ms of imports.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
-
-from rich.console import Console, ConsoleOptions, RenderableType, RenderHook, RenderResult
-from rich.segment import Segment
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import InputError
 from ..files import silence
@@ -35,6 +35,8 @@ class _Displayable:
         self.renderable = renderable
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+
         for segment in console.render(self.renderable, options):
             text = segment.text
             if segment.control or text.isprintable() or text == "\n":
@@ -43,7 +45,7 @@ class _Displayable:
                 yield Segment(displayable(text), segment.style)
 
 
-class _DisplayHook(RenderHook):
+class _DisplayHook:  # a rich RenderHook (rich needs only this method)
     def process_renderables(self, renderables: list[Any]) -> list[Any]:
         return [_Displayable(r) for r in renderables]
 
@@ -92,8 +94,33 @@ STDOUT = _Stream("stdout")
 
 def make_console(stderr: bool = False, **options: Any) -> Console:
     """A console on stdout (or stderr) that shows data as data (see the module docstring)."""
+    from rich.console import Console
+
     console = Console(file=_Stream("stderr") if stderr else STDOUT,  # type: ignore[arg-type]
                       markup=False, emoji=False, highlight=False, **options)
-    console.push_render_hook(_DisplayHook())
+    console.push_render_hook(_DisplayHook())  # type: ignore[arg-type]
     return console
+
+
+class LazyConsole:
+    """:func:`make_console`'s console, made when first used: the CLI's shared ``out`` and
+    ``err``. Its size is read at each use, as rich reads it for a console made without
+    COLUMNS set."""
+
+    def __init__(self, stderr: bool = False, **options: Any) -> None:
+        self._made: Console | None = None
+        self._args = stderr, options
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._made is None:
+            stderr, options = self._args
+            made = make_console(stderr, **options)
+            # Sized at each use (COLUMNS, the terminal), not fixed by COLUMNS when made.
+            made.width, made.height = None, None  # type: ignore[assignment]
+            self._made = made
+        return getattr(self._made, attr)
+
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 

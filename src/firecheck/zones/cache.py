@@ -16,10 +16,13 @@ that fails leaves nothing. pyarrow is imported only when a file is large enough 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib
 import json
 import os
 import stat
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -84,6 +87,17 @@ def usable_dir(directory: Path) -> Text | None:
 
 def _private(info: os.stat_result) -> bool:
     return info.st_uid == os.geteuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def import_arrow_meanwhile() -> None:
+    """Start importing pyarrow in a thread (60 ms, mostly its C extensions loading) while
+    the caller hashes the zones file (hashlib releases the GIL), so a cache read finds it
+    loaded. A failed import is left for the reader to raise."""
+    def load() -> None:
+        with contextlib.suppress(ImportError):
+            importlib.import_module("pyarrow.ipc")
+
+    threading.Thread(target=load, name="import pyarrow", daemon=True).start()
 
 
 def write_cache(path: Path, zones: list[Zone], version: str) -> None:
@@ -178,10 +192,10 @@ def _zones(data: bytes, version: str) -> ZoneRows:
     wkb = table["wkb"].chunk(0)
     decode = _decoder(wkb)
     try:
-        extents = shapely.from_wkb(np.array(table["extent_wkb"].to_pylist(), dtype=object))
+        extents = _decoded(table["extent_wkb"].chunk(0))
         _check_wkb(wkb, decode)
-    except (shapely.errors.ShapelyError, TypeError, ValueError) as exc:
-        raise _Damaged(f"bad WKB ({exc})") from exc
+    except (shapely.errors.ShapelyError, TypeError, ValueError, NotImplementedError) as exc:
+        raise _Damaged(f"bad WKB ({exc})") from exc  # NotImplementedError: a curved type
     bounds = np.column_stack([_floats(table[name].chunk(0)) for name in _BOUNDS])
     present = _valid(wkb)
     if np.isnan(bounds[present]).any() or not np.isnan(bounds[~present]).all():
@@ -217,6 +231,15 @@ def _decoder(wkb: Any) -> Callable[[np.ndarray], np.ndarray]:
     return decode
 
 
+def _decoded(wkb: Any) -> np.ndarray:
+    """Every row of a binary Arrow array as a geometry (None for null); only the non-null
+    ones are decoded (a parcel has no extent)."""
+    shapes = np.full(len(wkb), None, dtype=object)
+    present = np.flatnonzero(_valid(wkb))
+    shapes[present] = _decoder(wkb)(present)
+    return shapes
+
+
 def _check_wkb(wkb: Any, decode: Callable[[np.ndarray], np.ndarray]) -> None:
     """Raise unless every shape's WKB decodes. A little-endian one-ring polygon (a parcel)
     is checked by its layout — its length is that its ring's point count gives, of at least
@@ -226,22 +249,23 @@ def _check_wkb(wkb: Any, decode: Callable[[np.ndarray], np.ndarray]) -> None:
                             offset=wkb.offset * 4).astype(np.int64)
     data = np.frombuffer(wkb.buffers()[2] or b"\0", dtype=np.uint8)
     start, length = offsets[:-1], np.diff(offsets)
-    rows = np.flatnonzero(_valid(wkb) & (length >= 17))
+    rows = np.flatnonzero(_valid(wkb) & (length >= 13 + 16 * 4))
     at = start[rows]
-
-    def uint32(position: np.ndarray) -> np.ndarray:
-        return sum(data[position + k].astype(np.uint32) << (8 * k) for k in range(4))
-
-    simple = (data[at] == 1) & (uint32(at + 1) == 3) & (uint32(at + 5) == 1)
-    rows, at = rows[simple], at[simple]
-    points = uint32(at + 9).astype(np.int64)
-    fits = (points >= 4) & (length[rows] == 13 + 16 * points)
-    rows, at, points = rows[fits], at[fits], points[fits]
-    first = at[:, None] + 13 + np.arange(16)
-    closed = (data[first] == data[first + 16 * (points[:, None] - 1)]).all(axis=1)
-    closed &= np.isfinite(data[first].copy().view("<f8")).all(axis=1)  # NaN != NaN in GEOS
+    # Every 16 bytes from each position, as a view: a shape's header or a point is one row.
+    window = np.lib.stride_tricks.sliding_window_view(data, 16) if len(data) >= 16 else None
     checked = np.zeros(len(wkb), dtype=bool)
-    checked[rows[closed]] = True
+    if window is not None and len(rows):
+        head = window[at]
+        words = head[:, 1:13].copy().view("<u4")  # geometry type, rings, points
+        points = words[:, 2].astype(np.int64)
+        fits = ((head[:, 0] == 1) & (words[:, 0] == 3) & (words[:, 1] == 1) & (points >= 4)
+                & (length[rows] == 13 + 16 * points))
+        rows, at, points = rows[fits], at[fits], points[fits]
+        first = window[at + 13].copy()
+        last = window[at + 13 + 16 * (points - 1)].copy()
+        closed = (first.view("<u8") == last.view("<u8")).all(axis=1)
+        closed &= np.isfinite(first.view("<f8")).all(axis=1)  # NaN != NaN in GEOS
+        checked[rows[closed]] = True
     others = np.flatnonzero(_valid(wkb) & ~checked)
     if len(others):
         decode(others)

@@ -3,6 +3,7 @@ county's plane; large files go through the cache (:mod:`.cache`)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,7 +20,15 @@ from ..geo.projection import to_local
 from ..resources import ZONES_FILE
 from ..text import Text
 from ..unicode import SURROGATE_ESCAPE, has_lone_surrogate
-from .cache import CACHE_MIN_BYTES, cache_dir, cache_path, read_cache, usable_dir, write_cache
+from .cache import (
+    CACHE_MIN_BYTES,
+    cache_dir,
+    cache_path,
+    import_arrow_meanwhile,
+    read_cache,
+    usable_dir,
+    write_cache,
+)
 from .file import check, errors
 from .model import Zone, ZoneSet
 
@@ -39,6 +48,9 @@ def load_zones(path: Path | None = None) -> ZoneSet:
     returned set's ``notes`` say why a cache was not used."""
     path = path or default_zones_path()
     what = Text("区域文件", "zones file")
+    with contextlib.suppress(OSError):  # the digest below reports a file it cannot read
+        if os.stat(path).st_size >= CACHE_MIN_BYTES:
+            import_arrow_meanwhile()
     # Hashed in blocks first: a large file's zones usually come from the cache, and then
     # its 50 MB are never held.
     digest, size = digest_regular(path, what, DataError)

@@ -206,7 +206,7 @@ class ZoneSet:
                          for c in present[np.argsort(first)].tolist()}
         self.by_designation: Mapping[str, list[Zone]] = _ByDesignation(zones, self._rows_of)
         states, state = text["completeness"]
-        self._completeness = {d: _completeness({states[c] for c in np.unique(state[r]).tolist()})
+        self._completeness = {d: _completeness({states[c] for c in set(state[r].tolist())})
                               for d, r in self._rows_of.items()}
         has_extent = ~shapely.is_missing(extents)
         # Unmapped designations a source bounds: every feature has an extent.
