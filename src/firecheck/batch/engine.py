@@ -111,7 +111,7 @@ class BatchEngine:
         place_keys = self.keys.keys(len(rows), scope, pair_row, pair_code)
         # The day plans, the stated land type, and which bounded zones cannot reach the place.
         beyond = self.zones.index().beyond_extents_xy(x, y)
-        bits = (beyond * (1 << np.arange(beyond.shape[1]))).sum(axis=1).astype(np.int64)
+        bits = beyond.astype(np.int64) @ (1 << np.arange(beyond.shape[1], dtype=np.int64))
         facts = (plan_sets * _LAND_CODES + land) * (1 << beyond.shape[1]) + bits
         if place_keys.dtype == object:
             key_ids, first_row, inverse = _unique_objects(
@@ -119,14 +119,14 @@ class BatchEngine:
         else:
             place_ids, place_inverse, _ = factorize(place_keys)
             combined, inverse, first_row = factorize(facts * len(place_ids) + place_inverse)
-            key_ids = [(int(c) // len(place_ids), int(place_ids[c % len(place_ids)]))
-                       for c in combined]
-        answer_ids = np.empty(len(key_ids), dtype=np.int64)
-        missing = [k for k, key in enumerate(key_ids) if self.answers.get(key) is None]
-        if missing:  # computed under the lock: a parallel chunk waits, then finds them
+            key_ids = list(zip((combined // len(place_ids)).tolist(),
+                               place_ids[combined % len(place_ids)].tolist(), strict=True))
+        found = [self.answers.get(key) for key in key_ids]
+        if None in found:  # computed under the lock: a parallel chunk waits, then finds them
             with self.answers.lock:
-                for k in missing:
-                    if self.answers.get(key_ids[k]) is not None:  # answered meanwhile
+                for k in [k for k, known in enumerate(found) if known is None]:
+                    found[k] = self.answers.get(key_ids[k])
+                    if found[k] is not None:  # answered meanwhile
                         continue
                     rep = int(first_row[k])
                     lo, hi = np.searchsorted(pair_row, [rep, rep + 1])
@@ -139,10 +139,9 @@ class BatchEngine:
                                      SCOPES[int(scope[rep])], measures,  # type: ignore[arg-type]
                                      (), frozenset(d for d, b in zip(
                                          self.zones.bounded, beyond[rep], strict=True) if b))
-                    self.answers.remember(key_ids[k], self._answer(
+                    found[k] = self.answers.remember(key_ids[k], self._answer(
                         int(plan_sets[rep]), place, _request_of(req, int(rows[rep]))))
-        for k, key in enumerate(key_ids):
-            answer_ids[k] = self.answers.get(key)
+        answer_ids = np.array(found, dtype=np.int64)
         group[rows] = answer_ids[inverse]
         # Which of each row's zones its answer names (same rule as the engine's _apply).
         pair_group = group[rows[pair_row]]

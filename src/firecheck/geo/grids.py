@@ -10,8 +10,8 @@ from collections.abc import Callable
 import numpy as np
 
 UNSETTLED = -1  # a cell whose points need the exact test
-# Boxes are tested grown by a micrometre: a point that rounding puts in a cell by (x - ox) //
-# cell_m may lie a few ulps outside the box ox + i * cell_m … tested for it.
+# Boxes are tested grown by a micrometre: a point that rounding puts in a cell by
+# floor((x - ox) / cell_m) may lie a few ulps outside the box ox + i * cell_m … tested for it.
 _SLACK_M = 1e-6
 
 Classify = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -30,14 +30,23 @@ class Grid:
         self._padded = np.pad(values, 1, constant_values=outside)
 
     def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """The value of each point's cell."""
+        """The value of each point's cell: a place beyond the raster, or with no projected
+        coordinates (NaN, inf), falls in the border."""
         rows, cols = self.values.shape
-        with np.errstate(invalid="ignore"):
-            fi, fj = (x - self.ox) // self.cell_m, (y - self.oy) // self.cell_m
-        off = ~(np.isfinite(fi) & np.isfinite(fj))  # no projected place: beyond the raster
-        i = np.clip(np.where(off, -1, fi), -1, cols).astype(np.int64) + 1
-        j = np.clip(np.where(off, -1, fj), -1, rows).astype(np.int64) + 1
-        return self._padded.ravel().take(j * (cols + 2) + i)
+        flat = np.empty(len(x))
+        for value, origin, stride, top in ((y, self.oy, cols + 2, rows), (x, self.ox, 1, cols)):
+            cell = np.subtract(value, origin)
+            cell *= 1.0 / self.cell_m  # off by ulps at a cell's side: within _SLACK_M
+            with np.errstate(invalid="ignore"):
+                np.floor(cell, out=cell)
+            np.fmax(cell, -1.0, out=cell)  # fmax takes -1 for NaN
+            np.fmin(cell, top, out=cell)
+            cell += 1.0
+            if stride == 1:
+                flat += cell
+            else:
+                np.multiply(cell, stride, out=flat)
+        return self._padded.ravel().take(flat.astype(np.int64))
 
 
 def box_cover(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,

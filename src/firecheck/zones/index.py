@@ -151,22 +151,23 @@ class ZoneIndex:
         outside; outside the second and inside the third ⇒ surely within the band. Each is
         offset by a margin that covers GEOS buffer error, so only points within metres of
         a threshold need an exact distance."""
-        band = self.county_accuracy
-        margin = _chord_margin(band)
-        shape = self.county_shape
-        rings = (shape.buffer(-(band + margin), quad_segs=16),
-                 shape.buffer(-(band - margin), quad_segs=16),
-                 shape.buffer(band - margin, quad_segs=16),
-                 shape.buffer(band + margin, quad_segs=16))
-        shapely.prepare(list(rings))
-        return rings
+        def build() -> list[BaseGeometry]:
+            band = self.county_accuracy
+            margin = _chord_margin(band)
+            shape = self.county_shape
+            return [shape.buffer(-(band + margin), quad_segs=16),
+                    shape.buffer(-(band - margin), quad_segs=16),
+                    shape.buffer(band - margin, quad_segs=16),
+                    shape.buffer(band + margin, quad_segs=16)]
+
+        return tuple(_own_prepared(self.shared.get("county_rings", build)))
 
     @cached_property
     def county_grid(self) -> Grid:
         """:attr:`county_rings` as a raster of 4 km → 1 km cells: 0 where a whole cell is
         inside the first ring, 2 where it is outside the fourth, 1 where it is between the
         second and third — the ring tests' own answers, for every point of the cell."""
-        sure_in, near_in, near_out, sure_out = self.county_rings
+        sure_in, near_in, near_out, sure_out = self.county_rings  # this thread's, to build
 
         def classify(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
                      y1: np.ndarray) -> np.ndarray:
@@ -180,7 +181,8 @@ class ZoneIndex:
             out[rest[band]] = 1
             return out
 
-        return quadtree(classify, sure_out.bounds, 2, cell_m=1000.0, levels=2)
+        return self.shared.get("county_grid", lambda: quadtree(
+            classify, sure_out.bounds, 2, cell_m=1000.0, levels=2))
 
     # ------------------------------------------------------------------ zones
 
@@ -228,25 +230,37 @@ class ZoneIndex:
                       ) -> tuple[np.ndarray, ...]:
         """:meth:`measure_points` for the points ``near`` (indices): row, zone, lo, hi and
         whether GEOS measured the pair."""
-        points = shapely.points(x[near], y[near])
-        found, zone_idx = self.tree.query(points)  # boxes: their envelopes are the test
+        if len(self.source) <= _FEW_ZONES:  # the reach boxes as arrays, as measure() tests
+            rx0, ry0, rx1, ry1 = self.reach_box
+            qx, qy = x[near][:, None], y[near][:, None]
+            found, zone_idx = np.nonzero((rx0 <= qx) & (qx <= rx1) & (ry0 <= qy) & (qy <= ry1))
+        else:  # boxes: their envelopes are the test
+            found, zone_idx = self.tree.query(shapely.points(x[near], y[near]))
         # A zone of many vertices whose reach box holds the point (a long line's box spans
         # most of the county) is first tested against its prepared reach polygon: only a
         # point inside it needs the exact distance, which costs a pass over every vertex.
         complex_pair = self._outer_of[zone_idx] >= 0
         if complex_pair.any():
             within = np.ones(len(found), dtype=bool)
+            at = near[found[complex_pair]]
             within[complex_pair] = shapely.intersects(
-                self._outer[self._outer_of[zone_idx[complex_pair]]], points[found[complex_pair]])
+                self._outer[self._outer_of[zone_idx[complex_pair]]], shapely.points(x[at], y[at]))
             found, zone_idx = found[within], zone_idx[within]
         px, py = x[near[found]], y[near[found]]
         x0, y0, x1, y1 = self._box[zone_idx].T
         lo = np.hypot(np.maximum(np.maximum(x0 - px, px - x1), 0.0),
                       np.maximum(np.maximum(y0 - py, py - y1), 0.0))
         hi = lo + self._box_slack[zone_idx]  # NaN: not a convex zone
+        bounded = lo > 0  # outside the box
+        segments, line_of = self._lines
+        line = np.flatnonzero(line_of[zone_idx] >= 0)
+        if len(line):  # a line of few vertices: its distance in numpy (GEOS's, to ~1e-10 m)
+            lo[line] = hi[line] = _segments_distance(
+                *(part[line_of[zone_idx[line]]] for part in segments), px[line], py[line])
+            bounded[line] = True
         limit = self.limit[zone_idx]
         below, above = lo - BOUND_SLACK_M, hi + BOUND_SLACK_M
-        settled = (lo > 0) & ~np.isnan(hi) & ((above <= limit) | (below > limit))
+        settled = bounded & ~np.isnan(hi) & ((above <= limit) | (below > limit))
         if thresholds is not None:  # a few distinct rows of thresholds: test each on its pairs
             table, row_of = thresholds
             group = row_of[zone_idx]
@@ -257,7 +271,7 @@ class ZoneIndex:
                     clear &= (above[mine] <= t) | (below[mine] > t)
                 settled[mine] = clear
         exact = np.flatnonzero(~settled)
-        lo[exact] = hi[exact] = self.edge_m(zone_idx[exact], points[found[exact]])
+        lo[exact] = hi[exact] = self.edge_m(zone_idx[exact], shapely.points(px[exact], py[exact]))
         keep = lo <= limit  # settled pairs are on the same side of it as exact ones
         return (near[found[keep]], zone_idx[keep].astype(np.int64), lo[keep], hi[keep],
                 ~settled[keep])
@@ -298,25 +312,35 @@ class ZoneIndex:
     @cached_property
     def _extent_tests(self) -> list[tuple[Grid, BaseGeometry, BaseGeometry]]:
         """Per extent: (raster of 0 surely within reach / 1 surely beyond, inner ring,
-        outer ring), the rings prepared."""
-        tests = []
-        for _, extent, reach in self.extents:
-            margin = _chord_margin(reach)
-            inner = extent.buffer(reach - margin, quad_segs=16)
-            outer = extent.buffer(reach + margin, quad_segs=16)
-            shapely.prepare([inner, outer])
+        outer ring), the rings prepared (this thread's copies; the rasters are shared)."""
+        def rings() -> list[BaseGeometry]:
+            made = []
+            for _, extent, reach in self.extents:
+                margin = _chord_margin(reach)
+                made += [extent.buffer(reach - margin, quad_segs=16),
+                         extent.buffer(reach + margin, quad_segs=16)]
+            return made
 
-            def classify(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
-                         inner: BaseGeometry = inner, outer: BaseGeometry = outer) -> np.ndarray:
-                boxes = shapely.box(x0, y0, x1, y1)
-                out = np.full(len(boxes), UNSETTLED, dtype=np.int8)
-                out[shapely.contains_properly(inner, boxes)] = 0
-                out[shapely.disjoint(outer, boxes)] = 1
-                return out
+        own = _own_prepared(self.shared.get("extent_rings", rings))
+        pairs = list(zip(own[0::2], own[1::2], strict=True))
 
-            tests.append((quadtree(classify, outer.bounds, 1, cell_m=250.0, levels=4),
-                          inner, outer))
-        return tests
+        def grids() -> list[Grid]:
+            made = []
+            for inner, outer in pairs:
+                def classify(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+                             inner: BaseGeometry = inner, outer: BaseGeometry = outer
+                             ) -> np.ndarray:
+                    boxes = shapely.box(x0, y0, x1, y1)
+                    out = np.full(len(boxes), UNSETTLED, dtype=np.int8)
+                    out[shapely.contains_properly(inner, boxes)] = 0
+                    out[shapely.disjoint(outer, boxes)] = 1
+                    return out
+
+                made.append(quadtree(classify, outer.bounds, 1, cell_m=250.0, levels=4))
+            return made
+
+        return [(grid, inner, outer) for grid, (inner, outer)
+                in zip(self.shared.get("extent_grids", grids), pairs, strict=True)]
 
     @cached_property
     def _box(self) -> np.ndarray:
@@ -370,6 +394,29 @@ class ZoneIndex:
         return slack
 
     @cached_property
+    def _lines(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """The segments of each line of few vertices — rows (ax, ay, ex, ey): segment j from
+        a to a + e, the last repeated to fill a row — and per zone its row (-1: not such
+        a line)."""
+        def build() -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+            shapes = self._common[0]
+            rows = np.flatnonzero((shapely.get_type_id(shapes) == 1)
+                                  & (shapely.get_num_coordinates(shapes) <= _FEW_VERTICES))
+            line_of = np.full(len(shapes), -1, dtype=np.int64)
+            line_of[rows] = np.arange(len(rows))
+            if not len(rows):
+                return (np.empty((0, 1)),) * 4, line_of
+            xy, owner = shapely.get_coordinates(shapes[rows], return_index=True)
+            count = np.bincount(owner, minlength=len(rows))
+            start = np.cumsum(count) - count
+            take = start[:, None] + np.minimum(np.arange(int(count.max()) - 1),
+                                               count[:, None] - 2)
+            ax, ay = xy[take, 0], xy[take, 1]
+            return (ax, ay, xy[take + 1, 0] - ax, xy[take + 1, 1] - ay), line_of
+
+        return self.shared.get("lines", build)
+
+    @cached_property
     def _outer_of(self) -> np.ndarray:
         """Per zone: its position in :attr:`_outer`, or -1 for a zone of few vertices (its
         reach box is about as tight, and its distance cheap)."""
@@ -398,6 +445,25 @@ _FEW_VERTICES = 16  # coordinates (a closed ring counts its first twice)
 _AREAS = (3, 6)  # GEOS type ids of Polygon and MultiPolygon
 
 
+def _segments_distance(ax: np.ndarray, ay: np.ndarray, ex: np.ndarray, ey: np.ndarray,
+                       px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """Per row: the distance from (px, py) to the nearest of its segments a → a + e, by
+    GEOS's point-to-segment formula."""
+    dx, dy = px[:, None] - ax, py[:, None] - ay
+    length2 = ex * ex + ey * ey
+    t = np.clip(np.divide(dx * ex + dy * ey, length2, out=np.zeros_like(dx),
+                          where=length2 > 0), 0.0, 1.0)
+    return np.hypot(dx - t * ex, dy - t * ey).min(axis=1)
+
+
+def _own_prepared(shapes: list[BaseGeometry]) -> list[BaseGeometry]:
+    """This thread's prepared copies of shared shapes (GEOS builds a prepared geometry's
+    indexes on first use: no two threads may test one)."""
+    own = list(shapely.from_wkb(shapely.to_wkb(np.array(shapes, dtype=object))))
+    shapely.prepare(own)
+    return own
+
+
 def _edges_of(shapes: np.ndarray) -> np.ndarray:
     """Each shape's edge: an area's boundary, a line or point itself."""
     return np.where(np.isin(shapely.get_type_id(shapes), _AREAS), shapely.boundary(shapes),
@@ -406,6 +472,7 @@ def _edges_of(shapes: np.ndarray) -> np.ndarray:
 # above the rounding of a distance in the county's plane (~1e-11 m), far below any band.
 BOUND_SLACK_M = 1e-6
 _POINTS_AT_ONCE = 8192
+_FEW_ZONES = 32  # up to this many, points find their zones by array tests, not the STRtree
 # GEOS computes a geometry's envelope when it makes it from 3.12 (before, on first use: a
 # write that two threads reading one shape could race on).
 _EAGER_ENVELOPES = shapely.geos_version >= (3, 12, 0)
