@@ -701,3 +701,39 @@ def test_row_count_and_order_survive_garbage(tmp_path_factory, rules: RuleSet,
     rows = batch(path, zones, rules)
     assert [r["id"] for r in rows] == [r[0] for r in records]
     assert all(r["status"] for r in rows)
+
+
+def test_chunks_formatted_at_once_give_each_answer_its_own_columns(
+        monkeypatch: pytest.MonkeyPatch, real_zones: ZoneSet) -> None:
+    """Chunks are turned into result columns in parallel threads, and an answer's words
+    take long enough for a thread switch: every answer still gets exactly its own values,
+    in order (two threads once both added the same new answer, and later answers took the
+    values of the one before)."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    import pyarrow as pa
+
+    from firecheck.batch.results import Results
+
+    results = Results("csv", "en", real_zones, ["a"])
+    answers = list(range(30))
+
+    def slow(answer: int) -> dict:
+        time.sleep(0.0005)  # a thread switch, as a sheet's words give
+        return {"answer": answer}
+
+    monkeypatch.setattr(results, "_values", slow)
+    monkeypatch.setattr(results, "_keys", lambda *_: {
+        k: pa.array([str(k)]) for k in results.names})
+    chunk = SimpleNamespace(table=pa.table({"a": ["x"]}), rows=1)
+    outcome = SimpleNamespace(answers=answers, group=np.array([0]))
+    threads = [threading.Thread(target=results.table,
+                                args=(chunk, SimpleNamespace(blank=None), outcome))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [v["answer"] for v in results._per_answer] == answers

@@ -9,6 +9,7 @@ naming its line and the problem; it never stops the file.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -181,7 +182,7 @@ class Normalizer:
                                  if default_activity else None)
         self.default_datum = DATUMS.index(parse_datum(default_datum))
         self._dates: dict[str, int | Message] = {}
-        self._spans: dict[str, tuple[int, int, bool] | Message] = {}
+        self._spans: dict[str | None, tuple[int, int, bool, int, Message | None]] = {}
         self._acts: dict[str, int | Message] = {}
         self._datums: dict[str, int | Message] = {}
         self._lands: dict[str, int | Message] = {}
@@ -189,6 +190,7 @@ class Normalizer:
         self._places: dict[str, Place | Message] = {}
         self.years: Counter[int] = Counter()  # rows per year a date column names
         self.assumed: Counter[int] = Counter()  # rows per year assumed for a day without one
+        self._count_lock = threading.Lock()
 
     def requests(self, chunk: Chunk) -> Requests:
         n = chunk.rows
@@ -352,34 +354,41 @@ class Normalizer:
             return np.full(chunk.rows, -1, np.int64), np.full(chunk.rows, -1, np.int64)
         encoded = column.dictionary_encode()
         indices = numpy_of(encoded.indices.fill_null(-1), np.int32)
-        firsts, lasts, assumed, failed = [], [], [], []
-        for text in encoded.dictionary.to_pylist():
-            found: tuple[int, int, bool] | Message = (-1, -1, False)
-            if text and text.strip():
-                if text not in self._spans:
-                    try:
-                        self._spans[text] = (*self._parse_span(text), assumes_year(text))
-                    except InputError as exc:
-                        self._spans[text] = failure("invalid_date", exc)
-                found = self._spans[text]
-            failed.append(found if isinstance(found, Message) else None)
-            first, last, year = found if not isinstance(found, Message) else (-1, -1, False)
-            firsts.append(first)
-            lasts.append(last)
-            assumed.append(year)
+        known = self._spans.get
+        spans = [known(text) or self._span_of(text) for text in encoded.dictionary.to_pylist()]
+        firsts, lasts, assumed, years, failed = (
+            (list(c) for c in zip(*spans, strict=True)) if spans else ([], [], [], [], []))
         first = np.array([*firsts, -1], np.int64)[indices]  # index -1 (null) picks the last
         last = np.array([*lasts, -1], np.int64)[indices]
         for i in np.flatnonzero(np.array([*assumed, False])[indices]).tolist():
             req.note(i, "year_assumed")
         counts = np.bincount(indices + 1, minlength=len(firsts) + 1)[1:]
-        for k in np.flatnonzero(counts).tolist():
-            if firsts[k] >= 0:
-                (self.assumed if assumed[k] else self.years)[date.fromordinal(firsts[k]).year] += \
-                    int(counts[k])
+        year, guessed = np.array(years, np.int64), np.array(assumed, bool)
+        for counter, mine in ((self.assumed, guessed), (self.years, ~guessed)):
+            mine &= (year > 0) & (counts > 0)
+            found, at = np.unique(year[mine], return_inverse=True)  # a few years
+            rows = np.bincount(at, weights=counts[mine], minlength=len(found)).astype(np.int64)
+            with self._count_lock:  # chunks are read in parallel threads
+                counter.update(dict(zip(found.tolist(), rows.tolist(), strict=True)))
         bad = np.array([f is not None for f in failed] + [False])[indices]
         for i in np.flatnonzero(bad).tolist():
             req.flag_row(i, failed[indices[i]])  # type: ignore[arg-type]
         return first, last
+
+    def _span_of(self, text: str | None) -> tuple[int, int, bool, int, Message | None]:
+        """A date cell's (first, last, year assumed, first's year or 0, failure), read once
+        per distinct text."""
+        found = self._spans.get(text)
+        if found is None:
+            found = (-1, -1, False, 0, None)
+            if text and text.strip():
+                try:
+                    first, last = self._parse_span(text)
+                    found = (first, last, assumes_year(text), date.fromordinal(first).year, None)
+                except InputError as exc:
+                    found = (-1, -1, False, 0, failure("invalid_date", exc))
+            self._spans[text] = found
+        return found
 
     def year_notes(self) -> list[Text]:
         """What a file should hear about its dates: days without a year were read in this

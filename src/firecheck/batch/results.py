@@ -12,6 +12,7 @@ renamed ``firecheck_NAME`` (then ``firecheck_NAME_2`` …).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import date
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from ..text import Text
 from ..views.words import action, fines_text, reasons_words
 from ..zones.model import ZoneSet
 from .answers import Answer
+from .arrow import factorize
 from .engine import Outcome
 from .readers.source import Chunk
 from .requests import Requests
@@ -81,6 +83,11 @@ class Results:
         self.names = _free_names(fields, shown)
         self.fields = fields
         self._per_answer: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._date_values: dict[int, Any] = {}  # of this form and language
+        # (column, error, blank, type) -> (answers, their values and error, blank): reused
+        # while a chunk's answers are among them.
+        self._arrays: dict[tuple, tuple[int, pa.Array]] = {}
         self._zone_names = dict(zip(zones.mapped_ids(), zones.mapped_names(lang), strict=True))
 
     def colours(self) -> tuple[str, dict[str, str]] | None:
@@ -98,8 +105,7 @@ class Results:
     def table(self, chunk: Chunk, req: Requests, outcome: Outcome) -> pa.Table:
         """Every input field, in ``fields`` order (empty where a row lacks one), then the
         result columns."""
-        for answer in outcome.answers[len(self._per_answer):]:
-            self._per_answer.append(self._values(answer))
+        self._extend(outcome.answers)
         group = outcome.group
         kind = np.where(group >= 0, group, np.where(req.blank if req.blank is not None
                                                     else False, -2, -1))
@@ -115,6 +121,13 @@ class Results:
         return pa.table(columns)
 
     # ----------------------------------------------------------------- per answer
+
+    def _extend(self, answers: list[Answer]) -> None:
+        """The values of every answer not seen yet, in order: chunks are formatted in
+        parallel threads, and an answer's words take long enough for a thread switch."""
+        with self._lock:
+            while len(self._per_answer) < len(answers):
+                self._per_answer.append(self._values(answers[len(self._per_answer)]))
 
     def _values(self, answer: Answer) -> dict[str, Any]:
         fines = {who: answer.fine(who) for who in ("individual", "unit")}
@@ -145,9 +158,14 @@ class Results:
         a sheet's text stays dictionary-encoded, so a chunk's long words are held once per
         answer (the short codes of the other forms are spread: Arrow writes plain text as
         CSV twice as fast)."""
-        values = pa.array([v[key] for v in self._per_answer] + [error, blank], type=type_)
-        index = pa.array(np.where(kind >= 0, kind, len(self._per_answer) + (kind == -2))
-                         .astype(np.int32))
+        need = int(kind.max()) + 1 if len(kind) else 0
+        found = self._arrays.get((key, error, blank, type_))
+        if found is None or found[0] < need:  # made again only when new answers are used
+            n = len(self._per_answer)  # every answer of the chunk: extended before
+            found = self._arrays[key, error, blank, type_] = (n, pa.array(
+                [v[key] for v in self._per_answer[:n]] + [error, blank], type=type_))
+        n, values = found
+        index = pa.array(np.where(kind >= 0, kind, n + (kind == -2)).astype(np.int32))
         if self.form == "sheet" and pa.types.is_string(type_):
             return pa.DictionaryArray.from_arrays(index, values)
         return values.take(index)
@@ -182,7 +200,7 @@ class Results:
             "fine_individual_yuan": self._take(kind, "fine_individual_yuan", None, None, fine_type),
             "fine_unit_yuan": self._take(kind, "fine_unit_yuan", None, None, fine_type),
             "hotline": self._take(kind, "hotline", none, none, text),
-            "date_used": _dates(req, located, as_json),
+            "date_used": _dates(req, located, as_json, "en", self._date_values),  # ISO: any lang
             "warnings": warnings,
             "error": pa.array(errors, type=_ERROR if as_json else text),
         }
@@ -227,7 +245,7 @@ class Results:
             advice = pa.array(messages, type=text)
         results["advice"] = advice
         located = kind >= 0
-        results["date_used"] = _dates(req, located, False, lang)
+        results["date_used"] = _dates(req, located, False, lang, self._date_values)
         ids = outcome.zone_ids
         named = pc.fill_null(self._zone_name_of(ids.flatten()), "")  # each zone's own name
         names = pc.binary_join(pa.ListArray.from_arrays(ids.offsets, named),
@@ -286,22 +304,25 @@ def _general(verdict: Verdict, zones: ZoneSet) -> Verdict:
     return replace(verdict, reasons=tuple(reasons))
 
 
-def _dates(req: Requests, located: np.ndarray, as_json: bool, lang: str = "en") -> pa.Array:
-    """The day or range each located row was judged for (each distinct one made once)."""
+def _dates(req: Requests, located: np.ndarray, as_json: bool, lang: str,
+           made: dict[int, Any]) -> pa.Array:
+    """The day or range each located row was judged for (each distinct one written once
+    per run, into ``made``)."""
     pairs = np.where(located, req.first * (1 << 32) + req.last, -1)
-    distinct, inverse = np.unique(pairs, return_inverse=True)
-    joiner = "至" if lang == "zh" else ".."
-    values: list[Any] = []
-    for pair in distinct.tolist():
-        if pair < 0:
-            values.append(None if as_json else "")
-            continue
-        start = date.fromordinal(pair >> 32).isoformat()
-        end = date.fromordinal(pair & 0xFFFFFFFF).isoformat()
-        values.append({"start": start, "end": end} if as_json else
-                      start if start == end else f"{start}{joiner}{end}")
-    return pa.array(values, type=_DATES if as_json else pa.string()).take(
-        pa.array(inverse.reshape(-1).astype(np.int64)))
+    distinct, inverse, _ = factorize(pairs)
+    values = [made[p] if p in made else made.setdefault(p, _date_value(p, as_json, lang))
+              for p in distinct.tolist()]
+    return pa.array(values, type=_DATES if as_json else pa.string()).take(pa.array(inverse))
+
+
+def _date_value(pair: int, as_json: bool, lang: str) -> Any:
+    """(first << 32) + last as the JSON object or the text of a day or range; -1: none."""
+    if pair < 0:
+        return None if as_json else ""
+    start = date.fromordinal(pair >> 32).isoformat()
+    end = date.fromordinal(pair & 0xFFFFFFFF).isoformat()
+    return ({"start": start, "end": end} if as_json else
+            start if start == end else f"{start}{'至' if lang == 'zh' else '..'}{end}")
 
 
 def _fine_text(span: Amount | str | None) -> str:
