@@ -20,6 +20,7 @@ from firecheck.batch.engine import BatchEngine
 from firecheck.batch.places import PlaceKeys
 from firecheck.batch.readers import open_input, read_chunks
 from firecheck.batch.requests import Requests
+from firecheck.batch.results import ROW_NOTES
 from firecheck.batch.run import Options, run_batch
 from firecheck.cli import app
 from firecheck.engine.evaluate import evaluate, evaluate_range
@@ -73,6 +74,9 @@ def _assert_same(rules: RuleSet, zones: ZoneSet, lat, lon, days, acts, datums) -
         answer = out.answers[out.group[i]]
         assert answer.status == single.status, i
         assert answer.reasons == tuple(dict.fromkeys(r.code for r in single.reasons))
+        notes = [m.code for m in (*single.assumptions, *single.warnings)  # not the fines'
+                 if m.code not in ("land_type_unknown", "one_fine_per_act", *ROW_NOTES)]
+        assert [m.code for m in answer.warnings] == list(dict.fromkeys(notes)), (i, days[i])
         hits = {h.id for r in single.reasons for h in r.zones if h.position != "unknown"}
         assert set(out.zone_ids[i].as_py()) == hits
         expected = _single_distance(single)
@@ -737,3 +741,17 @@ def test_chunks_formatted_at_once_give_each_answer_its_own_columns(
     for thread in threads:
         thread.join()
     assert [v["answer"] for v in results._per_answer] == answers
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_days_either_side_of_a_notice_date_get_their_own_notes(rules: RuleSet, zones: ZoneSet,
+                                                                order: int) -> None:
+    """The county's fire period is stated as annual by its notice of 2023-03-13, so a day
+    before the notice is noted as judged by it; from that day on it is not. Days of one
+    stretch of unchanged rules on both sides of the date, in either order (the first of a
+    key gives its answer), get each its own day's notes."""
+    days = [date(2023, 3, 12), date(2023, 3, 13), date(2023, 3, 14), date(2023, 1, 21)][::order]
+    n = len(days)
+    ridge = list(rules.activities.by_id).index(rules.activities.resolve("烧田埂").id)
+    lat, lon = EXACT.east_of_edge(5000.0)
+    _assert_same(rules, zones, [lat] * n, [lon] * n, days, [ridge] * n, ["wgs84"] * n)

@@ -56,7 +56,8 @@ class DayPlans:
 
     def _change_dates(self, year: int, activity: int) -> list[int]:
         """Ordinals in ``year`` of the first day of every period, validity or fine span of
-        the activity's rules, and of the day after each ends."""
+        the activity's rules, and of the day after each ends; and the date of the notice
+        of a rule stated as annual (before it, a day's answer notes that)."""
         act = self.activities[activity].id
         cuts: set[int] = set()
 
@@ -71,6 +72,8 @@ class DayPlans:
                 for first, last in period.occurrences(year):
                     span(first, last)
             span(rule.valid_from, rule.valid_to)
+            if rule.stated_annual and rule.document.date is not None:
+                span(rule.document.date, None)  # noted on the days before the notice
             for fid in rule.fines:
                 span(self.rules.fines[fid].valid_from, self.rules.fines[fid].valid_to)
         lo, hi = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
