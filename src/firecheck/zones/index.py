@@ -73,7 +73,10 @@ class ZoneIndex:
         part, no holes and few vertices (never prepared; GEOS computes their envelopes
         when it makes them, so a read writes nothing), decoded once as new objects."""
         def build() -> tuple[np.ndarray, np.ndarray]:
-            shapes = self.source.decode(np.arange(len(self.source)))
+            shapes = np.empty(len(self.source), dtype=object)
+            for first in range(0, len(shapes), _POINTS_AT_ONCE):  # a block of WKB at a time
+                shapes[first:first + _POINTS_AT_ONCE] = self.source.decode(
+                    np.arange(first, min(first + _POINTS_AT_ONCE, len(shapes))))
             if not self.source.fresh:  # the loaded objects: a single check may prepare them
                 shapes = shapely.from_wkb(shapely.to_wkb(shapes))
             shareable = (np.isin(shapely.get_type_id(shapes), (0, 1, 2, 3))
@@ -88,16 +91,59 @@ class ZoneIndex:
         """Which zones are areas ((Multi)Polygons)."""
         return np.isin(shapely.get_type_id(self.shapes), _AREAS)
 
-    @cached_property
-    def tree(self) -> shapely.STRtree:
-        """An STRtree of the reach boxes (for arrays of points; built when made, so every
-        thread queries the same one)."""
-        def build() -> shapely.STRtree:
-            tree = shapely.STRtree(shapely.box(*self.reach_box))
-            tree.query(shapely.points(0.0, 0.0))  # GEOS builds a tree on its first query
-            return tree
+    def _within_reach_boxes(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (point, zone) pair whose reach box holds the point, in order of the points:
+        a few zones of a reach by array tests of their boxes, as
+        :meth:`measure` tests; many (parcels) by their group's STRtree of the shapes
+        themselves, queried with each point's box grown by the group's largest reach, the
+        candidates then tested against their own boxes."""
+        found, zones = [], []
+        rx0, ry0, rx1, ry1 = self.reach_box
+        for members, reach, tree in self.trees:
+            if tree is None:
+                qx, qy = x[:, None], y[:, None]
+                row, k = np.nonzero((rx0[members] <= qx) & (qx <= rx1[members])
+                                    & (ry0[members] <= qy) & (qy <= ry1[members]))
+                zone = members[k]
+            else:
+                row, k = tree.query(shapely.box(x - reach, y - reach, x + reach, y + reach))
+                zone = members[k]
+                inside = ((rx0[zone] <= x[row]) & (x[row] <= rx1[zone])
+                          & (ry0[zone] <= y[row]) & (y[row] <= ry1[zone]))
+                row, zone = row[inside], zone[inside]
+            found.append(row)
+            zones.append(zone)
+        if len(found) == 1:
+            return found[0], zones[0]
+        row, zone = (np.concatenate(found), np.concatenate(zones)) if found else (
+            np.empty(0, np.int64), np.empty(0, np.int64))
+        order = np.argsort(row, kind="stable")  # a merge of the groups' sorted runs
+        return row[order], zone[order]
 
-        return self.shared.get("tree", build)
+    @cached_property
+    def trees(self) -> list[tuple[np.ndarray, float, shapely.STRtree | None]]:
+        """The mapped zones in groups of like reach (buffer + accuracy, within 19%):
+        (zone indices, the group's largest reach, an STRtree of the group's shapes — None
+        for a group of few zones). The trees hold the shapes every thread shares (GEOS
+        builds a tree on its first query, done here, so every thread queries the same);
+        a tree of the zones' own envelopes needs no box polygon per zone."""
+        def build() -> list[tuple[np.ndarray, float, shapely.STRtree | None]]:
+            if not len(self.limit):
+                return []
+            shapes = self._common[0]
+            band = np.floor(np.log2(1.0 + np.maximum(self.limit, 0.0)) * 4).astype(np.int64)
+            groups = []
+            for b in np.unique(band).tolist():
+                members = np.flatnonzero(band == b)
+                reach = float(self.limit[members].max())
+                tree = None
+                if len(members) > _FEW_ZONES:
+                    tree = shapely.STRtree(shapes[members])
+                    tree.query(shapely.points(0.0, 0.0))
+                groups.append((members, reach, tree))
+            return groups
+
+        return self.shared.get("trees", build)
 
     @cached_property
     def edges(self) -> np.ndarray:
@@ -230,12 +276,7 @@ class ZoneIndex:
                       ) -> tuple[np.ndarray, ...]:
         """:meth:`measure_points` for the points ``near`` (indices): row, zone, lo, hi and
         whether GEOS measured the pair."""
-        if len(self.source) <= _FEW_ZONES:  # the reach boxes as arrays, as measure() tests
-            rx0, ry0, rx1, ry1 = self.reach_box
-            qx, qy = x[near][:, None], y[near][:, None]
-            found, zone_idx = np.nonzero((rx0 <= qx) & (qx <= rx1) & (ry0 <= qy) & (qy <= ry1))
-        else:  # boxes: their envelopes are the test
-            found, zone_idx = self.tree.query(shapely.points(x[near], y[near]))
+        found, zone_idx = self._within_reach_boxes(x[near], y[near])
         # A zone of many vertices whose reach box holds the point (a long line's box spans
         # most of the county) is first tested against its prepared reach polygon: only a
         # point inside it needs the exact distance, which costs a pass over every vertex.
@@ -364,10 +405,16 @@ class ZoneIndex:
         slack = np.where(kind == 0, 0.0, np.nan)
         rows = np.flatnonzero((kind == 3) & (shapely.get_num_interior_rings(shapes) == 0)
                               & (shapely.get_num_coordinates(shapes) <= _FEW_VERTICES))
-        if not len(rows):
-            return slack
-        xy, owner = shapely.get_coordinates(shapes[rows], return_index=True)
-        count = np.bincount(owner, minlength=len(rows))  # a closed ring: its first vertex again
+        for first in range(0, len(rows), _POINTS_AT_ONCE):  # ~40 B per vertex per array
+            some = rows[first:first + _POINTS_AT_ONCE]
+            slack[some] = self._convex_box_slack(shapes[some], self._box[some])
+        return slack
+
+    @staticmethod
+    def _convex_box_slack(shapes: np.ndarray, box: np.ndarray) -> np.ndarray:
+        """:attr:`_box_slack` of one-ring polygons of few vertices (NaN: not convex)."""
+        xy, owner = shapely.get_coordinates(shapes, return_index=True)
+        count = np.bincount(owner, minlength=len(shapes))  # a closed ring: its first again
         edges = count - 1
         pad = int(count.max())
         take = (np.cumsum(count) - count)[:, None] + np.minimum(np.arange(pad), edges[:, None])
@@ -382,16 +429,15 @@ class ZoneIndex:
         convex = ((np.where(real, cross > 0, True).all(axis=1)
                    | np.where(real, cross < 0, True).all(axis=1))
                   & (np.abs(np.abs(turns) - 2 * np.pi) < 1e-6) & (edges >= 3))
-        x0, y0, x1, y1 = self._box[rows].T
-        worst = np.zeros(len(rows))
+        x0, y0, x1, y1 = box.T
+        worst = np.zeros(len(shapes))
         length2 = ex * ex + ey * ey
         for cx, cy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
             px, py = cx[:, None] - ax, cy[:, None] - ay
             t = np.clip(np.divide(px * ex + py * ey, length2, out=np.zeros_like(px),
                                   where=length2 > 0), 0.0, 1.0)
             worst = np.maximum(worst, np.hypot(px - t * ex, py - t * ey).min(axis=1))
-        slack[rows[convex]] = worst[convex]
-        return slack
+        return np.where(convex, worst, np.nan)
 
     @cached_property
     def _lines(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
@@ -472,7 +518,7 @@ def _edges_of(shapes: np.ndarray) -> np.ndarray:
 # above the rounding of a distance in the county's plane (~1e-11 m), far below any band.
 BOUND_SLACK_M = 1e-6
 _POINTS_AT_ONCE = 8192
-_FEW_ZONES = 32  # up to this many, points find their zones by array tests, not the STRtree
+_FEW_ZONES = 32  # up to this many of a reach, points find their zones by array tests
 # GEOS computes a geometry's envelope when it makes it from 3.12 (before, on first use: a
 # write that two threads reading one shape could race on).
 _EAGER_ENVELOPES = shapely.geos_version >= (3, 12, 0)
