@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -755,3 +755,38 @@ def test_days_either_side_of_a_notice_date_get_their_own_notes(rules: RuleSet, z
     ridge = list(rules.activities.by_id).index(rules.activities.resolve("烧田埂").id)
     lat, lon = EXACT.east_of_edge(5000.0)
     _assert_same(rules, zones, [lat] * n, [lon] * n, days, [ridge] * n, ["wgs84"] * n)
+
+
+def test_an_outcome_keeps_the_answers_of_its_chunk(rules: RuleSet, zones: ZoneSet) -> None:
+    """Chunks are evaluated in parallel threads, all adding to one list of answers: a
+    chunk's outcome holds that list as it was, so counting its error and blank rows (one
+    place past its answers) cannot meet an answer another thread added meanwhile."""
+    from firecheck.batch.run import status_codes
+
+    engine = BatchEngine(rules, zones)
+    bbq = list(rules.activities.by_id).index("bbq")
+    day = np.array([date(2023, 4, 1).toordinal()] * 2, dtype=np.int64)
+    req = Requests(np.array([41.03, np.nan]), np.array([110.05, np.nan]), np.zeros(2, np.int8),
+                   day, day.copy(), np.array([bbq, bbq]), np.array([False, True]))
+    out = engine.evaluate(req)
+    known = len(out.answers)
+    engine.answers.list.append(out.answers[0])  # another chunk's new answer
+    assert len(out.answers) == known
+    assert status_codes(req, out).to_pylist()[1] == "error"
+
+
+@settings(max_examples=200, deadline=None)
+@given(x0=st.floats(-1e5, 1e5), y0=st.floats(-1e5, 1e5), w=st.floats(0, 5e4),
+       h=st.floats(0, 5e4))
+@example(x0=-1775.6930806738092, y0=0.0, w=63724.30691932618 + 1775.6930806738092, h=10.0)
+def test_a_point_on_a_reach_box_side_is_in_its_raster(x0: float, y0: float, w: float,
+                                                      h: float) -> None:
+    """The raster of reach boxes holds every point of every box, its sides included,
+    however the lookup rounds a point's cell (the example was outside it)."""
+    from firecheck.geo.grids import box_cover
+
+    x1, y1 = x0 + w, y0 + h
+    grid = box_cover(np.array([x0]), np.array([y0]), np.array([x1]), np.array([y1]))
+    xs = np.array([x0, x1, x0, x1, (x0 + x1) / 2, x0, x1])
+    ys = np.array([y0, y0, y1, y1, (y0 + y1) / 2, (y0 + y1) / 2, (y0 + y1) / 2])
+    assert grid.lookup(xs, ys).all()

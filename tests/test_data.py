@@ -186,6 +186,8 @@ source = "test"
 
 @pytest.mark.parametrize(("patch", "message"), [
     ({"buffer_m": -5}, "buffer_m must be a number of metres"),
+    ({"extent_accuracy_m": "abc"}, "extent_accuracy_m must be a number of metres"),  # was exit 70
+    ({"extent_accuracy_m": -1e9}, "extent_accuracy_m must be a number of metres"),
     ({"completeness": "mostly"}, "completeness must be one of"),
     ({"accuracy_m": None}, "needs accuracy_m"),
     ({"id": None}, "missing properties ['id']"),

@@ -10,6 +10,7 @@ cache, so "no leftovers" is checked where leftovers would be.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -403,6 +404,13 @@ def _moved(table):
                             pa.array(shapely.to_wkb(shapes), pa.binary()))
 
 
+def _numbers(table, column: str, value: float):
+    """``table`` with every value of a float ``column`` set to ``value``."""
+    pa = __import__("pyarrow")
+    return table.set_column(table.column_names.index(column), column,
+                            pa.array([value] * table.num_rows, pa.float64()))
+
+
 # A WKB CircularString (type 8): well formed, but shapely cannot decode it (no GEOS error).
 CIRCULAR_STRING_WKB = b"\x01\x08\x00\x00\x00\x03\x00\x00\x00" + bytes(48)
 
@@ -415,7 +423,13 @@ CIRCULAR_STRING_WKB = b"\x01\x08\x00\x00\x00\x03\x00\x00\x00" + bytes(48)
                             __import__("pyarrow").array([b"\x01\x02"] * t.num_rows)), False),
     (lambda t: t.set_column(t.column_names.index("wkb"), "wkb", __import__("pyarrow").array(
         [CIRCULAR_STRING_WKB] * t.num_rows)), False),
-], ids=["moved-zone", "missing-column", "extra-column", "bad-wkb", "curved-wkb"])
+    (lambda t: _numbers(t, "buffer_m", float("nan")), False),
+    (lambda t: _numbers(t, "buffer_m", -500.0), False),
+    (lambda t: _numbers(t, "accuracy_m", float("inf")), False),
+    (lambda t: _numbers(t, "extent_accuracy_m", 1e9), False),
+    (lambda t: _numbers(t, "xmin", float("-inf")), False),
+], ids=["moved-zone", "missing-column", "extra-column", "bad-wkb", "curved-wkb", "nan-buffer",
+        "negative-buffer", "infinite-accuracy", "huge-extent-accuracy", "infinite-bounds"])
 def test_a_tampered_cache_gives_the_true_verdict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  rules: RuleSet, synthetic_zones_path: Path,
                                                  change, keep_hash: bool) -> None:
@@ -946,3 +960,32 @@ def test_a_directory_where_the_cache_should_be_is_not_used(
     zcache.cache_path(version).mkdir()
     zones = load_zones(source)
     assert zones.mapped and any("not a private file" in n.en for n in zones.notes)
+
+
+def test_a_batch_on_a_terminal_shows_its_progress_and_finishes(tmp_path: Path,
+                                                               env: dict[str, str]) -> None:
+    """With stderr a terminal, batch draws a progress bar (rich's Live enters the console
+    as a context manager, which the console made on first use must support): the run
+    ends as on a pipe, its output written (it was exit 70 and no output)."""
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text("lat,lon,date,activity\n41.03,110.05,2023-04-01,bbq\n", "utf-8")
+    master, slave = os.openpty()
+    seen = bytearray()
+
+    def drain() -> None:  # the terminal's reader, so the child never blocks on it
+        with contextlib.suppress(OSError):
+            while chunk := os.read(master, 4096):
+                seen.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        done = child(["batch", str(source), "-o", str(target)], env, stderr=slave,
+                     stdout=subprocess.DEVNULL, capture_output=False)
+    finally:
+        os.close(slave)
+    reader.join(timeout=10)
+    os.close(master)
+    assert done.returncode == 0, bytes(seen).decode(errors="replace")
+    assert "internal error" not in bytes(seen).decode(errors="replace")
+    assert len(target.read_text("utf-8").splitlines()) == 2

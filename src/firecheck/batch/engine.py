@@ -87,7 +87,9 @@ class BatchEngine:
                 self._evaluate_single(req, int(row), group, distance, hits)
             except InputError as exc:  # e.g. a vertex PROJ cannot place
                 req.flag_row(int(row), failure("geometry_not_projectable", exc))
-        return Outcome(group, self.answers.list, hits.lists(self._zone_ids), distance,
+        # The answers as they are now (every one this chunk names): the list itself grows
+        # while other threads evaluate, and a reader must see one length throughout.
+        return Outcome(group, list(self.answers.list), hits.lists(self._zone_ids), distance,
                        row_warnings)
 
     def _evaluate_points(self, req: Requests, rows: np.ndarray, group: np.ndarray,

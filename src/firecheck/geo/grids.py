@@ -51,7 +51,9 @@ class Grid:
 
 def box_cover(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
               cell_m: float = 250.0) -> Grid:
-    """True in every cell that some box [x0, x1] × [y0, y1] touches."""
+    """True in every cell that some box [x0, x1] × [y0, y1], grown by _SLACK_M, touches
+    (so a point on a box's side is in a true cell however its lookup rounds)."""
+    x0, y0, x1, y1 = x0 - _SLACK_M, y0 - _SLACK_M, x1 + _SLACK_M, y1 + _SLACK_M
     ox, oy = float(x0.min()), float(y0.min())
     cols = int((x1.max() - ox) // cell_m) + 1
     rows = int((y1.max() - oy) // cell_m) + 1

@@ -111,14 +111,25 @@ class LazyConsole:
         self._made: Console | None = None
         self._args = stderr, options
 
-    def __getattr__(self, attr: str) -> Any:
+    def made(self) -> Console:
+        """The console itself (made now if not yet)."""
         if self._made is None:
             stderr, options = self._args
             made = make_console(stderr, **options)
             # Sized at each use (COLUMNS, the terminal), not fixed by COLUMNS when made.
             made.width, made.height = None, None  # type: ignore[assignment]
             self._made = made
-        return getattr(self._made, attr)
+        return self._made
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.made(), attr)
+
+    # Looked up on the class, never through __getattr__: rich's Live enters its console.
+    def __enter__(self) -> Console:
+        return self.made().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.made().__exit__(*exc)
 
 
 if TYPE_CHECKING:

@@ -202,6 +202,13 @@ def _zones(data: bytes, version: str) -> ZoneRows:
         raise _Damaged("its bounds are not its shapes'")
     if any(table[f].null_count for f in (*_TEXT_FIELDS, "buffer_m", "extent_accuracy_m")):
         raise _Damaged("a required value is missing")
+    for f in ("buffer_m", "accuracy_m", "extent_accuracy_m"):  # as the zones file allows
+        metres = _floats(table[f].chunk(0)) if table[f].num_chunks else np.empty(0)
+        unset = np.isnan(metres) & (present if f == "accuracy_m" else True)  # mapped: has one
+        if (unset | (metres < 0) | (metres > 100_000) | np.isinf(metres)).any():
+            raise _Damaged(f"its {f} is not a zones file's")
+    if not np.isfinite(bounds[present]).all():
+        raise _Damaged("its bounds are not its shapes'")
     columns = {f: table[f].chunk(0) if table[f].num_chunks else pa.array([], _type(f))
                for f in _FIELDS}
 

@@ -182,7 +182,7 @@ def _check_feature(index: int, feature: Any, seen: dict[str, int]) -> list[Probl
     if completeness is not None and completeness not in COMPLETENESS:
         add("error", "bad_completeness", f"completeness 必须是 {COMPLETENESS} 之一",
             f"completeness must be one of {COMPLETENESS}")
-    for key in ("buffer_m", "accuracy_m"):
+    for key in ("buffer_m", "accuracy_m", "extent_accuracy_m"):
         value = props.get(key)
         if value is None:
             continue
