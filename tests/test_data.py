@@ -211,3 +211,23 @@ def test_self_intersecting_zone_is_refused(tmp_path: Path, synthetic_zones_path:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(DataError, match="Self-intersection"):
         load_zones(path)
+
+
+def test_a_nan_coordinate_is_named_without_numpy_warnings(tmp_path: Path,
+                                                          synthetic_zones_path: Path) -> None:
+    """A NaN vertex (JSON NaN, as some tools write) is a precise error, not a numpy
+    RuntimeWarning from inside shapely printed first."""
+    import warnings
+
+    data = json.loads(synthetic_zones_path.read_text("utf-8"))
+    feature = next(f for f in data["features"] if f["geometry"] and
+                   f["geometry"]["type"] == "Polygon")
+    feature["geometry"]["coordinates"][0][1][0] = float("nan")
+    feature["geometry"] = {"type": "MultiPolygon",  # read one by one (a Polygon: at once)
+                           "coordinates": [feature["geometry"]["coordinates"]]}
+    path = tmp_path / "z.geojson"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DataError, match="Invalid Coordinate"):
+            load_zones(path)

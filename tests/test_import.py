@@ -289,3 +289,21 @@ def test_mapping_file_and_far_data(tmp_path: Path) -> None:
                      f"</MultiGeometry></Placemark></kml>", "utf-8")
     with pytest.raises(InputError, match="mixes"):
         import_files([multi], options(), shipped())
+
+
+def test_an_official_file_with_a_nan_vertex_gives_no_numpy_warning(tmp_path: Path) -> None:
+    """A NaN vertex in an official GeoJSON is the validation's precise error about it,
+    not first a numpy RuntimeWarning from inside shapely (a site-packages path)."""
+    import warnings
+
+    source = tmp_path / "official.geojson"
+    ring = [[110.30, 41.05], [float("nan"), 41.0], [110.31, 41.06], [110.30, 41.05]]
+    source.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"BH": "7"},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}), "utf-8")
+    from firecheck.zones.file import check
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        problems, _ = check(import_files([source], options(), shipped()))
+    assert any("Invalid Coordinate" in p.get("en") for p in problems)

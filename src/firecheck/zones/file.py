@@ -223,6 +223,11 @@ Parsed = tuple[BaseGeometry | None, tuple[str, Text] | None]  # shape, or (code,
 def _parse_all(geometries: list[Any]) -> list[Parsed]:
     """Every geometry parsed; simple polygons (the bulk of a parcel file) in one vectorised
     call, anything else — or anything odd — one by one with a precise message."""
+    with np.errstate(invalid="ignore"):  # a NaN coordinate is named by the validation
+        return _parse_each(geometries)
+
+
+def _parse_each(geometries: list[Any]) -> list[Parsed]:
     out: list[Parsed] = [(None, None)] * len(geometries)
     polygons = [i for i, g in enumerate(geometries)
                 if isinstance(g, dict) and g.get("type") == "Polygon"]

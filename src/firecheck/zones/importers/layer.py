@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -53,7 +54,8 @@ def geojson_geometry(geometry: Any, where: str) -> BaseGeometry | None:
     if geometry is None:
         return None
     try:
-        return geojson_shape(geometry)
+        with np.errstate(invalid="ignore"):  # a NaN coordinate: the validation names it
+            return geojson_shape(geometry)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError,
             shapely.errors.ShapelyError) as exc:
         raise InputError(f"{where}：几何无法读取：{exc}",
