@@ -673,6 +673,10 @@ def test_fail_on_and_summary(tmp_path: Path, synthetic_zones_path: Path) -> None
     assert "2 rows" in failed.stderr and "rows/s" in failed.stderr
     assert runner.invoke(app, [*args, "--fail-on", "uncertain"]).exit_code == 0
     assert runner.invoke(app, [*args, "--fail-on", "maybe"]).exit_code == 2
+    one = write(tmp_path, HEADER + f"1,{lat},{lon},2023-04-01,bbq\n", "one.csv")
+    alone = runner.invoke(app, ["batch", str(one), "-o", str(tmp_path / "one-out.csv"),
+                                "--zones", str(synthetic_zones_path), "--lang", "en"])
+    assert "1 row: " in alone.stderr  # not "1 rows"
 
 
 def test_output_never_overwrites_the_input(tmp_path: Path) -> None:

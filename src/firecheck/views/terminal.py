@@ -110,7 +110,8 @@ def batch_summary(console: Console, summary: Any, lang: str) -> None:
     parts = [f"{label(k, lang) if k in STYLE else others.get(k, Bilingual(k, k)).get(lang)} {v:,}"
              for k, v in sorted(summary.counts.items())]
     counted = ("，" if lang == "zh" else ", ").join(parts)
-    console.print(say(lang, f"共 {summary.rows:,} 行", f"{summary.rows:,} rows")
+    console.print(say(lang, f"共 {summary.rows:,} 行",
+                      f"{summary.rows:,} row{'' if summary.rows == 1 else 's'}")
                   + (say(lang, "：", ": ") + counted if counted else ""))
     for note in summary.notes:
         console.print(Text(note.get(lang), style="yellow"))
