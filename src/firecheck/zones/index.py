@@ -431,12 +431,8 @@ class ZoneIndex:
                   & (np.abs(np.abs(turns) - 2 * np.pi) < 1e-6) & (edges >= 3))
         x0, y0, x1, y1 = box.T
         worst = np.zeros(len(shapes))
-        length2 = ex * ex + ey * ey
-        for cx, cy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
-            px, py = cx[:, None] - ax, cy[:, None] - ay
-            t = np.clip(np.divide(px * ex + py * ey, length2, out=np.zeros_like(px),
-                                  where=length2 > 0), 0.0, 1.0)
-            worst = np.maximum(worst, np.hypot(px - t * ex, py - t * ey).min(axis=1))
+        for cx, cy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):  # padding: a vertex, no nearer
+            worst = np.maximum(worst, _segments_distance(ax, ay, ex, ey, cx, cy))
         return np.where(convex, worst, np.nan)
 
     @cached_property
@@ -526,9 +522,10 @@ _EAGER_ENVELOPES = shapely.geos_version >= (3, 12, 0)
 
 class Shared:
     """The parts of a zone set's geometry index that every thread reads at once, each built
-    once by whichever thread first asks: numpy arrays, the STRtree of reach boxes (GEOS
-    builds it when it is made; a built tree answers many threads) and the shapes no thread
-    prepares."""
+    once by whichever thread first asks: numpy arrays and rasters, the STRtrees of the
+    zones by reach (queried once when built, so GEOS builds them then; a built tree
+    answers many threads), the shapes no thread prepares, and the rings each thread copies
+    to prepare its own."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()  # a part may be built from another
