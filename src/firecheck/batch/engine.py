@@ -111,8 +111,10 @@ class BatchEngine:
         rel_zone, rel_zero = self.keys.relations(pair_zone, pairs.lo)  # lo: as exact, here
         pair_code = self.keys.code(pair_zone, rel_zone, rel_zero)
         place_keys = self.keys.keys(len(rows), scope, pair_row, pair_code)
-        # The day plans, the stated land type, and which bounded zones cannot reach the place.
-        beyond = self.zones.index().beyond_extents_xy(x, y)
+        # The day plans, the stated land type, and which bounded zones cannot reach the place
+        # (asked only where a zone rule applies: elsewhere no answer reads it).
+        beyond = np.ones((len(rows), len(self.zones.bounded)), dtype=bool)
+        beyond[measured] = self.zones.index().beyond_extents_xy(x[measured], y[measured])
         bits = beyond.astype(np.int64) @ (1 << np.arange(beyond.shape[1], dtype=np.int64))
         facts = (plan_sets * _LAND_CODES + land) * (1 << beyond.shape[1]) + bits
         if place_keys.dtype == object:
