@@ -245,6 +245,25 @@ def test_usage_errors_follow_lang(capsys: pytest.CaptureFixture[str], args: list
     assert en in err and "usage error" in err and "用法" not in err
 
 
+def test_a_language_firecheck_does_not_speak(capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """--lang fr: the error names the option and its environment variable as they are
+    (click's "(env var: ...)" inside the option's name was read as the message), in the
+    language FIRECHECK_LANG asks for, else Chinese."""
+    from firecheck.cli import run
+
+    args = ["check", "41,110", "-a", "bbq", "--lang", "fr"]
+    monkeypatch.delenv("FIRECHECK_LANG", raising=False)
+    assert run(args) == 2
+    err = capsys.readouterr().err.replace("\n", "")
+    assert "'--lang' / '-l'（环境变量 'FIRECHECK_LANG'） 的值无效：'fr'" in err
+    assert "不是以下之一" in err and "env var" not in err
+    monkeypatch.setenv("FIRECHECK_LANG", "en")
+    assert run(args) == 2
+    err = capsys.readouterr().err.replace("\n", "")
+    assert "usage error: Invalid value for '--lang'" in err and "用法" not in err
+
+
 def test_no_file_name_is_stat_before_firecheck_sees_it() -> None:
     """Every file-name parameter takes the name as typed (typer's Path type stats it, and a
     NUL byte escaped that as a ValueError: exit 70, found by the command-line fuzz test)."""

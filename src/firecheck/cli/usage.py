@@ -21,7 +21,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
      "没有这个选项：{0}{1}"),
     (re.compile(r"Missing option (.+)\.$"), "缺少必需的选项 {0}"),
     (re.compile(r"Missing argument (.+)\.$"), "缺少参数 {0}"),
-    (re.compile(r"Invalid value for (.+?): (.+)$"), "{0} 的值无效：{1}"),
+    # click names an option's environment variable inside the hint: (env var: 'X')
+    (re.compile(r"Invalid value for (.+?(?: \(env var: '[^']*'\))?): (.+)$"), "{0} 的值无效：{1}"),
     (re.compile(r"Got unexpected extra arguments? \((.+)\)$"), "多余的参数：{0}"),
     (re.compile(r"Option (.+) requires an argument\.$"), "选项 {0} 需要一个值"),
     (re.compile(r"Option (.+) requires (\d+) arguments\.$"), "选项 {0} 需要 {1} 个值"),
@@ -38,12 +39,13 @@ _VALUES = [  # click's words inside an 'Invalid value' message
 
 
 def language(args: list[str]) -> str:
-    """The language a command line asks for (--lang/-l, else FIRECHECK_LANG, else zh)."""
+    """The language a command line asks for (--lang/-l, else FIRECHECK_LANG, else zh; a
+    language firecheck does not speak, such as --lang fr, asks for none)."""
     for i, arg in enumerate(args):
-        if arg in ("--lang", "-l") and i + 1 < len(args):
-            return "en" if args[i + 1] == "en" else "zh"
-        if arg.startswith("--lang="):
-            return "en" if arg.split("=", 1)[1] == "en" else "zh"
+        asked = args[i + 1] if arg in ("--lang", "-l") and i + 1 < len(args) else (
+            arg.split("=", 1)[1] if arg.startswith("--lang=") else None)
+        if asked in ("zh", "en"):
+            return asked
     return "en" if os.environ.get("FIRECHECK_LANG") == "en" else "zh"
 
 
@@ -70,6 +72,7 @@ def translate(message: str) -> str:
                 suggested = parts[1] or (parts[2] if len(parts) > 2 else "")
                 parts[1] = f"。是否要用 {suggested}？" if suggested else ""
             if form.startswith("{0} 的值无效"):
+                parts[0] = re.sub(r" \(env var: ('[^']*')\)$", r"（环境变量 \1）", parts[0])
                 parts[1] = _value(parts[1])
             return form.format(*parts)
     return message
