@@ -175,6 +175,19 @@ def _expect(case: Case, status: str, codes: set[str], door: str) -> None:
         assert code not in codes, f"{door}: {case.file}/{case.id}"
 
 
+def _notes(answer: dict[str, Any]) -> set[str]:
+    """The codes of a verdict's assumptions and warnings (a batch row's ``warnings``)."""
+    days = answer.get("spans", [answer])
+    return {m["code"] for day in days for m in (*day["assumptions"], *day["warnings"])}
+
+
+def _expect_notes(case: Case, notes: set[str], door: str) -> None:
+    for code in case.spec.get("notes_include", []):
+        assert code in notes, f"{door}: {case.file}/{case.id}"
+    for code in case.spec.get("notes_exclude", []):
+        assert code not in notes, f"{door}: {case.file}/{case.id}"
+
+
 def _rule_ids(answer: dict[str, Any]) -> set[str]:
     days = answer.get("spans", [answer])
     return {r["rule_id"] for day in days for r in day["reasons"] if r["rule_id"]}
@@ -204,6 +217,7 @@ def test_case_through_every_door(case: Case, rules: RuleSet,
                               **options)
     answer = verdict.to_dict()
     _expect(case, verdict.status, _codes(answer), "api")
+    _expect_notes(case, _notes(answer), "api")
     days = answer.get("spans", [answer])
     if "activity_id" in spec:
         assert {d["activity"]["id"] for d in days} == {spec["activity_id"]}
@@ -231,7 +245,29 @@ def test_case_through_every_door(case: Case, rules: RuleSet,
     assert result.exit_code == EXIT_CODES[spec["status"]], result.output
     assert json.loads(result.stdout) == json.loads(json.dumps(answer, ensure_ascii=False))
 
-    # The batch path: one row, the same status and reasons.
+    # The batch path: the case's row alone, and among every row of its file (rows share
+    # day plans and place keys: the first row of a key gives its answer); the same status,
+    # reasons and notes.
+    row = _batch_row(case)
+    if row is not None:
+        (alone,) = firecheck.check_rows([row], rules=rules, zones=zones)
+        together = _file_batch(case.file, case.zones, rules, zones)[case.id]
+        assert together == alone, f"batch: {case.file}/{case.id} alone and in its file"
+        out = alone
+        _expect(case, out["status"], set(out["reasons"] or []), "batch")
+        _expect_notes(case, set(out["warnings"] or []), "batch")
+        if "zones_named" in spec:
+            assert set(out["zone_ids"]) == set(spec["zones_named"]), f"batch: {case.id}"
+        if "batch_fine_individual" in spec:
+            assert _fine_text(out["fine_individual_yuan"]) == spec["batch_fine_individual"]
+        if spec.get("hotlines") and spec["status"] not in ("allowed", "out_of_scope"):
+            assert out["hotline"] in spec["hotlines"], f"batch: {case.file}/{case.id}"
+
+
+def _batch_row(case: Case) -> dict[str, Any] | None:
+    """The case as a batch row, or None where a batch file cannot say it: decimal
+    coordinates, place names or stated zones (DMS and --accuracy: API and CLI only)."""
+    spec, place = case.spec, case.place()
     plain = re.fullmatch(r"\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*", place or "")
     lat, lon = plain.groups() if plain and "accuracy_m" not in spec else ("", "")
     row: dict[str, Any] = {"lat": lat, "lon": lon, "activity": spec["activity"],
@@ -246,16 +282,24 @@ def test_case_through_every_door(case: Case, rules: RuleSet,
     named = place is not None and not re.search(r"\d", place) and "accuracy_m" not in spec
     if named:
         row["place"] = place
-    if lat or named or (place is None and row["in_zone"]):  # the batch: decimal coordinates,
-        # place names or stated zones (DMS and --accuracy: API and CLI only)
-        (out,) = firecheck.check_rows([row], rules=rules, zones=zones)
-        _expect(case, out["status"], set(out["reasons"] or []), "batch")
-        if "zones_named" in spec:
-            assert set(out["zone_ids"]) == set(spec["zones_named"]), f"batch: {case.id}"
-        if "batch_fine_individual" in spec:
-            assert _fine_text(out["fine_individual_yuan"]) == spec["batch_fine_individual"]
-        if spec.get("hotlines") and spec["status"] not in ("allowed", "out_of_scope"):
-            assert out["hotline"] in spec["hotlines"], f"batch: {case.file}/{case.id}"
+    return row if lat or named or (place is None and row["in_zone"]) else None
+
+
+_FILE_BATCHES: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+
+def _file_batch(file: str, zone_set: str, rules: RuleSet,
+                zones: ZoneSet) -> dict[str, dict[str, Any]]:
+    """Every batch row of a case file (on one zone set) checked in one call, in file order:
+    case id -> its result row."""
+    if (file, zone_set) not in _FILE_BATCHES:
+        cases = [c for c in CASE_LIST if c.file == file and c.zones == zone_set
+                 and _batch_row(c) is not None]
+        rows = [_batch_row(c) for c in cases]
+        out = firecheck.check_rows(rows, rules=rules, zones=zones)  # type: ignore[arg-type]
+        _FILE_BATCHES[file, zone_set] = {
+            c.id: result for c, result in zip(cases, out, strict=True)}
+    return _FILE_BATCHES[file, zone_set]
 
 
 def _fine_text(fine: dict[str, Any] | None) -> str:
