@@ -214,19 +214,12 @@ def read_regular(path: Path, what: Text, error: type[FirecheckError]) -> bytes:
             raise _read_error(path, what, exc.strerror or str(exc), error) from exc
 
 
-_DIGEST_BLOCK = 4 << 20  # few blocks: each takes the GIL back from a busy thread once
-
-
 def digest_regular(path: Path, what: Text, error: type[FirecheckError]) -> tuple[str, int]:
     """The SHA-256 (hex) and size of a regular file, read in blocks (a 50 MB file is not
     held in memory); the errors of :func:`read_regular`."""
     with _open_regular(path, what, error) as fh:
         try:
-            digest, block = hashlib.sha256(), bytearray(_DIGEST_BLOCK)
-            view = memoryview(block)
-            while size := fh.readinto(block):
-                digest.update(view[:size])  # releases the GIL, as the read does
-            return digest.hexdigest(), fh.tell()
+            return hashlib.file_digest(fh, "sha256").hexdigest(), fh.tell()
         except OSError as exc:
             raise _read_error(path, what, exc.strerror or str(exc), error) from exc
 

@@ -150,11 +150,9 @@ class BatchEngine:
         # Which of each row's zones its answer names (same rule as the engine's _apply).
         pair_group = group[rows[pair_row]]
         pair_desig = self.keys.designation[pair_zone]
-        table = self.answers.named
-        named = ((table[pair_group, 0, 0, pair_desig] & (rel_zone == 0))
-                 | (table[pair_group, 0, 1, pair_desig] & (rel_zone == 1))
-                 | (table[pair_group, 1, 0, pair_desig] & (rel_zero == 0))
-                 | (table[pair_group, 1, 1, pair_desig] & (rel_zero == 1)))
+        table = self.answers.named  # relations: 0 certain, 1 near, 2 beyond (never named)
+        named = ((table[pair_group, 0, np.minimum(rel_zone, 1), pair_desig] & (rel_zone < 2))
+                 | (table[pair_group, 1, np.minimum(rel_zero, 1), pair_desig] & (rel_zero < 2)))
         hits.add(rows[pair_row[named]], pair_zone[named])
         distance[rows] = _nearest(pairs, named, pair_row, len(rows))
 

@@ -108,7 +108,7 @@ class DayPlans:
         days = np.flatnonzero(first == last)
         block = first[days] >> _BLOCK_BITS
         low = int(block.min()) if len(block) else 0
-        for b in (np.flatnonzero(np.bincount(block - low)) + low).tolist():  # a sort: 4x slower
+        for b in (np.flatnonzero(np.bincount(block - low)) + low).tolist():  # np.unique: 4x slower
             sel = days[block == b]
             table = self._day_table(b)
             day, kind = first[sel] & ((1 << _BLOCK_BITS) - 1), activity[sel]

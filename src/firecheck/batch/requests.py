@@ -355,7 +355,7 @@ class Normalizer:
         encoded = column.dictionary_encode()
         indices = numpy_of(encoded.indices.fill_null(-1), np.int32)
         known = self._spans.get
-        spans = [known(text) or self._span_of(text) for text in encoded.dictionary.to_pylist()]
+        spans = [known(text) or self._read_span(text) for text in encoded.dictionary.to_pylist()]
         firsts, lasts, assumed, years, failed = (
             (list(c) for c in zip(*spans, strict=True)) if spans else ([], [], [], [], []))
         first = np.array([*firsts, -1], np.int64)[indices]  # index -1 (null) picks the last
@@ -375,19 +375,17 @@ class Normalizer:
             req.flag_row(i, failed[indices[i]])  # type: ignore[arg-type]
         return first, last
 
-    def _span_of(self, text: str | None) -> tuple[int, int, bool, int, Message | None]:
-        """A date cell's (first, last, year assumed, first's year or 0, failure), read once
-        per distinct text."""
-        found = self._spans.get(text)
-        if found is None:
-            found = (-1, -1, False, 0, None)
-            if text and text.strip():
-                try:
-                    first, last = self._parse_span(text)
-                    found = (first, last, assumes_year(text), date.fromordinal(first).year, None)
-                except InputError as exc:
-                    found = (-1, -1, False, 0, failure("invalid_date", exc))
-            self._spans[text] = found
+    def _read_span(self, text: str | None) -> tuple[int, int, bool, int, Message | None]:
+        """A date cell's (first, last, year assumed, first's year or 0, failure), kept for
+        every later cell of the same text."""
+        found: tuple[int, int, bool, int, Message | None] = (-1, -1, False, 0, None)
+        if text and text.strip():
+            try:
+                first, last = self._parse_span(text)
+                found = (first, last, assumes_year(text), date.fromordinal(first).year, None)
+            except InputError as exc:
+                found = (-1, -1, False, 0, failure("invalid_date", exc))
+        self._spans[text] = found
         return found
 
     def year_notes(self) -> list[Text]:

@@ -70,6 +70,7 @@ class DayPlan:
 
 NEAR_EDGE = "_near_edge"  # the code suffix of a reason whose zones are near their line, none surely in
 
+
 def plan_day(day: date, activity: Activity, rules: RuleSet) -> DayPlan:
     """Select the rules of ``day`` for ``activity`` and the spans and fines in force."""
     selected, notes = rules.select(day, activity.id)

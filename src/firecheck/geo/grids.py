@@ -33,20 +33,20 @@ class Grid:
         """The value of each point's cell: a place beyond the raster, or with no projected
         coordinates (NaN, inf), falls in the border."""
         rows, cols = self.values.shape
-        flat = np.empty(len(x))
-        for value, origin, stride, top in ((y, self.oy, cols + 2, rows), (x, self.ox, 1, cols)):
-            cell = np.subtract(value, origin)
-            cell *= 1.0 / self.cell_m  # off by ulps at a cell's side: within _SLACK_M
-            with np.errstate(invalid="ignore"):
-                np.floor(cell, out=cell)
-            np.fmax(cell, -1.0, out=cell)  # fmax takes -1 for NaN
-            np.fmin(cell, top, out=cell)
-            cell += 1.0
-            if stride == 1:
-                flat += cell
-            else:
-                np.multiply(cell, stride, out=flat)
+        flat = self._cells(y, self.oy, rows) * (cols + 2) + self._cells(x, self.ox, cols)
         return self._padded.ravel().take(flat.astype(np.int64))
+
+    def _cells(self, value: np.ndarray, origin: float, count: int) -> np.ndarray:
+        """Each value's cell along one axis as a float, 1 … count for the raster's own, 0
+        before them (NaN and -inf too) and count + 1 after them (inf too)."""
+        cell = np.subtract(value, origin)
+        cell *= 1.0 / self.cell_m  # off by ulps at a cell's side: within _SLACK_M
+        with np.errstate(invalid="ignore"):
+            np.floor(cell, out=cell)
+        np.fmax(cell, -1.0, out=cell)  # fmax takes -1 for NaN
+        np.fmin(cell, count, out=cell)
+        cell += 1.0
+        return cell
 
 
 def box_cover(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,

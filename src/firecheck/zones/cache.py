@@ -198,27 +198,24 @@ def _zones(data: bytes, version: str) -> ZoneRows:
         raise _Damaged(f"bad WKB ({exc})") from exc  # NotImplementedError: a curved type
     bounds = np.column_stack([_floats(table[name].chunk(0)) for name in _BOUNDS])
     present = _valid(wkb)
-    if np.isnan(bounds[present]).any() or not np.isnan(bounds[~present]).all():
+    if not np.isfinite(bounds[present]).all() or not np.isnan(bounds[~present]).all():
         raise _Damaged("its bounds are not its shapes'")
     if any(table[f].null_count for f in (*_TEXT_FIELDS, "buffer_m", "extent_accuracy_m")):
         raise _Damaged("a required value is missing")
-    for f in ("buffer_m", "accuracy_m", "extent_accuracy_m"):  # as the zones file allows
-        metres = _floats(table[f].chunk(0)) if table[f].num_chunks else np.empty(0)
+    columns = {f: table[f].chunk(0) if table[f].num_chunks else pa.array([], _type(f))
+               for f in _FIELDS}
+    numbers = {f: _floats(columns[f]) for f in ("buffer_m", "accuracy_m", "extent_accuracy_m")}
+    for f, metres in numbers.items():  # as a zones file allows them
         unset = np.isnan(metres) & (present if f == "accuracy_m" else True)  # mapped: has one
         if (unset | (metres < 0) | (metres > 100_000) | np.isinf(metres)).any():
             raise _Damaged(f"its {f} is not a zones file's")
-    if not np.isfinite(bounds[present]).all():
-        raise _Damaged("its bounds are not its shapes'")
-    columns = {f: table[f].chunk(0) if table[f].num_chunks else pa.array([], _type(f))
-               for f in _FIELDS}
 
     return ZoneRows(
         _Fields(columns),
         lambda field, rows: columns[field].take(pa.array(rows, pa.int64())).to_pylist(),
         {f: (columns[f].dictionary.to_pylist(),
              _numpy(columns[f].indices, np.int32).astype(np.int64)) for f in _CODED},
-        {f: _floats(columns[f]) for f in ("buffer_m", "accuracy_m", "extent_accuracy_m")},
-        Shapes(decode, present, bounds, True), extents)
+        numbers, Shapes(decode, present, bounds, True), extents)
 
 
 def _decoder(wkb: Any) -> Callable[[np.ndarray], np.ndarray]:

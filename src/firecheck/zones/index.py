@@ -413,14 +413,8 @@ class ZoneIndex:
     @staticmethod
     def _convex_box_slack(shapes: np.ndarray, box: np.ndarray) -> np.ndarray:
         """:attr:`_box_slack` of one-ring polygons of few vertices (NaN: not convex)."""
-        xy, owner = shapely.get_coordinates(shapes, return_index=True)
-        count = np.bincount(owner, minlength=len(shapes))  # a closed ring: its first again
-        edges = count - 1
-        pad = int(count.max())
-        take = (np.cumsum(count) - count)[:, None] + np.minimum(np.arange(pad), edges[:, None])
-        ax, ay = xy[take[:, :-1], 0], xy[take[:, :-1], 1]  # edge j: a → a + e (padded: none)
-        ex, ey = xy[take[:, 1:], 0] - ax, xy[take[:, 1:], 1] - ay
-        j = np.arange(pad - 1)
+        ax, ay, ex, ey, edges = _segments_of(shapes)  # a closed ring: its first point again
+        j = np.arange(ax.shape[1])
         real = j < edges[:, None]
         following = np.where(j + 1 < edges[:, None], j + 1, 0)
         fx, fy = np.take_along_axis(ex, following, 1), np.take_along_axis(ey, following, 1)
@@ -431,15 +425,14 @@ class ZoneIndex:
                   & (np.abs(np.abs(turns) - 2 * np.pi) < 1e-6) & (edges >= 3))
         x0, y0, x1, y1 = box.T
         worst = np.zeros(len(shapes))
-        for cx, cy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):  # padding: a vertex, no nearer
+        for cx, cy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):  # padding: a repeat, no nearer
             worst = np.maximum(worst, _segments_distance(ax, ay, ex, ey, cx, cy))
         return np.where(convex, worst, np.nan)
 
     @cached_property
     def _lines(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-        """The segments of each line of few vertices — rows (ax, ay, ex, ey): segment j from
-        a to a + e, the last repeated to fill a row — and per zone its row (-1: not such
-        a line)."""
+        """The segments of each line of few vertices (rows of :func:`_segments_of`) and per
+        zone its row (-1: not such a line)."""
         def build() -> tuple[tuple[np.ndarray, ...], np.ndarray]:
             shapes = self._common[0]
             rows = np.flatnonzero((shapely.get_type_id(shapes) == 1)
@@ -448,13 +441,7 @@ class ZoneIndex:
             line_of[rows] = np.arange(len(rows))
             if not len(rows):
                 return (np.empty((0, 1)),) * 4, line_of
-            xy, owner = shapely.get_coordinates(shapes[rows], return_index=True)
-            count = np.bincount(owner, minlength=len(rows))
-            start = np.cumsum(count) - count
-            take = start[:, None] + np.minimum(np.arange(int(count.max()) - 1),
-                                               count[:, None] - 2)
-            ax, ay = xy[take, 0], xy[take, 1]
-            return (ax, ay, xy[take + 1, 0] - ax, xy[take + 1, 1] - ay), line_of
+            return _segments_of(shapes[rows])[:4], line_of
 
         return self.shared.get("lines", build)
 
@@ -485,6 +472,17 @@ class ZoneIndex:
 
 _FEW_VERTICES = 16  # coordinates (a closed ring counts its first twice)
 _AREAS = (3, 6)  # GEOS type ids of Polygon and MultiPolygon
+
+
+def _segments_of(shapes: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each shape's points as segments a → a + e, in rows (ax, ay, ex, ey) filled out by
+    repeating a row's last segment, and how many segments each has."""
+    xy, owner = shapely.get_coordinates(shapes, return_index=True)
+    count = np.bincount(owner, minlength=len(shapes))
+    take = (np.cumsum(count) - count)[:, None] + np.minimum(np.arange(int(count.max()) - 1),
+                                                            count[:, None] - 2)
+    ax, ay = xy[take, 0], xy[take, 1]
+    return ax, ay, xy[take + 1, 0] - ax, xy[take + 1, 1] - ay, count - 1
 
 
 def _segments_distance(ax: np.ndarray, ay: np.ndarray, ex: np.ndarray, ey: np.ndarray,
