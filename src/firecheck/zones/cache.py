@@ -31,7 +31,7 @@ import numpy as np
 import shapely
 
 from ..files import discard, settled, temp_file
-from ..geo.projection import LOCAL_CRS
+from ..geo.projection import LOCAL_CRS, NEAR
 from ..text import Text
 from .model import Shapes, Zone, ZoneRows
 
@@ -44,7 +44,7 @@ _FIELDS = (*_TEXT_FIELDS, "buffer_m", "accuracy_m", "geometry_source", "extent_a
 _SHAPES = (("wkb", "shape"), ("extent_wkb", "extent"))  # column, Zone attribute
 _CODED = ("kind", "designation", "completeness")  # stored dictionary-encoded: read as codes
 _BOUNDS = ("xmin", "ymin", "xmax", "ymax")  # of each shape: a place finds its zones undecoded
-_PROJECTION = hashlib.sha256(LOCAL_CRS.srs.encode()).hexdigest()[:16]
+_PROJECTION = hashlib.sha256(f"{LOCAL_CRS.srs} {NEAR}".encode()).hexdigest()[:16]
 
 
 def cache_dir() -> Path:
