@@ -210,7 +210,7 @@ class ZoneIndex:
 
     @cached_property
     def county_grid(self) -> Grid:
-        """:attr:`county_rings` as a raster of 4 km → 1 km cells: 0 where a whole cell is
+        """:attr:`county_rings` as a raster of 4 km → 250 m cells: 0 where a whole cell is
         inside the first ring, 2 where it is outside the fourth, 1 where it is between the
         second and third — the ring tests' own answers, for every point of the cell."""
         sure_in, near_in, near_out, sure_out = self.county_rings  # this thread's, to build
@@ -228,7 +228,7 @@ class ZoneIndex:
             return out
 
         return self.shared.get("county_grid", lambda: quadtree(
-            classify, sure_out.bounds, 2, cell_m=1000.0, levels=2))
+            classify, sure_out.bounds, 2, cell_m=250.0, levels=4))
 
     # ------------------------------------------------------------------ zones
 
