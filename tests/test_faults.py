@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
 import os
 import random
@@ -796,6 +797,42 @@ def test_a_full_disk_while_writing(tmp_path: Path, env: dict[str, str],
             done = child(argv, env, stdout=full, stderr=subprocess.PIPE, capture_output=False)
             assert done.returncode == 2 and b"No space left" in done.stderr, (argv, done.stderr)
     assert not leftovers(tmp_path, tmp_path / "tmp")
+
+
+@pytest.mark.parametrize("allocate", ["libc", "refused", "missing"])
+def test_reserved_blocks_keep_every_byte_and_are_freed(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       allocate: str) -> None:
+    """Output written with its blocks reserved ahead holds exactly the bytes written, and
+    no reserved block past its end stays allocated; a refused reservation is asked once,
+    and a system without fallocate writes the same."""
+    from firecheck import files
+
+    calls: list[tuple[int, int]] = []
+    libc = files._fallocate()
+
+    def counted(fd: int, mode: int, offset: int, length: int) -> int:
+        calls.append((offset, length))
+        return -1 if allocate == "refused" else libc(fd, mode, offset, length)
+
+    monkeypatch.setattr(files, "_RESERVE_STEP", 1 << 16)
+    monkeypatch.setattr(files, "_fallocate", lambda: None if allocate == "missing" else counted)
+    rng = random.Random(5)
+    pieces = [rng.randbytes(rng.choice([1, 100, 5000, 70_000, 200_000])) for _ in range(60)]
+    handle, path = files.temp_file(tmp_path, ".part")
+    out = files.Reserving(handle)
+    for piece in pieces:
+        out.write(piece)
+    out.close()
+    data = path.read_bytes()
+    assert data == b"".join(pieces) and out.closed
+    if allocate == "refused":
+        assert len(calls) == 1
+    elif allocate == "libc":
+        assert len(calls) > 10  # in steps, each at the end of the last
+        assert all(o2 == o1 + n1 for (o1, n1), (o2, _) in itertools.pairwise(calls))
+        assert path.stat().st_blocks * 512 < len(data) + (1 << 16)
+    files.discard(path)
 
 
 def test_closed_standard_streams(env: dict[str, str], tmp_path: Path,

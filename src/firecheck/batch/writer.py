@@ -20,6 +20,7 @@ from shapely.geometry import mapping
 
 from ..errors import InputError
 from ..files import (
+    Reserving,
     discard,
     flush_standard_streams,
     keep_mode,
@@ -60,7 +61,7 @@ class Writer:
                 handle, self.tmp = temp_file(Path(tempfile.gettempdir()), f".{fmt}.part")
         except OSError as exc:
             raise self._error(exc) from exc
-        self.stream: BinaryIO = os.fdopen(handle, "wb")
+        self.stream = Reserving(handle)
         self._schema: pa.Schema | None = None
         self._features = 0
         try:
