@@ -33,6 +33,9 @@ def main() -> None:
         _hold_standard_descriptors()
         if "pandas" not in sys.modules:
             sys.meta_path.insert(0, _WithoutPandas())
+        # firecheck multiplies no matrices: OpenBLAS's threads would only spin (0.1 s of CPU
+        # per process, on the cores a batch's own threads need). Read as numpy loads it.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         # numpy first, imported from Python: a C extension that imports it (shapely, pyarrow)
         # prints the traceback of an import a signal cut short, then raises ImportError.
         import numpy  # noqa: F401
