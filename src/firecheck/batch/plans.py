@@ -30,6 +30,7 @@ class DayPlans:
         self._set_ids: dict[tuple[int, ...], int] = {}
         self._set_of: dict[tuple[int, int, int], int] = {}
         self._day_tables: dict[int, np.ndarray] = {}
+        self._zoned = np.zeros(0, dtype=bool)  # with_zone_rules() so far
         self._lock = threading.RLock()  # chunks may be evaluated in parallel threads
 
     def plan_id(self, ordinal: int, activity: int) -> int:
@@ -93,10 +94,15 @@ class DayPlans:
         return self._set_of[key]
 
     def with_zone_rules(self) -> np.ndarray:
-        """For each plan-set id: does any of its days have a zone rule in its period?"""
-        return np.array([any(a.chosen.rule.where != "county"
-                             for p in ids for a in self.plans[p].active)
-                         for ids in self.sets], dtype=bool)
+        """For each plan-set id: does any of its days have a zone rule in its period? (Only
+        sets added since the last call are looked at.)"""
+        known = self._zoned
+        if len(known) < len(self.sets):
+            added = self.sets[len(known):]  # a copy: other threads may be adding sets
+            known = self._zoned = np.concatenate([known, np.array(
+                [any(a.chosen.rule.where != "county" for p in ids for a in self.plans[p].active)
+                 for ids in added], dtype=bool)])
+        return known
 
     def for_rows(self, first: np.ndarray, last: np.ndarray, activity: np.ndarray) -> np.ndarray:
         """Plan-set id of each row: single days through a dense (activity, day) table,

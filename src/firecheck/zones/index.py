@@ -284,8 +284,8 @@ class ZoneIndex:
         if complex_pair.any():
             within = np.ones(len(found), dtype=bool)
             at = near[found[complex_pair]]
-            within[complex_pair] = shapely.intersects(
-                self._outer[self._outer_of[zone_idx[complex_pair]]], shapely.points(x[at], y[at]))
+            within[complex_pair] = shapely.intersects_xy(
+                self._outer[self._outer_of[zone_idx[complex_pair]]], x[at], y[at])
             found, zone_idx = found[within], zone_idx[within]
         px, py = x[near[found]], y[near[found]]
         x0, y0, x1, y1 = self._box[zone_idx].T
