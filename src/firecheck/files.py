@@ -71,8 +71,8 @@ class Reserving:
     def closed(self) -> bool:
         return self._stream.closed
 
-    def write(self, data: bytes) -> None:
-        end = self._written + len(data)
+    def write(self, data: bytes | memoryview) -> None:
+        end = self._written + memoryview(data).nbytes
         if end > self._reserved and self._allocate is not None:
             step = max(end - self._reserved, _RESERVE_STEP)
             if self._allocate(self._stream.fileno(), _KEEP_SIZE, self._reserved, step) == 0:

@@ -167,7 +167,7 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
 
         normalizer = normalizer_for(fields) if fields else None
 
-        def process(chunk: Chunk) -> tuple[pa.Array, bytes, Chunk, Requests]:
+        def process(chunk: Chunk) -> tuple[pa.Array, bytes | pa.Buffer, Chunk, Requests]:
             assert normalizer is not None and writer is not None
             requests = normalizer.requests(chunk)
             outcome = engine.evaluate(requests)
@@ -176,7 +176,8 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
                                  results.columns)
             return status_codes(requests, outcome), data, chunk, requests
 
-        def finish(status: pa.Array, data: bytes, chunk: Chunk, requests: Requests) -> None:
+        def finish(status: pa.Array, data: bytes | pa.Buffer, chunk: Chunk,
+                   requests: Requests) -> None:
             assert writer is not None
             writes.append(write_pool.submit(writer.write, header, data))
             while len(writes) > 2:  # bound the bytes waiting for the disk
