@@ -140,7 +140,7 @@ def test_a_chunk_is_evaluated_in_slices_as_it_would_be_whole(
                 out.distance_m.tolist(), out.warnings)
 
     whole = outcome()
-    monkeypatch.setattr(batch_engine, "_ROWS_AT_ONCE", 300)
+    monkeypatch.setattr(batch_engine, "_PASS_ROWS", 300)
     sliced = outcome()
     assert sliced[0] == whole[0] and sliced[1] == whole[1] and sliced[3] == whole[3]
     assert np.array_equal(np.array(sliced[2]), np.array(whole[2]), equal_nan=True)
