@@ -12,6 +12,8 @@ engine's own :func:`~firecheck.engine.judge.apply_plan` runs once per distinct k
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -58,12 +60,19 @@ class BatchEngine:
         self.keys = PlaceKeys(zones)
         self.answers = Answers(len(self.keys.designations))
         self._zone_ids = pa.array(zones.mapped_ids(), type=pa.string())
+        self._warmed = itertools.count()  # threads warmed so far
 
     def warm(self) -> None:
-        """Build this thread's geometry index and transformers before the first chunk."""
+        """Build this thread's geometry index and transformers before the first chunk; every
+        other thread takes the parts in reverse, so two threads build two at once (the
+        county raster takes ~60 ms, the extents' ~40 ms)."""
         index = self.zones.index()
-        _ = index.county_grid, index._reach_grid, index._segments, index._outer
-        _ = index._extent_tests
+        parts: list[Callable[[], object]] = [
+            lambda: index.county_grid,
+            lambda: (index._reach_grid, index._segments, index._outer),
+            lambda: index._extent_tests]
+        for part in parts if next(self._warmed) % 2 == 0 else parts[::-1]:
+            part()
         to_local(np.array([110.0]), np.array([41.0]))
 
     def evaluate(self, req: Requests) -> Outcome:

@@ -523,14 +523,20 @@ class Shared:
     once by whichever thread first asks: numpy arrays and rasters, the STRtrees of the
     zones by reach (queried once when built, so GEOS builds them then; a built tree
     answers many threads), the shapes no thread prepares, and the rings each thread copies
-    to prepare its own."""
+    to prepare its own. Each part is built under its own lock, so two threads build two
+    parts at once (GEOS releases the GIL); a part may be built from another."""
 
     def __init__(self) -> None:
-        self._lock = threading.RLock()  # a part may be built from another
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.RLock] = {}
         self._parts: dict[str, Any] = {}
 
     def get(self, name: str, build: Callable[[], Any]) -> Any:
+        if name in self._parts:
+            return self._parts[name]
         with self._lock:
+            lock = self._locks.setdefault(name, threading.RLock())
+        with lock:
             if name not in self._parts:
                 self._parts[name] = build()
             return self._parts[name]
