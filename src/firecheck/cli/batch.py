@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,6 +110,9 @@ def batch(
     rules, zone_set = data(zones_file, rules_paths, as_of, lang.value)
     if map_file is not None:
         refuse_overwriting(map_file, rules, zone_set, *(p for p in (source, output) if p != "-"))
+    # What is loaded by now lives as long as the process: the collector need not walk it
+    # again on every collection (2.7% of a 1M-row batch's CPU went to that).
+    gc.freeze()
     with _progress() as advance:
         summary = run_batch(options, rules, zone_set, local_today(), advance)
     terminal.batch_summary(err, summary, lang.value)
