@@ -225,7 +225,7 @@ def _arrow_csv(source: InputFile, header: list[str], chunk_rows: int) -> Iterato
                                   convert_options=convert)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise _Fallback from exc
-        if state["bad"] or table.num_rows != _count(view, b"\n") + (not block.endswith(b"\n")):
+        if state["bad"] or table.num_rows != _count(view, b"\n") + (block[-1:] != b"\n"):
             raise _Fallback
         table = _drop_empty_chunks(table)
         yield Chunk(table, np.arange(line, line + table.num_rows, dtype=np.int64))
@@ -238,7 +238,7 @@ def _count(view: np.ndarray, byte: bytes) -> int:
     return int(np.count_nonzero(view == byte[0]))
 
 
-def is_utf8(data: bytes) -> bool:
+def is_utf8(data: bytes | memoryview) -> bool:
     """Whether ``data`` is valid UTF-8 (Arrow's validator: 4× faster than decoding)."""
     offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
     text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
@@ -258,27 +258,38 @@ def _drop_empty_chunks(table: pa.Table) -> pa.Table:
                      for name, column in zip(table.column_names, table.columns, strict=True)})
 
 
-def _line_blocks(path: Path, header_line: int, size: int) -> Iterator[bytes]:
+def _line_blocks(path: Path, header_line: int, size: int) -> Iterator[memoryview]:
     """The file after its header line (line ``header_line``), in blocks of about ``size``
-    bytes cut at newlines. A header that is not one plain line (a quoted newline, a bare
-    CR) → _Fallback."""
+    bytes cut at newlines. Each block is a view of one buffer that the next block reads
+    into (pyarrow's parse copies what it keeps), so no block is allocated or copied: a
+    new 2 MB bytes object per read and per cut cost the reading thread ~5 ms a block under
+    the GIL. A header that is not one plain line (a quoted newline, a bare CR) → _Fallback."""
     with path.open("rb") as fh:
         for _ in range(header_line - 1):  # blank lines before the header
             fh.readline()
         header = fh.readline()
         if header.count(b'"') % 2 or b"\r" in header.rstrip(b"\r\n"):
             raise _Fallback
-        carry = b""
-        while block := fh.read(size):
-            data = carry + block
-            cut = data.rfind(b"\n")
+        buf = bytearray(size)
+        tail = 0  # the start of an unfinished line, at the front of buf
+        while True:
+            if tail == len(buf):  # a line longer than the buffer: a larger one
+                grown = bytearray(2 * len(buf))
+                grown[:tail] = buf
+                buf = grown
+            count = fh.readinto(memoryview(buf)[tail:])
+            if not count:
+                break
+            end = tail + count
+            cut = buf.rfind(b"\n", 0, end)
             if cut < 0:
-                carry = data
+                tail = end
                 continue
-            carry = data[cut + 1:]
-            yield data[:cut + 1]
-        if carry:
-            yield carry
+            yield memoryview(buf)[:cut + 1]
+            tail = end - cut - 1
+            buf[:tail] = buf[cut + 1:end]
+        if tail:
+            yield memoryview(buf)[:tail]
 
 
 def _python_csv(source: InputFile, header: list[str], chunk_rows: int,
