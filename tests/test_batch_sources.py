@@ -101,3 +101,23 @@ def test_date_option_is_the_default_date(tmp_path: Path, rules: RuleSet, zones: 
     result = runner.invoke(app, ["batch", str(undated), "-a", "bbq", "--date", "tomorrowish",
                                  "--lang", "en"])
     assert result.exit_code == 2
+
+
+def test_chunks_read_ahead_keep_their_rows(tmp_path: Path) -> None:
+    """The CSV reader reuses one buffer for its blocks: chunks kept while later blocks are
+    read (as the parallel batch keeps them) still hold exactly their own rows, quoted and
+    unquoted, across lines longer than the buffer."""
+    from firecheck.batch.readers import input_fields, open_input, read_chunks
+
+    rows = [[str(i), f"41.{i:06d}", f'"{i} said ""hi"", twice"' if i % 7 else "x" * 70_000]
+            for i in range(3_000)]
+    src = tmp_path / "in.csv"
+    src.write_text("id,lat,note\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    source = open_input(str(src), None, None)
+    assert input_fields(source) == ["id", "lat", "note"]
+    chunks = list(read_chunks(source, 100))  # every block read before any chunk is looked at
+    assert len(chunks) > 10
+    got = [row for chunk in chunks for row in zip(*(chunk.table[n].to_pylist()
+                                                    for n in ("id", "lat", "note")), strict=True)]
+    expected = [(i, lat, next(csv.reader([note])) [0]) for i, lat, note in rows]
+    assert got == expected
