@@ -5,8 +5,10 @@ for arrays of points alike, with :func:`firecheck.geo.edges.signed_edge_m`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,7 @@ from ..geo.edges import signed_edge_m, with_sign
 from ..geo.grids import UNSETTLED, Grid, box_cover, quadtree
 
 if TYPE_CHECKING:
+    from .index_cache import IndexCache
     from .model import Shapes, Zone
 
 
@@ -206,7 +209,7 @@ class ZoneIndex:
                     shape.buffer(band - margin, quad_segs=16),
                     shape.buffer(band + margin, quad_segs=16)]
 
-        return tuple(_own_prepared(self.shared.get("county_rings", build)))
+        return tuple(_own_prepared(self.shared.get("county_rings", build, _shapes_codec(4))))
 
     @cached_property
     def county_grid(self) -> Grid:
@@ -228,7 +231,7 @@ class ZoneIndex:
             return out
 
         return self.shared.get("county_grid", lambda: quadtree(
-            classify, sure_out.bounds, 2, cell_m=250.0, levels=4))
+            classify, sure_out.bounds, 2, cell_m=250.0, levels=4), _one(_grids_codec(1, np.int8)))
 
     # ------------------------------------------------------------------ zones
 
@@ -362,7 +365,8 @@ class ZoneIndex:
                          extent.buffer(reach + margin, quad_segs=16)]
             return made
 
-        own = _own_prepared(self.shared.get("extent_rings", rings))
+        own = _own_prepared(self.shared.get("extent_rings", rings,
+                                            _shapes_codec(2 * len(self.extents))))
         pairs = list(zip(own[0::2], own[1::2], strict=True))
 
         def grids() -> list[Grid]:
@@ -381,7 +385,8 @@ class ZoneIndex:
             return made
 
         return [(grid, inner, outer) for grid, (inner, outer)
-                in zip(self.shared.get("extent_grids", grids), pairs, strict=True)]
+                in zip(self.shared.get("extent_grids", grids,
+                                       _grids_codec(len(pairs), np.int8)), pairs, strict=True)]
 
     @cached_property
     def _box(self) -> np.ndarray:
@@ -397,7 +402,8 @@ class ZoneIndex:
         convex, so along each side of the box it peaks at a corner); NaN for other zones,
         which are measured exactly. A ring is convex when every turn is the same way round
         and the turns add up to one full turn (not a star)."""
-        return self.shared.get("box_slack", self._measure_box_slack)
+        return self.shared.get("box_slack", self._measure_box_slack,
+                               _array_codec(len(self.source)))
 
     def _measure_box_slack(self) -> np.ndarray:
         shapes = self._common[0]
@@ -467,7 +473,8 @@ class ZoneIndex:
     def _reach_grid(self) -> Grid:
         """True in the 250 m cells some zone's reach box touches: a point in another cell
         is beyond every zone."""
-        return self.shared.get("reach_grid", lambda: box_cover(*self.reach_box))
+        return self.shared.get("reach_grid", lambda: box_cover(*self.reach_box),
+                               _one(_grids_codec(1, np.bool_)))
 
 
 _FEW_VERTICES = 16  # coordinates (a closed ring counts its first twice)
@@ -524,22 +531,106 @@ class Shared:
     zones by reach (queried once when built, so GEOS builds them then; a built tree
     answers many threads), the shapes no thread prepares, and the rings each thread copies
     to prepare its own. Each part is built under its own lock, so two threads build two
-    parts at once (GEOS releases the GIL); a part may be built from another."""
+    parts at once (GEOS releases the GIL); a part may be built from another. A part given
+    a :class:`Codec` is read from ``kept`` (an :class:`~.index_cache.IndexCache`) when it
+    is there, else built and kept."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: IndexCache | None = None) -> None:
+        self.kept = kept
         self._lock = threading.Lock()
         self._locks: dict[str, threading.RLock] = {}
         self._parts: dict[str, Any] = {}
 
-    def get(self, name: str, build: Callable[[], Any]) -> Any:
+    def get(self, name: str, build: Callable[[], Any], codec: Codec | None = None) -> Any:
         if name in self._parts:
             return self._parts[name]
         with self._lock:
             lock = self._locks.setdefault(name, threading.RLock())
         with lock:
             if name not in self._parts:
-                self._parts[name] = build()
+                self._parts[name] = self._made(name, build, codec)
             return self._parts[name]
+
+    def _made(self, name: str, build: Callable[[], Any], codec: Codec | None) -> Any:
+        if codec is None or self.kept is None:
+            return build()
+        found = self.kept.load(name)
+        if found is not None:
+            with contextlib.suppress(ValueError, KeyError, TypeError, IndexError,
+                                     shapely.errors.ShapelyError):
+                return codec.decode(found)
+        part = build()
+        self.kept.save(name, codec.encode(part))
+        return part
+
+
+@dataclass(frozen=True)
+class Codec:
+    """A part as arrays and back; ``decode`` raises on arrays it cannot use."""
+
+    encode: Callable[[Any], dict[str, np.ndarray]]
+    decode: Callable[[dict[str, np.ndarray]], Any]
+
+
+def _grids_codec(count: int, dtype: type) -> Codec:
+    """``count`` rasters of ``dtype`` values."""
+    def encode(grids: list[Grid]) -> dict[str, np.ndarray]:
+        out = {}
+        for i, grid in enumerate(grids):
+            out[f"values{i}"] = grid.values
+            out[f"frame{i}"] = np.array([grid.ox, grid.oy, grid.cell_m, float(grid.outside)])
+        return out
+
+    def decode(arrays: dict[str, np.ndarray]) -> list[Grid]:
+        if len(arrays) != 2 * count:
+            raise ValueError("not the rasters asked for")
+        grids = []
+        for i in range(count):
+            values, frame = arrays[f"values{i}"], arrays[f"frame{i}"]
+            if (values.ndim != 2 or values.dtype != dtype or frame.shape != (4,)
+                    or not np.isfinite(frame).all() or not frame[2] > 0):
+                raise ValueError("not a raster")
+            outside = bool(frame[3]) if dtype is np.bool_ else int(frame[3])
+            grids.append(Grid(float(frame[0]), float(frame[1]), float(frame[2]), values,
+                              outside))
+        return grids
+
+    return Codec(encode, decode)
+
+
+def _one(codec: Codec) -> Codec:
+    """``codec`` of one part, for a list of one."""
+    return Codec(lambda part: codec.encode([part]), lambda arrays: codec.decode(arrays)[0])
+
+
+def _shapes_codec(count: int) -> Codec:
+    """``count`` geometries, as their WKB."""
+    def encode(shapes: list[BaseGeometry]) -> dict[str, np.ndarray]:
+        wkb = shapely.to_wkb(np.array(shapes, dtype=object))
+        return {"wkb": np.frombuffer(b"".join(wkb), dtype=np.uint8),
+                "ends": np.cumsum([len(w) for w in wkb], dtype=np.int64)}
+
+    def decode(arrays: dict[str, np.ndarray]) -> list[BaseGeometry]:
+        data, ends = arrays["wkb"], arrays["ends"]
+        starts = np.concatenate([np.zeros(1, np.int64), ends])[:len(ends)]
+        if (len(ends) != count or data.dtype != np.uint8 or (count and ends[-1] != len(data))
+                or (np.diff(ends) < 0).any() or (ends < 0).any()):
+            raise ValueError("not the shapes asked for")
+        wkb = [data[a:b].tobytes() for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+        return list(shapely.from_wkb(np.array(wkb, dtype=object)))
+
+    return Codec(encode, decode)
+
+
+def _array_codec(length: int) -> Codec:
+    """A float64 array of ``length`` values."""
+    def decode(arrays: dict[str, np.ndarray]) -> np.ndarray:
+        found = arrays["values"]
+        if found.shape != (length,) or found.dtype != np.float64:
+            raise ValueError("not the array asked for")
+        return found
+
+    return Codec(lambda values: {"values": values}, decode)
 
 
 class Pairs:

@@ -30,6 +30,7 @@ from .cache import (
     write_cache,
 )
 from .file import check, errors
+from .index_cache import IndexCache
 from .model import Zone, ZoneSet
 
 ENV_VAR = "FIRECHECK_ZONES"
@@ -66,7 +67,7 @@ def load_zones(path: Path | None = None) -> ZoneSet:
     if cache is not None:
         cached, note = read_cache(cache, version)
         if cached is not None:
-            return ZoneSet(cached, version, str(path))
+            return ZoneSet(cached, version, str(path), kept=IndexCache(version))
         if note is not None:
             notes.append(note)
     raw = read_regular(path, what, DataError)
@@ -100,7 +101,7 @@ def load_zones(path: Path | None = None) -> ZoneSet:
         ))
     if cache is not None:
         write_cache(cache, zones, version)
-    return ZoneSet(zones, version, str(path), tuple(notes))
+    return ZoneSet(zones, version, str(path), tuple(notes), IndexCache(version))
 
 
 def parse_json(raw: bytes, path: Path) -> Any:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import shapely
@@ -22,6 +22,9 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import DataError
 from ..text import Text
 from .index import Shared, ZoneIndex
+
+if TYPE_CHECKING:
+    from .index_cache import IndexCache
 
 COUNTY_KIND = "county_boundary"
 
@@ -159,7 +162,7 @@ class ZoneSet:
     zones are made as Zone objects only where one is shown or judged."""
 
     def __init__(self, zones: Sequence[Zone], version: str, path: str,
-                 notes: tuple[Text, ...] = ()) -> None:
+                 notes: tuple[Text, ...] = (), kept: IndexCache | None = None) -> None:
         if isinstance(zones, ZoneRows):
             text, numbers = zones.text, zones.numbers
             shapes, extents = zones.shapes, zones.extents
@@ -214,7 +217,7 @@ class ZoneSet:
         self._local = threading.local()
         self._owner_lock = threading.Lock()
         self._owner_taken = False
-        self._shared = Shared()  # what every thread's index reads at once
+        self._shared = Shared(kept)  # what every thread's index reads at once
 
     def mapped_ids(self) -> list[str]:
         """The ids of the mapped zones, in their order."""

@@ -1,0 +1,139 @@
+"""The index cache: kept rasters and rings are read instead of built, give the very answers
+a build gives, and are built again when they cannot be trusted."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from firecheck.batch.engine import BatchEngine
+from firecheck.batch.requests import Requests
+from firecheck.geo import grids
+from firecheck.geo.projection import to_wgs84
+from firecheck.rules.model import RuleSet
+from firecheck.zones import index_cache
+from firecheck.zones.load import default_zones_path, load_zones
+from firecheck.zones.model import ZoneSet
+
+KEPT = ("county_rings", "county_grid", "extent_rings", "extent_grids", "reach_grid", "box_slack")
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("FIRECHECK_CACHE", str(folder))
+    return folder
+
+
+def _answers(rules: RuleSet, zones: ZoneSet) -> tuple:
+    """Statuses, named zones and distances of points all over the county and beyond it,
+    its line and the shipped sketches' reach included."""
+    rng = np.random.default_rng(11)
+    n = 20_000
+    lon, lat = to_wgs84(rng.uniform(-70_000, 70_000, n), rng.uniform(-65_000, 65_000, n))
+    days = np.full(n, date(2023, 4, 1).toordinal())
+    req = Requests(lat, lon, np.zeros(n, np.int8), days, days.copy(),
+                   rng.integers(0, len(rules.activities.by_id), n), np.zeros(n, dtype=bool))
+    engine = BatchEngine(rules, zones)
+    engine.warm()
+    out = engine.evaluate(req)
+    return ([out.answers[g].status for g in out.group], out.zone_ids.to_pylist(),
+            np.nan_to_num(out.distance_m, nan=-1.0).tolist())
+
+
+def _built(zones: ZoneSet) -> list[str]:
+    zones.index().county_grid  # noqa: B018 - builds (or reads) the parts a batch warms
+    zones.index()._extent_tests  # noqa: B018
+    zones.index()._reach_grid  # noqa: B018
+    return sorted(zones._shared._parts)
+
+
+def test_kept_parts_are_read_and_answer_as_built(rules: RuleSet, cache: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_zones(default_zones_path())
+    built = _answers(rules, first)
+    files = sorted(p.name.rsplit("-", 1)[1] for p in cache.glob("index-*.npz"))
+    assert files == sorted(f"{name}.npz" for name in KEPT)
+
+    def no_building(*_: object, **__: object) -> None:
+        raise AssertionError("built, not read")
+
+    monkeypatch.setattr(grids, "quadtree", no_building)
+    monkeypatch.setattr("firecheck.zones.index.quadtree", no_building)
+    monkeypatch.setattr("firecheck.zones.index.box_cover", no_building)
+    again = load_zones(default_zones_path())
+    assert _answers(rules, again) == built
+    fresh, kept = first.index(), again.index()
+    assert np.array_equal(fresh.county_grid.values, kept.county_grid.values)
+    assert all(a.equals_exact(b, 0) for a, b in zip(fresh.county_rings, kept.county_rings,
+                                                    strict=True))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "other arrays", "symlink"])
+def test_a_part_that_cannot_be_trusted_is_built_again(rules: RuleSet, cache: Path,
+                                                      tmp_path: Path, damage: str) -> None:
+    built = _answers(rules, load_zones(default_zones_path()))
+    path = next(cache.glob("index-*-county_grid.npz"))
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:1000])
+    elif damage == "garbage":
+        path.write_bytes(os.urandom(path.stat().st_size))
+    elif damage == "other arrays":  # a well-formed file of the wrong shape and type
+        np.savez(path, values0=np.ones((3, 3)), frame0=np.array([0.0, 0.0, -1.0, 2.0]))
+    else:
+        elsewhere = tmp_path / "planted.npz"
+        path.rename(elsewhere)
+        path.symlink_to(elsewhere)
+    again = load_zones(default_zones_path())
+    assert _answers(rules, again) == built
+    assert "county_grid" in _built(again)
+    if damage != "symlink":  # rewritten: the next run reads it
+        assert np.load(path)["values0"].shape == again.index().county_grid.values.shape
+
+
+def test_parts_of_other_code_are_not_read_and_are_replaced(rules: RuleSet, cache: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    load_zones(default_zones_path()).index().county_grid  # noqa: B018
+    old = next(cache.glob("index-*-county_grid.npz"))
+    monkeypatch.setattr(index_cache, "_code_key", lambda: "0123456789abcdef")
+    again = load_zones(default_zones_path())
+    again.index().county_grid  # noqa: B018
+    assert not old.exists()
+    assert [p.name.split("-")[2] for p in cache.glob("index-*-county_grid.npz")] == [
+        "0123456789abcdef"]
+
+
+def test_no_part_is_kept_where_others_can_write(rules: RuleSet, cache: Path) -> None:
+    cache.mkdir(mode=0o700)
+    cache.chmod(0o777)
+    zones = load_zones(default_zones_path())
+    assert "county_grid" in _built(zones)
+    assert not list(cache.glob("index-*"))
+
+
+def test_every_part_kept_round_trips(rules: RuleSet, cache: Path, zones: ZoneSet) -> None:
+    """The codecs give back exactly what they were given (rasters of both value types,
+    shapes by WKB) and refuse arrays of another count."""
+    from firecheck.zones.index import _array_codec, _grids_codec, _one, _shapes_codec
+
+    index = zones.index()
+    grid = _one(_grids_codec(1, np.int8))
+    back = grid.decode(grid.encode(index.county_grid))
+    assert np.array_equal(back.values, index.county_grid.values) and back.outside == 2
+    reach = _one(_grids_codec(1, np.bool_))
+    assert reach.decode(reach.encode(index._reach_grid)).outside is False
+    rings = list(index.county_rings)
+    assert all(a.equals_exact(b, 0) for a, b in zip(
+        _shapes_codec(4).decode(_shapes_codec(4).encode(rings)), rings, strict=True))
+    assert _shapes_codec(0).decode(_shapes_codec(0).encode([])) == []
+    with pytest.raises(ValueError):
+        _shapes_codec(3).decode(_shapes_codec(4).encode(rings))
+    with pytest.raises(ValueError):
+        _array_codec(5).decode({"values": np.zeros(4)})
+    assert shapely.get_num_geometries(rings[0]) >= 1
