@@ -74,7 +74,8 @@ def test_kept_parts_are_read_and_answer_as_built(rules: RuleSet, cache: Path,
                                                     strict=True))
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "other arrays", "symlink"])
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "other arrays", "other source",
+                                    "symlink"])
 def test_a_part_that_cannot_be_trusted_is_built_again(rules: RuleSet, cache: Path,
                                                       tmp_path: Path, damage: str) -> None:
     built = _answers(rules, load_zones(default_zones_path()))
@@ -85,6 +86,11 @@ def test_a_part_that_cannot_be_trusted_is_built_again(rules: RuleSet, cache: Pat
         path.write_bytes(os.urandom(path.stat().st_size))
     elif damage == "other arrays":  # a well-formed file of the wrong shape and type
         np.savez(path, values0=np.ones((3, 3)), frame0=np.array([0.0, 0.0, -1.0, 2.0]))
+    elif damage == "other source":  # the same name, made from a file whose hash starts alike
+        arrays = dict(np.load(path))
+        arrays["source"] = np.frombuffer(b"sha256:" + b"0" * 64, dtype=np.uint8)
+        arrays["values0"] = np.zeros_like(arrays["values0"])  # all "inside the county"
+        np.savez(path, **arrays)
     else:
         elsewhere = tmp_path / "planted.npz"
         path.rename(elsewhere)

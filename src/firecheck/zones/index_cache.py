@@ -5,9 +5,10 @@ file and the code that builds them, kept between runs.
 
 Each part is one ``.npz`` file of plain arrays (read without pickle) in the zones cache
 directory (:func:`.cache.cache_dir`, used only when :func:`.cache.usable_dir` finds it
-private), named by the zones file's SHA-256 and by a hash of the modules that build and
-read the parts (and firecheck's version), so a part made by other code is never read: a
-new version or an edit builds them again, and the parts it replaces are removed. A part
+private). It is named by the first 64 bits of the zones file's SHA-256 and by a hash of
+the modules that build and read the parts (and firecheck's, shapely's, GEOS's and numpy's
+versions), and it holds the whole SHA-256, checked on every read: a part made from other
+data or by other code is never read, and a new version's parts replace the old ones. A part
 that cannot be read — missing, truncated, a bad CRC, arrays of the wrong shape — is built
 again and rewritten; writes go through an exclusive temporary file, as the zones cache's.
 """
@@ -30,6 +31,7 @@ from ..files import discard, settled, temp_file
 from .cache import _PROJECTION, _private, cache_dir, usable_dir
 
 Arrays = dict[str, np.ndarray]
+_SOURCE = "source"  # the array of a part that holds its zones file's full hash
 
 
 class IndexCache:
@@ -38,6 +40,7 @@ class IndexCache:
 
     def __init__(self, version: str) -> None:
         self.prefix = f"index-{version[7:23]}-"
+        self._source = np.frombuffer(version.encode(), dtype=np.uint8)  # held by every part
 
     @functools.cached_property
     def directory(self) -> Path | None:
@@ -59,9 +62,13 @@ class IndexCache:
                 return None
             try:
                 with np.load(fh, allow_pickle=False) as data:
-                    return {key: data[key] for key in data.files}
+                    found = {key: data[key] for key in data.files}
             except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
                 return None
+        source = found.pop(_SOURCE, None)  # the file name holds 64 bits of the hash only
+        if source is None or not np.array_equal(source, self._source):
+            return None
+        return found
 
     def save(self, name: str, arrays: Arrays) -> None:
         """Keep part ``name`` (best effort: a part not kept is only built again), and
@@ -74,7 +81,7 @@ class IndexCache:
             return
         try:
             with os.fdopen(handle, "wb") as out:
-                np.savez(out, **arrays)
+                np.savez(out, **arrays, **{_SOURCE: self._source})
             os.replace(tmp, self._path(name))
             settled(tmp)
         except OSError:
