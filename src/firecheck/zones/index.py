@@ -278,7 +278,7 @@ class ZoneIndex:
                       thresholds: tuple[np.ndarray, np.ndarray] | None
                       ) -> tuple[np.ndarray, ...]:
         """:meth:`measure_points` for the points ``near`` (indices): row, zone, lo, hi and
-        whether GEOS measured the pair."""
+        whether the pair was measured exactly."""
         found, zone_idx = self._within_reach_boxes(x[near], y[near])
         # A zone of many vertices whose reach box holds the point (a long line's box spans
         # most of the county) is first tested against its prepared reach polygon: only a
@@ -297,8 +297,9 @@ class ZoneIndex:
         hi = lo + self._box_slack[zone_idx]  # NaN: not a convex zone
         bounded = lo > 0  # outside the box
         segments, line_of = self._lines
-        line = np.flatnonzero(line_of[zone_idx] >= 0)
-        if len(line):  # a line of few vertices: its distance in numpy (GEOS's, to ~1e-10 m)
+        known = line_of[zone_idx] >= 0  # a point or a line of few vertices: GEOS's distance
+        line = np.flatnonzero(known)
+        if len(line):
             lo[line] = hi[line] = _segments_distance(
                 *(part[line_of[zone_idx[line]]] for part in segments), px[line], py[line])
             bounded[line] = True
@@ -314,11 +315,11 @@ class ZoneIndex:
                 for t in row:
                     clear &= (above[mine] <= t) | (below[mine] > t)
                 settled[mine] = clear
-        exact = np.flatnonzero(~settled)
+        exact = np.flatnonzero(~settled & ~known)
         lo[exact] = hi[exact] = self.edge_m(zone_idx[exact], shapely.points(px[exact], py[exact]))
         keep = lo <= limit  # settled pairs are on the same side of it as exact ones
         return (near[found[keep]], zone_idx[keep].astype(np.int64), lo[keep], hi[keep],
-                ~settled[keep])
+                (~settled | known)[keep])
 
     def edge_m(self, zones: np.ndarray, geometries: np.ndarray | BaseGeometry) -> np.ndarray:
         """Signed metres from each geometry to the edge of the zone of the same position in
@@ -419,7 +420,8 @@ class ZoneIndex:
     @staticmethod
     def _convex_box_slack(shapes: np.ndarray, box: np.ndarray) -> np.ndarray:
         """:attr:`_box_slack` of one-ring polygons of few vertices (NaN: not convex)."""
-        ax, ay, ex, ey, edges = _segments_of(shapes)  # a closed ring: its first point again
+        ax, ay, bx, by, edges = _segments_of(shapes)  # a closed ring: its first point again
+        ex, ey = bx - ax, by - ay
         j = np.arange(ax.shape[1])
         real = j < edges[:, None]
         following = np.where(j + 1 < edges[:, None], j + 1, 0)
@@ -432,17 +434,19 @@ class ZoneIndex:
         x0, y0, x1, y1 = box.T
         worst = np.zeros(len(shapes))
         for cx, cy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):  # padding: a repeat, no nearer
-            worst = np.maximum(worst, _segments_distance(ax, ay, ex, ey, cx, cy))
+            worst = np.maximum(worst, _segments_distance(ax, ay, bx, by, cx, cy))
         return np.where(convex, worst, np.nan)
 
     @cached_property
     def _lines(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-        """The segments of each line of few vertices (rows of :func:`_segments_of`) and per
-        zone its row (-1: not such a line)."""
+        """The segments of each point and each line of few vertices (rows of
+        :func:`_segments_of`), whose distances numpy computes as GEOS does, and per zone its
+        row (-1: neither)."""
         def build() -> tuple[tuple[np.ndarray, ...], np.ndarray]:
             shapes = self._common[0]
-            rows = np.flatnonzero((shapely.get_type_id(shapes) == 1)
-                                  & (shapely.get_num_coordinates(shapes) <= _FEW_VERTICES))
+            kind = shapely.get_type_id(shapes)
+            rows = np.flatnonzero((kind == 0) | ((kind == 1) & (
+                shapely.get_num_coordinates(shapes) <= _FEW_VERTICES)))
             line_of = np.full(len(shapes), -1, dtype=np.int64)
             line_of[rows] = np.arange(len(rows))
             if not len(rows):
@@ -482,25 +486,34 @@ _AREAS = (3, 6)  # GEOS type ids of Polygon and MultiPolygon
 
 
 def _segments_of(shapes: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Each shape's points as segments a → a + e, in rows (ax, ay, ex, ey) filled out by
-    repeating a row's last segment, and how many segments each has."""
+    """Each shape's points as segments a → b, in rows (ax, ay, bx, by) filled out by
+    repeating a row's last segment (a point: one segment a → a), and how many segments
+    each has."""
     xy, owner = shapely.get_coordinates(shapes, return_index=True)
     count = np.bincount(owner, minlength=len(shapes))
-    take = (np.cumsum(count) - count)[:, None] + np.minimum(np.arange(int(count.max()) - 1),
-                                                            count[:, None] - 2)
-    ax, ay = xy[take, 0], xy[take, 1]
-    return ax, ay, xy[take + 1, 0] - ax, xy[take + 1, 1] - ay, count - 1
+    width = max(int(count.max()) - 1, 1)
+    take = (np.cumsum(count) - count)[:, None] + np.minimum(np.arange(width),
+                                                            np.maximum(count - 2, 0)[:, None])
+    ends = take + (count > 1)[:, None]
+    return xy[take, 0], xy[take, 1], xy[ends, 0], xy[ends, 1], np.maximum(count - 1, 1)
 
 
-def _segments_distance(ax: np.ndarray, ay: np.ndarray, ex: np.ndarray, ey: np.ndarray,
+def _segments_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray,
                        px: np.ndarray, py: np.ndarray) -> np.ndarray:
-    """Per row: the distance from (px, py) to the nearest of its segments a → a + e, by
-    GEOS's point-to-segment formula."""
-    dx, dy = px[:, None] - ax, py[:, None] - ay
+    """Per row: the distance from (px, py) to the nearest of its segments a → b, computed
+    operation for operation as GEOS's Distance::pointToSegment and Coordinate::distance —
+    so bit for bit GEOS's distance to the line or point (a test holds it)."""
+    px, py = px[:, None], py[:, None]
+    ex, ey = bx - ax, by - ay
     length2 = ex * ex + ey * ey
-    t = np.clip(np.divide(dx * ex + dy * ey, length2, out=np.zeros_like(dx),
-                          where=length2 > 0), 0.0, 1.0)
-    return np.hypot(dx - t * ex, dy - t * ey).min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a segment of no length: to a
+        r = ((px - ax) * ex + (py - ay) * ey) / length2
+        s = ((ay - py) * ex - (ax - px) * ey) / length2
+    to_a = np.sqrt((px - ax) * (px - ax) + (py - ay) * (py - ay))
+    to_b = np.sqrt((px - bx) * (px - bx) + (py - by) * (py - by))
+    found = np.where(((ex == 0) & (ey == 0)) | (r <= 0.0), to_a,
+                     np.where(r >= 1.0, to_b, np.abs(s) * np.sqrt(length2)))
+    return found.min(axis=1)
 
 
 def _own_prepared(shapes: list[BaseGeometry]) -> list[BaseGeometry]:
@@ -635,7 +648,7 @@ def _array_codec(length: int) -> Codec:
 
 class Pairs:
     """(point, zone) pairs within reach, from :meth:`ZoneIndex.measure_points`: ``lo`` and
-    ``hi`` bound each pair's signed edge metres (equal where GEOS measured it; ``measured``)
+    ``hi`` bound each pair's signed edge metres (equal where measured exactly; ``measured``)
     — bounds, not distances: they decide comparisons with the thresholds they were made
     for, and :meth:`exact` gives a distance; ``x``, ``y`` are the points (``row`` indexes
     them)."""
