@@ -794,3 +794,41 @@ def test_a_point_on_a_reach_box_side_is_in_its_raster(x0: float, y0: float, w: f
     xs = np.array([x0, x1, x0, x1, (x0 + x1) / 2, x0, x1])
     ys = np.array([y0, y0, y1, y1, (y0 + y1) / 2, (y0 + y1) / 2, (y0 + y1) / 2])
     assert grid.lookup(xs, ys).all()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+@example(data=None)
+def test_day_tables_hold_each_days_own_plan_set(rules: RuleSet, data) -> None:
+    """Single days are tabled one plan-set lookup per segment of days that share a plan:
+    every row, in chunks of any order, gets the very plan set its day alone gets — across
+    year ends, the notice dates and every rule period's first and last day."""
+    from firecheck.batch.plans import DayPlans
+
+    activities = list(rules.activities)
+    edges = sorted({d.toordinal() + step for r in rules.rules for p in r.periods
+                    for year in (2022, 2023, 2024) for first, last in p.occurrences(year)
+                    for d in (first, last) for step in (-1, 0, 1)}
+                   | {date(y, 1, 1).toordinal() + step for y in (2023, 2024, 2025)
+                      for step in (-1, 0)} | {date(2023, 3, 13).toordinal()})
+    if data is None:  # every edge, every activity
+        days = np.repeat(np.array(edges), len(activities))
+        kinds = np.tile(np.arange(len(activities)), len(edges))
+        cut = len(days) // 3
+    else:
+        n = data.draw(st.integers(1, 300))
+        days = np.array(data.draw(st.lists(st.one_of(
+            st.sampled_from(edges), st.integers(date(2021, 6, 1).toordinal(),
+                                                date(2025, 6, 1).toordinal())),
+            min_size=n, max_size=n)))
+        kinds = np.array(data.draw(st.lists(st.integers(0, len(activities) - 1), min_size=n,
+                                            max_size=n)))
+        cut = data.draw(st.integers(0, n))
+    tabled = DayPlans(rules, activities)
+    got = np.concatenate([tabled.for_rows(days[a:b], days[a:b], kinds[a:b])
+                          for a, b in ((cut, len(days)), (0, cut))])
+    got = np.concatenate([got[len(days) - cut:], got[:len(days) - cut]])
+    alone = DayPlans(rules, activities)
+    wanted = [alone.sets[alone.plan_set(int(d), int(d), int(k))] for d, k in zip(days, kinds, strict=True)]
+    assert [[tabled.plans[p].signature for p in tabled.sets[i]] for i in got] == [
+        [alone.plans[p].signature for p in ids] for ids in wanted]

@@ -14,6 +14,8 @@ from ..rules.activities import Activity
 from ..rules.model import RuleSet
 
 _BLOCK_BITS = 9  # single-day plan sets are tabled in blocks of 512 days
+_EPOCH = date(1970, 1, 1).toordinal()
+_SEGMENTS = 1 << 20  # more than any year's segments: a segment's number is year * this + it
 
 
 class DayPlans:
@@ -49,11 +51,26 @@ class DayPlans:
         """(year, activity, segment): the year's dates where any rule period of the
         activity starts or ends, any rule or fine starts or stops being in force, cut it
         into segments within which a day plan cannot change."""
-        day = date.fromordinal(ordinal)
-        cuts = self._cuts.get((day.year, activity))
+        year = date.fromordinal(ordinal).year
+        return year, activity, bisect.bisect_right(self._cuts_of(year, activity), ordinal)
+
+    def _segment_codes(self, ordinals: np.ndarray, activity: int) -> np.ndarray:
+        """The segment (:meth:`_segment`) of each of many days of one activity, as one
+        number: days of one number share their plan."""
+        years = (ordinals - _EPOCH).astype("datetime64[D]").astype("datetime64[Y]").astype(
+            np.int64) + 1970
+        codes = np.empty(len(ordinals), dtype=np.int64)
+        for year in np.unique(years).tolist():
+            at = years == year
+            codes[at] = year * _SEGMENTS + np.searchsorted(self._cuts_of(year, activity),
+                                                           ordinals[at], side="right")
+        return codes
+
+    def _cuts_of(self, year: int, activity: int) -> list[int]:
+        cuts = self._cuts.get((year, activity))
         if cuts is None:
-            cuts = self._cuts[(day.year, activity)] = self._change_dates(day.year, activity)
-        return day.year, activity, bisect.bisect_right(cuts, ordinal)
+            cuts = self._cuts[(year, activity)] = self._change_dates(year, activity)
+        return cuts
 
     def _change_dates(self, year: int, activity: int) -> list[int]:
         """Ordinals in ``year`` of the first day of every period, validity or fine span of
@@ -105,8 +122,9 @@ class DayPlans:
         return known
 
     def for_rows(self, first: np.ndarray, last: np.ndarray, activity: np.ndarray) -> np.ndarray:
-        """Plan-set id of each row: single days through a dense (activity, day) table,
-        filled once per distinct day and activity; date ranges one by one."""
+        """Plan-set id of each row: single days through a dense (activity, day) table, its
+        new days planned once per segment (one plan-set lookup for the days that share it);
+        date ranges one by one."""
         ids = np.empty(len(first), dtype=np.int64)
         ranged = np.flatnonzero(first != last)
         ids[ranged] = [self.plan_set(int(first[r]), int(last[r]), int(activity[r]))
@@ -120,9 +138,13 @@ class DayPlans:
             day, kind = first[sel] & ((1 << _BLOCK_BITS) - 1), activity[sel]
             found = table[kind, day]
             if (new := found < 0).any():
-                for k, d in set(zip(kind[new].tolist(), day[new].tolist(), strict=True)):
-                    ordinal = (b << _BLOCK_BITS) + d
-                    table[k, d] = self.plan_set(ordinal, ordinal, k)
+                for k in np.unique(kind[new]).tolist():
+                    fresh = np.unique(day[new][kind[new] == k])
+                    codes = self._segment_codes((b << _BLOCK_BITS) + fresh, k)
+                    for code in np.unique(codes).tolist():
+                        alike = fresh[codes == code]
+                        ordinal = (b << _BLOCK_BITS) + int(alike[0])
+                        table[k, alike] = self.plan_set(ordinal, ordinal, k)
                 found = table[kind, day]
             ids[sel] = found
         return ids
