@@ -88,7 +88,7 @@ def batch(
     from ..batch.arrow import use_returning_pool
     from ..batch.readers import FORMATS, OUTPUT_FORMATS  # the batch machinery only when run
     from ..batch.run import Options, run_batch
-    from ..views import terminal
+    from ..views.summary import batch_summary
 
     use_returning_pool()
 
@@ -115,7 +115,7 @@ def batch(
     gc.freeze()
     with _progress() as advance:
         summary = run_batch(options, rules, zone_set, local_today(), advance)
-    terminal.batch_summary(err, summary, lang.value)
+    batch_summary(err, summary, lang.value)
     if map_file is not None and summary.sample is not None:
         from ..views.maps import render as draw
 

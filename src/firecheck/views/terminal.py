@@ -14,15 +14,6 @@ from ..text import say
 from ..zones.model import ZoneSet
 from .layout import Para, show
 from .words import CERTAINTY_LABEL, EFFECT_LABEL
-from .words import status_label as label
-
-STYLE = {
-    "prohibited": "bold white on red",
-    "permit_required": "bold black on yellow",
-    "uncertain": "bold black on bright_magenta",
-    "allowed": "bold white on green",
-    "out_of_scope": "bold white on blue",
-}
 
 
 def activities(console: Console, rules: RuleSet, lang: str) -> None:
@@ -102,21 +93,6 @@ def rules_summary(console: Console, rules: RuleSet, lang: str) -> None:
         when += f" ({rule.year})" if rule.year else f" ({say(lang, '自', 'from')} {rule.valid_from})"
         table.add_row(rule.id, say(lang, rule.title_zh, rule.title_en), when, rule.clause)
     console.print(table)
-
-
-def batch_summary(console: Console, summary: Any, lang: str) -> None:
-    """Counts per status, errors, elapsed time and throughput (to stderr)."""
-    others = {"error": Bilingual("错误", "error"), "blank": Bilingual("空行", "blank")}
-    parts = [f"{label(k, lang) if k in STYLE else others.get(k, Bilingual(k, k)).get(lang)} {v:,}"
-             for k, v in sorted(summary.counts.items())]
-    counted = ("，" if lang == "zh" else ", ").join(parts)
-    console.print(say(lang, f"共 {summary.rows:,} 行",
-                      f"{summary.rows:,} row{'' if summary.rows == 1 else 's'}")
-                  + (say(lang, "：", ": ") + counted if counted else ""))
-    for note in summary.notes:
-        console.print(Text(note.get(lang), style="yellow"))
-    console.print(say(lang, f"用时 {summary.seconds:.2f} 秒，{summary.rate:,.0f} 行/秒",
-                     f"{summary.seconds:.2f} s, {summary.rate:,.0f} rows/s"))
 
 
 def problems(console: Console, found: list, lang: str) -> None:
