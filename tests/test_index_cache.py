@@ -57,8 +57,8 @@ def test_kept_parts_are_read_and_answer_as_built(rules: RuleSet, cache: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     first = load_zones(default_zones_path())
     built = _answers(rules, first)
-    files = sorted(p.name.rsplit("-", 1)[1] for p in cache.glob("index-*.npz"))
-    assert files == sorted(f"{name}.npz" for name in KEPT)
+    files = sorted(p.name.rsplit("-", 1)[1] for p in cache.glob("index-*.bin"))
+    assert files == sorted(f"{name}.bin" for name in KEPT)
 
     def no_building(*_: object, **__: object) -> None:
         raise AssertionError("built, not read")
@@ -74,44 +74,63 @@ def test_kept_parts_are_read_and_answer_as_built(rules: RuleSet, cache: Path,
                                                     strict=True))
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "other arrays", "other source",
-                                    "symlink"])
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "other arrays", "other values",
+                                    "other source", "a directory", "symlink"])
 def test_a_part_that_cannot_be_trusted_is_built_again(rules: RuleSet, cache: Path,
                                                       tmp_path: Path, damage: str) -> None:
-    built = _answers(rules, load_zones(default_zones_path()))
-    path = next(cache.glob("index-*-county_grid.npz"))
+    """Whatever is at a part's place — damaged, of another shape or source, values no build
+    gives (each with a header and hash that match), a directory, a link — the part is built
+    again: the same answers, no traceback."""
+    first = load_zones(default_zones_path())
+    built = _answers(rules, first)
+    path = next(cache.glob("index-*-county_grid.bin"))
+    kept = index_cache.IndexCache(first.version)
+    grid = dict(kept.load("county_grid") or {})
+    assert set(grid) == {"values0", "frame0"}
     if damage == "truncated":
         path.write_bytes(path.read_bytes()[:1000])
     elif damage == "garbage":
         path.write_bytes(os.urandom(path.stat().st_size))
-    elif damage == "other arrays":  # a well-formed file of the wrong shape and type
-        np.savez(path, values0=np.ones((3, 3)), frame0=np.array([0.0, 0.0, -1.0, 2.0]))
+    elif damage == "other arrays":
+        kept.save("county_grid", {"values0": np.ones((3, 3)), "frame0": grid["frame0"]})
+    elif damage == "other values":  # a class no raster holds
+        kept.save("county_grid", {"values0": np.full_like(grid["values0"], 7),
+                                  "frame0": grid["frame0"]})
     elif damage == "other source":  # the same name, made from a file whose hash starts alike
-        arrays = dict(np.load(path))
-        arrays["source"] = np.frombuffer(b"sha256:" + b"0" * 64, dtype=np.uint8)
-        arrays["values0"] = np.zeros_like(arrays["values0"])  # all "inside the county"
-        np.savez(path, **arrays)
+        other = index_cache.IndexCache(first.version[:23] + "0" * 48)
+        other.save("county_grid", {"values0": np.zeros_like(grid["values0"]),
+                                   "frame0": grid["frame0"]})  # all "inside the county"
+    elif damage == "a directory":
+        path.unlink()
+        path.mkdir()
     else:
-        elsewhere = tmp_path / "planted.npz"
+        elsewhere = tmp_path / "planted.bin"
         path.rename(elsewhere)
         path.symlink_to(elsewhere)
+    assert index_cache.IndexCache(first.version).load("county_grid") is None or damage in (
+        "other arrays", "other values")
     again = load_zones(default_zones_path())
     assert _answers(rules, again) == built
     assert "county_grid" in _built(again)
-    if damage != "symlink":  # rewritten: the next run reads it
-        assert np.load(path)["values0"].shape == again.index().county_grid.values.shape
+    if damage not in ("symlink", "a directory"):  # rewritten: the next run reads it
+        assert np.array_equal(index_cache.IndexCache(first.version).load("county_grid")[
+            "values0"], again.index().county_grid.values)
 
 
-def test_parts_of_other_code_are_not_read_and_are_replaced(rules: RuleSet, cache: Path,
+def test_parts_of_other_code_are_not_read_and_are_removed_when_stale(rules: RuleSet, cache: Path,
                                                            monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
     load_zones(default_zones_path()).index().county_grid  # noqa: B018
-    old = next(cache.glob("index-*-county_grid.npz"))
-    monkeypatch.setattr(index_cache, "_code_key", lambda: "0123456789abcdef")
+    old = next(cache.glob("index-*-county_grid.bin"))
+    monkeypatch.setattr(index_cache, "_code_key", lambda: "0123456789abcdef" * 4)
     again = load_zones(default_zones_path())
-    again.index().county_grid  # noqa: B018
+    again.index().county_grid  # noqa: B018  (built: the kept part is of other code)
+    assert old.exists()  # another install's, still in use: kept for a day
+    os.utime(old, (0, 0))  # unused for a day: removed when the part is next kept
+    next(p for p in cache.glob("index-*-county_grid.bin") if p != old).unlink()
+    load_zones(default_zones_path()).index().county_grid  # noqa: B018
     assert not old.exists()
-    assert [p.name.split("-")[2] for p in cache.glob("index-*-county_grid.npz")] == [
+    assert [p.name.split("-")[2] for p in cache.glob("index-*-county_grid.bin")] == [
         "0123456789abcdef"]
 
 
@@ -125,21 +144,24 @@ def test_no_part_is_kept_where_others_can_write(rules: RuleSet, cache: Path) -> 
 
 def test_every_part_kept_round_trips(rules: RuleSet, cache: Path, zones: ZoneSet) -> None:
     """The codecs give back exactly what they were given (rasters of both value types,
-    shapes by WKB) and refuse arrays of another count."""
-    from firecheck.zones.index import _array_codec, _grids_codec, _one, _shapes_codec
+    rings by WKB) and refuse arrays of another count."""
+    from firecheck.zones.index import UNSETTLED, _grids_codec, _one, _rings_codec, _slack_codec
 
     index = zones.index()
-    grid = _one(_grids_codec(1, np.int8))
+    grid = _one(_grids_codec(1, (0, 1, 2, UNSETTLED), 2))
     back = grid.decode(grid.encode(index.county_grid))
     assert np.array_equal(back.values, index.county_grid.values) and back.outside == 2
-    reach = _one(_grids_codec(1, np.bool_))
+    reach = _one(_grids_codec(1, None, False))
     assert reach.decode(reach.encode(index._reach_grid)).outside is False
     rings = list(index.county_rings)
     assert all(a.equals_exact(b, 0) for a, b in zip(
-        _shapes_codec(4).decode(_shapes_codec(4).encode(rings)), rings, strict=True))
-    assert _shapes_codec(0).decode(_shapes_codec(0).encode([])) == []
-    with pytest.raises(ValueError):
-        _shapes_codec(3).decode(_shapes_codec(4).encode(rings))
-    with pytest.raises(ValueError):
-        _array_codec(5).decode({"values": np.zeros(4)})
-    assert shapely.get_num_geometries(rings[0]) >= 1
+        _rings_codec(4).decode(_rings_codec(4).encode(rings)), rings, strict=True))
+    assert _rings_codec(0).decode(_rings_codec(0).encode([])) == []
+    for wrong in (lambda: _rings_codec(3).decode(_rings_codec(4).encode(rings)),
+                  lambda: _rings_codec(1).decode(_rings_codec(1).encode([shapely.Point(0, 0)])),
+                  lambda: _slack_codec(4).decode({"values": np.zeros(5)}),
+                  lambda: _slack_codec(2).decode({"values": np.array([1.0, -1.0])}),
+                  lambda: grid.decode({"values0": index.county_grid.values,
+                                       "frame0": np.array([0.0, 0.0, 1e-3, 2.0])})):
+        with pytest.raises(ValueError):
+            wrong()

@@ -209,7 +209,7 @@ class ZoneIndex:
                     shape.buffer(band - margin, quad_segs=16),
                     shape.buffer(band + margin, quad_segs=16)]
 
-        return tuple(_own_prepared(self.shared.get("county_rings", build, _shapes_codec(4))))
+        return tuple(_own_prepared(self.shared.get("county_rings", build, _rings_codec(4))))
 
     @cached_property
     def county_grid(self) -> Grid:
@@ -231,7 +231,8 @@ class ZoneIndex:
             return out
 
         return self.shared.get("county_grid", lambda: quadtree(
-            classify, sure_out.bounds, 2, cell_m=250.0, levels=4), _one(_grids_codec(1, np.int8)))
+            classify, sure_out.bounds, 2, cell_m=_CELL_M, levels=4),
+            _one(_grids_codec(1, (0, 1, 2, UNSETTLED), 2)))
 
     # ------------------------------------------------------------------ zones
 
@@ -367,7 +368,7 @@ class ZoneIndex:
             return made
 
         own = _own_prepared(self.shared.get("extent_rings", rings,
-                                            _shapes_codec(2 * len(self.extents))))
+                                            _rings_codec(2 * len(self.extents))))
         pairs = list(zip(own[0::2], own[1::2], strict=True))
 
         def grids() -> list[Grid]:
@@ -382,12 +383,13 @@ class ZoneIndex:
                     out[shapely.disjoint(outer, boxes)] = 1
                     return out
 
-                made.append(quadtree(classify, outer.bounds, 1, cell_m=250.0, levels=4))
+                made.append(quadtree(classify, outer.bounds, 1, cell_m=_CELL_M, levels=4))
             return made
 
         return [(grid, inner, outer) for grid, (inner, outer)
                 in zip(self.shared.get("extent_grids", grids,
-                                       _grids_codec(len(pairs), np.int8)), pairs, strict=True)]
+                                       _grids_codec(len(pairs), (0, 1, UNSETTLED), 1)),
+                    pairs, strict=True)]
 
     @cached_property
     def _box(self) -> np.ndarray:
@@ -404,7 +406,7 @@ class ZoneIndex:
         which are measured exactly. A ring is convex when every turn is the same way round
         and the turns add up to one full turn (not a star)."""
         return self.shared.get("box_slack", self._measure_box_slack,
-                               _array_codec(len(self.source)))
+                               _slack_codec(len(self.source)))
 
     def _measure_box_slack(self) -> np.ndarray:
         shapes = self._common[0]
@@ -478,7 +480,7 @@ class ZoneIndex:
         """True in the 250 m cells some zone's reach box touches: a point in another cell
         is beyond every zone."""
         return self.shared.get("reach_grid", lambda: box_cover(*self.reach_box),
-                               _one(_grids_codec(1, np.bool_)))
+                               _one(_grids_codec(1, None, False)))
 
 
 _FEW_VERTICES = 16  # coordinates (a closed ring counts its first twice)
@@ -531,6 +533,8 @@ def _edges_of(shapes: np.ndarray) -> np.ndarray:
 # Metres by which a bound is kept clear of a threshold before it decides without GEOS: far
 # above the rounding of a distance in the county's plane (~1e-11 m), far below any band.
 BOUND_SLACK_M = 1e-6
+_CELL_M = 250.0  # the cell of every raster
+_MAX_CELLS = 1 << 26  # of a kept raster (the county's: 150,000)
 _POINTS_AT_ONCE = 8192
 _FEW_ZONES = 32  # up to this many of a reach, points find their zones by array tests
 # GEOS computes a geometry's envelope when it makes it from 3.12 (before, on first use: a
@@ -585,8 +589,11 @@ class Codec:
     decode: Callable[[dict[str, np.ndarray]], Any]
 
 
-def _grids_codec(count: int, dtype: type) -> Codec:
-    """``count`` rasters of ``dtype`` values."""
+def _grids_codec(count: int, classes: tuple[int, ...] | None, outside: int | bool) -> Codec:
+    """``count`` rasters of 250 m cells whose cells hold one of ``classes`` (int8; None:
+    booleans) and whose border is ``outside``: any other arrays are refused."""
+    dtype = np.bool_ if classes is None else np.int8
+
     def encode(grids: list[Grid]) -> dict[str, np.ndarray]:
         out = {}
         for i, grid in enumerate(grids):
@@ -601,11 +608,11 @@ def _grids_codec(count: int, dtype: type) -> Codec:
         for i in range(count):
             values, frame = arrays[f"values{i}"], arrays[f"frame{i}"]
             if (values.ndim != 2 or values.dtype != dtype or frame.shape != (4,)
-                    or not np.isfinite(frame).all() or not frame[2] > 0):
-                raise ValueError("not a raster")
-            outside = bool(frame[3]) if dtype is np.bool_ else int(frame[3])
-            grids.append(Grid(float(frame[0]), float(frame[1]), float(frame[2]), values,
-                              outside))
+                    or not np.isfinite(frame).all() or frame[2] != _CELL_M
+                    or frame[3] != float(outside) or values.size > _MAX_CELLS
+                    or (classes is not None and not np.isin(values, classes).all())):
+                raise ValueError("not a raster a build gives")
+            grids.append(Grid(float(frame[0]), float(frame[1]), _CELL_M, values, outside))
         return grids
 
     return Codec(encode, decode)
@@ -616,8 +623,8 @@ def _one(codec: Codec) -> Codec:
     return Codec(lambda part: codec.encode([part]), lambda arrays: codec.decode(arrays)[0])
 
 
-def _shapes_codec(count: int) -> Codec:
-    """``count`` geometries, as their WKB."""
+def _rings_codec(count: int) -> Codec:
+    """``count`` polygons (a buffer: empty, or of finite coordinates), as their WKB."""
     def encode(shapes: list[BaseGeometry]) -> dict[str, np.ndarray]:
         wkb = shapely.to_wkb(np.array(shapes, dtype=object))
         return {"wkb": np.frombuffer(b"".join(wkb), dtype=np.uint8),
@@ -626,21 +633,28 @@ def _shapes_codec(count: int) -> Codec:
     def decode(arrays: dict[str, np.ndarray]) -> list[BaseGeometry]:
         data, ends = arrays["wkb"], arrays["ends"]
         starts = np.concatenate([np.zeros(1, np.int64), ends])[:len(ends)]
-        if (len(ends) != count or data.dtype != np.uint8 or (count and ends[-1] != len(data))
+        if (len(arrays) != 2 or len(ends) != count or data.dtype != np.uint8
+                or ends.dtype != np.int64 or (count and ends[-1] != len(data))
                 or (np.diff(ends) < 0).any() or (ends < 0).any()):
             raise ValueError("not the shapes asked for")
         wkb = [data[a:b].tobytes() for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-        return list(shapely.from_wkb(np.array(wkb, dtype=object)))
+        shapes = shapely.from_wkb(np.array(wkb, dtype=object))
+        full = ~shapely.is_empty(shapes)
+        if (not np.isin(shapely.get_type_id(shapes), _AREAS).all()
+                or not np.isfinite(shapely.bounds(shapes[full])).all()):
+            raise ValueError("not the rings a build gives")
+        return list(shapes)
 
     return Codec(encode, decode)
 
 
-def _array_codec(length: int) -> Codec:
-    """A float64 array of ``length`` values."""
+def _slack_codec(length: int) -> Codec:
+    """:attr:`ZoneIndex._box_slack`: ``length`` metres, each ≥ 0 or NaN."""
     def decode(arrays: dict[str, np.ndarray]) -> np.ndarray:
         found = arrays["values"]
-        if found.shape != (length,) or found.dtype != np.float64:
-            raise ValueError("not the array asked for")
+        if (len(arrays) != 1 or found.shape != (length,) or found.dtype != np.float64
+                or not (np.isnan(found) | (np.isfinite(found) & (found >= 0))).all()):
+            raise ValueError("not the slack a build gives")
         return found
 
     return Codec(lambda values: {"values": values}, decode)

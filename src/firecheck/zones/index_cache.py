@@ -3,14 +3,17 @@
 parcels, each zone's box slack and the reach raster) and depend on nothing but the zones
 file and the code that builds them, kept between runs.
 
-Each part is one ``.npz`` file of plain arrays (read without pickle) in the zones cache
-directory (:func:`.cache.cache_dir`, used only when :func:`.cache.usable_dir` finds it
-private). It is named by the first 64 bits of the zones file's SHA-256 and by a hash of
-the modules that build and read the parts (and firecheck's, shapely's, GEOS's and numpy's
-versions), and it holds the whole SHA-256, checked on every read: a part made from other
-data or by other code is never read, and a new version's parts replace the old ones. A part
-that cannot be read — missing, truncated, a bad CRC, arrays of the wrong shape — is built
-again and rewritten; writes go through an exclusive temporary file, as the zones cache's.
+Each part is one file in the zones cache directory (:func:`.cache.cache_dir`, used only
+when :func:`.cache.usable_dir` finds it private): a header naming the zones file's whole
+SHA-256, the part, a hash of the code that builds and reads it and the SHA-256 of its
+payload — plain arrays, each of a listed type and shape — then the payload. The code hash
+covers the source of every module of firecheck and the versions of shapely, GEOS, numpy,
+pyproj and PROJ, so a part made from other data or by other code is never read. A part
+that cannot be trusted — missing, not a private regular file of yours, too large,
+truncated, its hash or header not matching, arrays of another type or shape, values a
+build cannot give — is built again and rewritten; writes go through an exclusive temporary
+file, as the zones cache's. (Anyone who can write your own cache directory can also edit
+your zones file: that is the boundary, as for the zones cache.)
 """
 
 from __future__ import annotations
@@ -18,20 +21,23 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import os
 import stat
-import zipfile
+import time
 from pathlib import Path
 
 import numpy as np
-import shapely
 
-from .. import __version__
 from ..files import discard, settled, temp_file
-from .cache import _PROJECTION, _private, cache_dir, usable_dir
+from .cache import _private, cache_dir, usable_dir
 
 Arrays = dict[str, np.ndarray]
-_SOURCE = "source"  # the array of a part that holds its zones file's full hash
+_FORMAT = 1
+_MAGIC = b"firecheck index part\n"
+_MAX_BYTES = 256 << 20  # no part a build gives is near this (100k parcels: ~1 MB)
+_DTYPES = ("|b1", "|i1", "|u1", "<i8", "<f8")
+_STALE_S = 86_400  # another code's part untouched this long is removed
 
 
 class IndexCache:
@@ -39,16 +45,18 @@ class IndexCache:
     the cache directory is looked at when a part is first asked for."""
 
     def __init__(self, version: str) -> None:
+        self.version = version
         self.prefix = f"index-{version[7:23]}-"
-        self._source = np.frombuffer(version.encode(), dtype=np.uint8)  # held by every part
 
     @functools.cached_property
     def directory(self) -> Path | None:
+        if not hasattr(os, "geteuid"):  # no owner to check a directory against
+            return None
         directory = cache_dir()
         return directory if usable_dir(directory) is None else None
 
     def load(self, name: str) -> Arrays | None:
-        """The arrays of part ``name``, or None when there is no readable one."""
+        """The arrays of part ``name``, or None when there is no trustworthy one."""
         if self.directory is None:
             return None
         try:
@@ -56,32 +64,60 @@ class IndexCache:
                          | os.O_CLOEXEC)
         except OSError:
             return None
-        with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode) or not _private(info):
+        try:
+            info = os.fstat(fd)
+            if (not stat.S_ISREG(info.st_mode) or not _private(info)
+                    or info.st_size > _MAX_BYTES):
                 return None
-            try:
-                with np.load(fh, allow_pickle=False) as data:
-                    found = {key: data[key] for key in data.files}
-            except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
-                return None
-        source = found.pop(_SOURCE, None)  # the file name holds 64 bits of the hash only
-        if source is None or not np.array_equal(source, self._source):
+            with os.fdopen(fd, "rb", closefd=False) as fh:
+                data = fh.read(_MAX_BYTES + 1)
+        except OSError:
             return None
-        return found
+        finally:
+            os.close(fd)
+        return self._arrays(data, name)
+
+    def _arrays(self, data: bytes, name: str) -> Arrays | None:
+        end = data.find(b"\n", len(_MAGIC))
+        if not data.startswith(_MAGIC) or end < 0:
+            return None
+        payload = memoryview(data)[end + 1:]
+        try:
+            header = json.loads(data[len(_MAGIC):end])
+            listed = header.pop("arrays")
+        except (ValueError, RecursionError, TypeError, KeyError, AttributeError):
+            return None
+        if header != self._header(name, payload):
+            return None
+        arrays, at = {}, 0
+        try:
+            for key, dtype, shape in listed:
+                if dtype not in _DTYPES or not all(type(n) is int and n >= 0 for n in shape):
+                    return None
+                size = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+                arrays[str(key)] = np.frombuffer(payload[at:at + size], dtype=dtype).reshape(
+                    shape)
+                at += size
+        except (ValueError, TypeError):
+            return None
+        return arrays if at == len(payload) else None
 
     def save(self, name: str, arrays: Arrays) -> None:
         """Keep part ``name`` (best effort: a part not kept is only built again), and
-        remove the same part made by other code."""
+        remove the same part of other code when it has not been used for a day."""
         if self.directory is None:
             return
+        parts = [np.ascontiguousarray(a) for a in arrays.values()]
+        payload = b"".join(a.tobytes() for a in parts)
+        header = self._header(name, payload) | {"arrays": [
+            [key, a.dtype.str, list(a.shape)] for key, a in zip(arrays, parts, strict=True)]}
         try:
-            handle, tmp = temp_file(self.directory, ".npz.part")
+            handle, tmp = temp_file(self.directory, ".part")
         except OSError:
             return
         try:
             with os.fdopen(handle, "wb") as out:
-                np.savez(out, **arrays, **{_SOURCE: self._source})
+                out.write(_MAGIC + json.dumps(header).encode() + b"\n" + payload)
             os.replace(tmp, self._path(name))
             settled(tmp)
         except OSError:
@@ -90,25 +126,33 @@ class IndexCache:
         except BaseException:
             discard(tmp)
             raise
-        for old in self.directory.glob(f"{self.prefix}*-{name}.npz"):
-            if old != self._path(name):
-                with contextlib.suppress(OSError):
+        for old in self.directory.glob(f"{self.prefix}*-{name}.bin"):
+            with contextlib.suppress(OSError):
+                if old != self._path(name) and time.time() - old.stat().st_mtime > _STALE_S:
                     old.unlink()
+
+    def _header(self, name: str, payload: bytes | memoryview) -> dict[str, object]:
+        return {"format": _FORMAT, "source": self.version, "part": name, "code": _code_key(),
+                "sha256": hashlib.sha256(payload).hexdigest()}
 
     def _path(self, name: str) -> Path:
         assert self.directory is not None
-        return self.directory / f"{self.prefix}{_code_key()}-{name}.npz"
+        return self.directory / f"{self.prefix}{_code_key()[:16]}-{name}.bin"
 
 
 @functools.cache
 def _code_key() -> str:
-    """A hash of firecheck's version, the projection, the versions of shapely, GEOS and
-    numpy, and the source of the modules that build and read the kept parts."""
-    from ..geo import grids, projection
-    from . import index
+    """A hash of the source of every module of firecheck and of the versions of the
+    libraries that compute the parts."""
+    import pyproj
+    import shapely
 
-    digest = hashlib.sha256(f"{__version__} {_PROJECTION} {shapely.__version__} "
-                            f"{shapely.geos_version_string} {np.__version__}".encode())
-    for module in (index, grids, projection):
-        digest.update(Path(module.__file__ or "").read_bytes())
-    return digest.hexdigest()[:16]
+    from .. import __file__ as package_init
+
+    digest = hashlib.sha256(" ".join([
+        shapely.__version__, shapely.geos_version_string, np.__version__,
+        pyproj.__version__, pyproj.proj_version_str]).encode())
+    root = Path(package_init).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
