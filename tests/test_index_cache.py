@@ -165,3 +165,26 @@ def test_every_part_kept_round_trips(rules: RuleSet, cache: Path, zones: ZoneSet
                                        "frame0": np.array([0.0, 0.0, 1e-3, 2.0])})):
         with pytest.raises(ValueError):
             wrong()
+
+
+def test_the_code_hash_covers_every_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every module of firecheck goes into the code hash (a reach formula in model.py, the
+    projection of zones in load.py decide the parts as much as index.py does)."""
+    import firecheck
+
+    root = Path(firecheck.__file__).parent
+    read: list[Path] = []
+    real = Path.read_bytes
+
+    def recording(path: Path) -> bytes:
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", recording)
+    index_cache._code_key.cache_clear()
+    try:
+        index_cache._code_key()
+    finally:
+        index_cache._code_key.cache_clear()
+    assert set(read) == set(root.rglob("*.py"))
+    assert {root / "zones" / "model.py", root / "zones" / "load.py"} <= set(read)
