@@ -133,6 +133,21 @@ def test_a_stray_byte_does_not_make_a_utf8_file_gb18030(tmp_path: Path, rules: R
     assert "not valid utf-8" in rows[3]["error"]
 
 
+def test_a_small_utf8_file_with_a_bad_sequence_stays_utf8(tmp_path: Path, rules: RuleSet,
+                                                          zones: ZoneSet) -> None:
+    """A file of one block (under 1 MiB) whose only bad bytes (a UTF-8 encoded surrogate)
+    happen to read as GB18030: its well-formed Chinese outnumbers them, so it is UTF-8 —
+    that row's note is an error, the others' 秸秆 and 焚烧秸秆 are read as written."""
+    data = (b"id,lat,lon,date,activity,note\n"
+            + "1,41.03,110.05,2023-07-01,秸秆,\n".encode()
+            + "2,41.03,110.05,2023-07-01,秸秆,".encode() + b"\xed\xa0\x80\n"
+            + "3,41.03,110.05,2023-07-01,焚烧秸秆,ok\n".encode())
+    (tmp_path / "in.csv").write_bytes(data)
+    rows = _run_csv(tmp_path, rules, zones)
+    assert [(r["activity"], r["status"]) for r in rows] == [
+        ("秸秆", "prohibited"), ("秸秆", "error"), ("焚烧秸秆", "prohibited")]
+
+
 def test_gb18030_after_an_ascii_first_mib_is_gb18030(tmp_path: Path, rules: RuleSet,
                                                      zones: ZoneSet) -> None:
     lines = [HEADER.rstrip("\n") + ",note"] + [f"{i},{ROW},plain" for i in range(30_000)]
@@ -799,13 +814,14 @@ def test_a_full_disk_while_writing(tmp_path: Path, env: dict[str, str],
     assert not leftovers(tmp_path, tmp_path / "tmp")
 
 
-@pytest.mark.parametrize("allocate", ["libc", "refused", "missing"])
+@pytest.mark.parametrize("allocate", ["libc", "refused", "missing", "disk nearly full"])
 def test_reserved_blocks_keep_every_byte_and_are_freed(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch,
                                                        allocate: str) -> None:
     """Output written with its blocks reserved ahead holds exactly the bytes written, and
-    no reserved block past its end stays allocated; a refused reservation is asked once,
-    and a system without fallocate writes the same."""
+    no reserved block past its end stays allocated; a refused reservation is asked once
+    (and what it took is freed), a disk without four steps free is not asked at all, and a
+    system without fallocate writes the same."""
     from firecheck import files
 
     calls: list[tuple[int, int]] = []
@@ -817,6 +833,10 @@ def test_reserved_blocks_keep_every_byte_and_are_freed(tmp_path: Path,
 
     monkeypatch.setattr(files, "_RESERVE_STEP", 1 << 16)
     monkeypatch.setattr(files, "_fallocate", lambda: None if allocate == "missing" else counted)
+    if allocate == "disk nearly full":
+        real = os.fstatvfs
+        monkeypatch.setattr(os, "fstatvfs", lambda fd: type("Disk", (), {
+            "f_bavail": 3, "f_frsize": real(fd).f_frsize and (1 << 16)})())
     rng = random.Random(5)
     pieces = [rng.randbytes(rng.choice([1, 100, 5000, 70_000, 200_000])) for _ in range(60)]
     handle, path = files.temp_file(tmp_path, ".part")
@@ -828,6 +848,8 @@ def test_reserved_blocks_keep_every_byte_and_are_freed(tmp_path: Path,
     assert data == b"".join(pieces) and out.closed
     if allocate == "refused":
         assert len(calls) == 1
+    elif allocate == "disk nearly full":
+        assert calls == []
     elif allocate == "libc":
         assert len(calls) > 10  # in steps, each at the end of the last
         assert all(o2 == o1 + n1 for (o1, n1), (o2, _) in itertools.pairwise(calls))

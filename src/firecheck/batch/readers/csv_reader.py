@@ -69,7 +69,11 @@ def file_encoding(path: Path) -> str:
         if start not in invalid:
             utf8_chars += len(block) - len(block.translate(None, _UTF8_LEADS))
             continue
-        utf8_bad += block.decode("utf-8", "replace").count("\ufffd") - block.count(_UTF8_FFFD)
+        as_utf8 = block.decode("utf-8", "replace")
+        bad = as_utf8.count("\ufffd") - block.count(_UTF8_FFFD)
+        utf8_bad += bad
+        # The well-formed characters of this block count too: a small file is one block.
+        utf8_chars += len(as_utf8) - len(as_utf8.encode("ascii", "ignore")) - bad
         gb_bad += block.decode("gb18030", "replace").count("\ufffd") - block.count(_GB_FFFD)
     return "gb18030" if utf8_bad > gb_bad and utf8_bad > utf8_chars else "utf-8"
 
