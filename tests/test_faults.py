@@ -259,16 +259,21 @@ def test_signals_at_random_points_leave_no_trace(tmp_path: Path, env: dict[str, 
                                 env={**env, "PYTHONFAULTHANDLER": "1"},
                                 stdin=subprocess.PIPE if kind == "stdin" else None,
                                 stdout=stdout, stderr=subprocess.PIPE)
+        feeder = None
         if kind == "stdin":  # fed slowly, so the signal may come while it is spooled
-            threading.Thread(target=_feed, args=(proc, signal_input), daemon=True).start()
-        runs.append((proc, sig, kind, target, chance.uniform(0.0, 1.5), stdout))
+            feeder = threading.Thread(target=_feed, args=(proc, signal_input), daemon=True)
+            feeder.start()
+        runs.append((proc, sig, kind, target, chance.uniform(0.0, 1.5), stdout, feeder))
     for proc, *_ in runs:
         catching(proc)
     started = time.monotonic()
-    for proc, sig, *_, delay, _ in sorted(runs, key=lambda r: r[4]):
+    for proc, sig, _, _, delay, *_ in sorted(runs, key=lambda r: r[4]):
         time.sleep(max(0.0, started + delay - time.monotonic()))
         proc.send_signal(sig)
-    for proc, sig, kind, target, delay, stdout in runs:
+    for proc, sig, kind, target, delay, stdout, feeder in runs:
+        if feeder is not None:  # stdin is the feeder's: communicate() must not flush it
+            feeder.join(timeout=60)
+            proc.stdin = None
         try:
             err = proc.communicate(timeout=60)[1].decode()
         except subprocess.TimeoutExpired:  # a hang: faulthandler dumps every thread
