@@ -681,9 +681,10 @@ class Pairs:
         path measures them."""
         edge = self.lo[which].copy()
         todo = np.flatnonzero(~self.measured[which])
-        rows = self.row[which][todo]
-        edge[todo] = self.index.edge_m(self.zone[which][todo],
-                                       shapely.points(self.x[rows], self.y[rows]))
+        if len(todo):  # often none: the pairs of points and short lines are measured already
+            rows = self.row[which][todo]
+            edge[todo] = self.index.edge_m(self.zone[which][todo],
+                                           shapely.points(self.x[rows], self.y[rows]))
         return edge
 
 
