@@ -3,6 +3,7 @@ a build gives, and are built again when they cannot be trusted."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date
 from pathlib import Path
@@ -75,6 +76,7 @@ def test_kept_parts_are_read_and_answer_as_built(rules: RuleSet, cache: Path,
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "other arrays", "other values",
+                                    "empty raster", "huge shape", "huge header",
                                     "other source", "a directory", "symlink"])
 def test_a_part_that_cannot_be_trusted_is_built_again(rules: RuleSet, cache: Path,
                                                       tmp_path: Path, damage: str) -> None:
@@ -96,6 +98,17 @@ def test_a_part_that_cannot_be_trusted_is_built_again(rules: RuleSet, cache: Pat
     elif damage == "other values":  # a class no raster holds
         kept.save("county_grid", {"values0": np.full_like(grid["values0"], 7),
                                   "frame0": grid["frame0"]})
+    elif damage == "empty raster":
+        kept.save("county_grid", {"values0": np.zeros((0, 0), np.int8), "frame0": grid["frame0"]})
+    elif damage in ("huge shape", "huge header"):  # the array list is not under the hash
+        head, _, payload = path.read_bytes().partition(b"\n{")
+        header = json.loads(b"{" + payload.split(b"\n", 1)[0])
+        if damage == "huge shape":
+            header["arrays"][0][2] = [2**100, 1]
+        else:
+            header["padding"] = [{}] * 100_000
+        path.write_bytes(head + b"\n" + json.dumps(header).encode() + b"\n"
+                         + payload.split(b"\n", 1)[1])
     elif damage == "other source":  # the same name, made from a file whose hash starts alike
         other = index_cache.IndexCache(first.version[:23] + "0" * 48)
         other.save("county_grid", {"values0": np.zeros_like(grid["values0"]),
@@ -108,7 +121,7 @@ def test_a_part_that_cannot_be_trusted_is_built_again(rules: RuleSet, cache: Pat
         path.rename(elsewhere)
         path.symlink_to(elsewhere)
     assert index_cache.IndexCache(first.version).load("county_grid") is None or damage in (
-        "other arrays", "other values")
+        "other arrays", "other values", "empty raster")
     again = load_zones(default_zones_path())
     assert _answers(rules, again) == built
     assert "county_grid" in _built(again)
@@ -188,3 +201,34 @@ def test_the_code_hash_covers_every_module(monkeypatch: pytest.MonkeyPatch) -> N
         index_cache._code_key.cache_clear()
     assert set(read) == set(root.rglob("*.py"))
     assert {root / "zones" / "model.py", root / "zones" / "load.py"} <= set(read)
+
+
+def test_no_part_is_kept_without_all_of_the_source(rules: RuleSet, cache: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module that cannot be read (a dangling editor lock file is skipped: it is hidden)
+    leaves no code to name a part by: nothing is kept, and the batch answers as built."""
+    real = Path.read_bytes
+
+    def failing(path: Path) -> bytes:
+        if path.name == "model.py":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", failing)
+    index_cache._code_key.cache_clear()
+    try:
+        zones = load_zones(default_zones_path())
+        assert "county_grid" in _built(zones)
+    finally:
+        index_cache._code_key.cache_clear()
+    assert not list(cache.glob("index-*"))
+
+
+def test_a_part_read_is_marked_in_use(cache: Path) -> None:
+    """Reading a part touches it, so another install's cleanup (parts unused for a day)
+    leaves a part in use alone."""
+    load_zones(default_zones_path()).index().county_grid  # noqa: B018
+    path = next(cache.glob("index-*-county_grid.bin"))
+    os.utime(path, (0, 0))
+    load_zones(default_zones_path()).index().county_grid  # noqa: B018
+    assert path.stat().st_mtime > 1e9

@@ -573,8 +573,7 @@ class Shared:
             return build()
         found = self.kept.load(name)
         if found is not None:
-            with contextlib.suppress(ValueError, KeyError, TypeError, IndexError,
-                                     shapely.errors.ShapelyError):
+            with contextlib.suppress(Exception):  # whatever a kept part holds: built again
                 return codec.decode(found)
         part = build()
         self.kept.save(name, codec.encode(part))
@@ -609,7 +608,8 @@ def _grids_codec(count: int, classes: tuple[int, ...] | None, outside: int | boo
             values, frame = arrays[f"values{i}"], arrays[f"frame{i}"]
             if (values.ndim != 2 or values.dtype != dtype or frame.shape != (4,)
                     or not np.isfinite(frame).all() or frame[2] != _CELL_M
-                    or frame[3] != float(outside) or values.size > _MAX_CELLS
+                    or frame[3] != float(outside) or min(values.shape) < 1
+                    or values.size > _MAX_CELLS
                     or (classes is not None and not np.isin(values, classes).all())):
                 raise ValueError("not a raster a build gives")
             grids.append(Grid(float(frame[0]), float(frame[1]), _CELL_M, values, outside))

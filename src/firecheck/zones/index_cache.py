@@ -36,6 +36,7 @@ Arrays = dict[str, np.ndarray]
 _FORMAT = 1
 _MAGIC = b"firecheck index part\n"
 _MAX_BYTES = 256 << 20  # no part a build gives is near this (100k parcels: ~1 MB)
+_MAX_HEADER = 64 << 10
 _DTYPES = ("|b1", "|i1", "|u1", "<i8", "<f8")
 _STALE_S = 86_400  # another code's part untouched this long is removed
 
@@ -50,7 +51,7 @@ class IndexCache:
 
     @functools.cached_property
     def directory(self) -> Path | None:
-        if not hasattr(os, "geteuid"):  # no owner to check a directory against
+        if not hasattr(os, "geteuid") or _code_key() is None:  # no owner to check; no code
             return None
         directory = cache_dir()
         return directory if usable_dir(directory) is None else None
@@ -75,10 +76,14 @@ class IndexCache:
             return None
         finally:
             os.close(fd)
-        return self._arrays(data, name)
+        found = self._arrays(data, name)
+        if found is not None:  # in use: another install's cleanup leaves it alone
+            with contextlib.suppress(OSError):
+                os.utime(self._path(name))
+        return found
 
     def _arrays(self, data: bytes, name: str) -> Arrays | None:
-        end = data.find(b"\n", len(_MAGIC))
+        end = data.find(b"\n", len(_MAGIC), len(_MAGIC) + _MAX_HEADER)
         if not data.startswith(_MAGIC) or end < 0:
             return None
         payload = memoryview(data)[end + 1:]
@@ -92,9 +97,14 @@ class IndexCache:
         arrays, at = {}, 0
         try:
             for key, dtype, shape in listed:
-                if dtype not in _DTYPES or not all(type(n) is int and n >= 0 for n in shape):
+                if (dtype not in _DTYPES or not isinstance(shape, list) or len(shape) > 2
+                        or not all(type(n) is int and 0 <= n <= _MAX_BYTES for n in shape)):
                     return None
-                size = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+                size = np.dtype(dtype).itemsize
+                for n in shape:  # Python ints: no overflow, and bounded as it grows
+                    size *= n
+                    if size > _MAX_BYTES:
+                        return None
                 arrays[str(key)] = np.frombuffer(payload[at:at + size], dtype=dtype).reshape(
                     shape)
                 at += size
@@ -137,22 +147,31 @@ class IndexCache:
 
     def _path(self, name: str) -> Path:
         assert self.directory is not None
-        return self.directory / f"{self.prefix}{_code_key()[:16]}-{name}.bin"
+        return self.directory / f"{self.prefix}{str(_code_key())[:16]}-{name}.bin"
 
 
 @functools.cache
-def _code_key() -> str:
-    """A hash of the source of every module of firecheck and of the versions of the
-    libraries that compute the parts."""
+def _code_key() -> str | None:
+    """A hash of firecheck's version, the source of every module of firecheck and the
+    versions of the libraries that compute the parts; None (nothing is kept) where the
+    source cannot all be read, or there is none (an install of byte code only)."""
     import pyproj
     import shapely
 
     from .. import __file__ as package_init
+    from .. import __version__
 
     digest = hashlib.sha256(" ".join([
-        shapely.__version__, shapely.geos_version_string, np.__version__,
+        __version__, shapely.__version__, shapely.geos_version_string, np.__version__,
         pyproj.__version__, pyproj.proj_version_str]).encode())
     root = Path(package_init).parent
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    sources = sorted(p for p in root.rglob("*.py")
+                     if not any(part.startswith(".") for part in p.relative_to(root).parts))
+    if not sources:
+        return None
+    try:
+        for path in sources:
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    except OSError:
+        return None
     return digest.hexdigest()
