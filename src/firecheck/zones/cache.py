@@ -17,6 +17,7 @@ that fails leaves nothing. pyarrow is imported only when a file is large enough 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import importlib
 import json
@@ -119,13 +120,57 @@ def write_cache(path: Path, zones: list[Zone], version: str) -> None:
     payload = sink.getvalue().to_pybytes()
     header = json.dumps({"format": _FORMAT, "source": version, "projection": _PROJECTION,
                          "sha256": hashlib.sha256(payload).hexdigest()}).encode()
+    keep_private(path, _MAGIC + header + b"\n" + payload)
+
+
+def read_cache(path: Path, version: str) -> tuple[ZoneRows | None, Text | None]:
+    """The cached zones of the source with hash ``version``, or None — with a note naming
+    the cache when one exists but cannot be trusted (it is then rebuilt)."""
     try:
-        handle, tmp = temp_file(path.parent, ".arrow.part")
+        data = read_private(path)
+    except OSError as exc:
+        return None, _untrusted(path, exc.strerror or str(exc))
+    if data is None:
+        return None, None
+    try:
+        return _zones(data, version), None
+    except _Damaged as exc:
+        return None, _untrusted(path, str(exc))
+
+
+def read_private(path: Path, limit: int | None = None) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file of this user that no one else can
+    write — opened without following a symlink or blocking on a FIFO; None if there is no
+    file; an OSError saying why it cannot be used (a file larger than ``limit`` bytes
+    included)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        info = os.fstat(fd)  # before fdopen, which raises on a directory
+        if not stat.S_ISREG(info.st_mode) or not _private(info):
+            raise OSError(errno.EPERM, "not a private file of yours")
+        if limit is not None and info.st_size > limit:
+            raise OSError(errno.EFBIG, "larger than any it could be")
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+def keep_private(path: Path, data: bytes) -> None:
+    """Best effort: write ``data`` to ``path`` in the cache directory through a temporary
+    file created exclusively, renamed into place when complete; a write that fails leaves
+    nothing (and is only a cache not kept)."""
+    try:
+        handle, tmp = temp_file(path.parent, ".part")
     except OSError:
         return
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(_MAGIC + header + b"\n" + payload)
+            out.write(data)
         os.replace(tmp, path)
         settled(tmp)
     except OSError:
@@ -133,27 +178,6 @@ def write_cache(path: Path, zones: list[Zone], version: str) -> None:
     except BaseException:
         discard(tmp)
         raise
-
-
-def read_cache(path: Path, version: str) -> tuple[ZoneRows | None, Text | None]:
-    """The cached zones of the source with hash ``version``, or None — with a note naming
-    the cache when one exists but cannot be trusted (it is then rebuilt)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return None, None
-    except OSError as exc:
-        return None, _untrusted(path, exc.strerror or str(exc))
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or not _private(info):  # before fdopen: a directory
-        os.close(fd)
-        return None, _untrusted(path, "not a private file of yours")
-    with os.fdopen(fd, "rb") as fh:
-        data = fh.read()
-    try:
-        return _zones(data, version), None
-    except _Damaged as exc:
-        return None, _untrusted(path, str(exc))
 
 
 class _Damaged(Exception):

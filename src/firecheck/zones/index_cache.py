@@ -23,14 +23,12 @@ import functools
 import hashlib
 import json
 import os
-import stat
 import time
 from pathlib import Path
 
 import numpy as np
 
-from ..files import discard, settled, temp_file
-from .cache import _private, cache_dir, usable_dir
+from .cache import cache_dir, keep_private, read_private, usable_dir
 
 Arrays = dict[str, np.ndarray]
 _FORMAT = 1
@@ -61,21 +59,11 @@ class IndexCache:
         if self.directory is None:
             return None
         try:
-            fd = os.open(self._path(name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-                         | os.O_CLOEXEC)
+            data = read_private(self._path(name), _MAX_BYTES)
         except OSError:
             return None
-        try:
-            info = os.fstat(fd)
-            if (not stat.S_ISREG(info.st_mode) or not _private(info)
-                    or info.st_size > _MAX_BYTES):
-                return None
-            with os.fdopen(fd, "rb", closefd=False) as fh:
-                data = fh.read(_MAX_BYTES + 1)
-        except OSError:
+        if data is None:
             return None
-        finally:
-            os.close(fd)
         found = self._arrays(data, name)
         if found is not None:  # in use: another install's cleanup leaves it alone
             with contextlib.suppress(OSError):
@@ -121,21 +109,7 @@ class IndexCache:
         payload = b"".join(a.tobytes() for a in parts)
         header = self._header(name, payload) | {"arrays": [
             [key, a.dtype.str, list(a.shape)] for key, a in zip(arrays, parts, strict=True)]}
-        try:
-            handle, tmp = temp_file(self.directory, ".part")
-        except OSError:
-            return
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(_MAGIC + json.dumps(header).encode() + b"\n" + payload)
-            os.replace(tmp, self._path(name))
-            settled(tmp)
-        except OSError:
-            discard(tmp)
-            return
-        except BaseException:
-            discard(tmp)
-            raise
+        keep_private(self._path(name), _MAGIC + json.dumps(header).encode() + b"\n" + payload)
         for old in self.directory.glob(f"{self.prefix}*-{name}.bin"):
             with contextlib.suppress(OSError):
                 if old != self._path(name) and time.time() - old.stat().st_mtime > _STALE_S:
