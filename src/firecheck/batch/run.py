@@ -30,7 +30,7 @@ from ..text import Text
 from ..unicode import has_lone_surrogate
 from ..zones.gazetteer import Gazetteer
 from ..zones.model import ZoneSet
-from .engine import BatchEngine, Outcome
+from .engine import BatchEngine, Outcome, many_zones
 from .readers import (
     READERS,
     check_unchanged,
@@ -229,7 +229,7 @@ def chunk_rows_for(zones: ZoneSet) -> int:
     (parcels), where each row meets dozens of zones and its columns name them — a 1M-row
     batch with 100,000 parcels then peaks at ~380 MB instead of ~440 MB, ~10% slower, as
     the shipped zones would be at that size."""
-    return 20_000 if len(zones.mapped) > 10_000 else 50_000
+    return 20_000 if many_zones(zones) else 50_000
 
 
 def refuse_inputs_as_output(target: str, source: str | Path | BinaryIO, rules: RuleSet,
