@@ -72,6 +72,23 @@ def test_a_batch_does_not_import_pandas(tmp_path: Path) -> None:
     assert _python(code).split() == ["0", "False", "DataFrame"]
 
 
+@pytest.mark.parametrize("out", ["out.csv", "out.xlsx", "out.json"])
+def test_a_batch_does_not_import_pyarrow_compute(tmp_path: Path, out: str) -> None:
+    """``import pyarrow.compute`` costs ~50 ms (it wraps every kernel in Python): a batch
+    calls the kernels by name, through every path its rows take here — numbers that need
+    the parser, a blank row, an error row, a range, a cell Excel would run."""
+    source = tmp_path / "in.csv"
+    source.write_text("id,lat,lon,date,activity\n"
+                      f"=1+1,{SEAT},2023-04-01,bbq\n"
+                      "2,41°2′N,110.05,2023-04-01..2023-04-03,秸秆\n"
+                      ",,,,\n"
+                      "4,91x,110.05,2023-04-01,bbq\n", "utf-8")
+    code = ("import sys\nfrom firecheck.cli import run\n"
+            f"code = run(['batch', {str(source)!r}, '-o', {str(tmp_path / out)!r}])\n"
+            "print(code, 'pyarrow.compute' in sys.modules)")
+    assert _python(code).split() == ["0", "False"]
+
+
 def test_the_command_line_batch_uses_a_pool_that_returns_memory(tmp_path: Path) -> None:
     """The batch command makes jemalloc (where pyarrow has it) the Arrow pool of its own
     process; the API leaves a program's pool as it was."""

@@ -9,7 +9,8 @@ import sys
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+
+from .. import kernels
 
 
 def _skip_pandas_probe() -> None:
@@ -68,13 +69,13 @@ def numpy_of(array: pa.Array, dtype: type) -> np.ndarray:
 
 def bools(array: pa.Array) -> np.ndarray:
     """A null-free boolean Arrow array as numpy."""
-    return numpy_of(pc.cast(array, pa.uint8()), np.uint8).astype(bool)
+    return numpy_of(kernels.cast(array, pa.uint8()), np.uint8).astype(bool)
 
 
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct int64 values (hash-based, in order of first appearance), each row's index
     into them, and the first row of each."""
-    encoded = pa.array(values, type=pa.int64()).dictionary_encode()
+    encoded = kernels.dictionary_encode(pa.array(values, type=pa.int64()))
     inverse = numpy_of(encoded.indices, np.int32).astype(np.int64)
     uniques = numpy_of(encoded.dictionary, np.int64)
     first = np.empty(len(uniques), dtype=np.int64)

@@ -20,6 +20,7 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
+from .. import kernels
 from ..engine.judge import apply_plan
 from ..engine.locate import locate_parts
 from ..engine.model import SEVERITY, Location, Request
@@ -246,7 +247,7 @@ class _Hits:
         order = np.lexsort((zones, rows))
         rows, zones = rows[order], zones[order]
         offsets = np.searchsorted(rows, np.arange(self.n + 1)).astype(np.int32)
-        values = zone_ids.take(pa.array(zones)) if len(zones) else pa.array([], pa.string())
+        values = kernels.take(zone_ids, pa.array(zones)) if len(zones) else pa.array([], pa.string())
         return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from shapely.geometry.base import BaseGeometry
 
+from .. import kernels
 from ..errors import InputError
 from ..geo.datum import DATUMS, parse_datum, to_wgs84
 from ..parse.coordinates import parse_lat, parse_lon
@@ -305,16 +305,17 @@ class Normalizer:
         if column is None:
             return np.full(chunk.rows, np.nan)
         try:  # the common case: every value a plain decimal
-            values = pc.cast(column, pa.float64())
+            values = kernels.cast(column, pa.float64())
             if values.null_count == 0 and np.isfinite(fast := numpy_of(values, np.float64)).all():
                 return fast.copy()
         except pa.ArrowInvalid:
             pass
-        column = pc.utf8_trim_whitespace(column)
-        plain = pc.match_substring_regex(column, _NUMBER).fill_null(False)
-        values = pc.cast(pc.if_else(plain, column, pa.scalar(None, pa.string())), pa.float64())
-        out = numpy_of(values.fill_null(np.nan), np.float64).copy()
-        lengths = numpy_of(pc.utf8_length(column).fill_null(0), np.int32)
+        column = kernels.trim_whitespace(column)
+        plain = kernels.fill_null(kernels.matches(column, _NUMBER), False)
+        values = kernels.cast(kernels.if_else(plain, column, pa.scalar(None, pa.string())),
+                              pa.float64())
+        out = numpy_of(kernels.fill_null(values, np.nan), np.float64).copy()
+        lengths = numpy_of(kernels.fill_null(kernels.length(column), 0), np.int32)
         other = np.flatnonzero(~bools(plain) & (lengths > 0))
         texts = column.to_pylist() if len(other) else []
         for i in other:
@@ -352,8 +353,8 @@ class Normalizer:
         column = self._column(chunk, "date")
         if column is None:
             return np.full(chunk.rows, -1, np.int64), np.full(chunk.rows, -1, np.int64)
-        encoded = column.dictionary_encode()
-        indices = numpy_of(encoded.indices.fill_null(-1), np.int32)
+        encoded = kernels.dictionary_encode(column)
+        indices = numpy_of(kernels.fill_null(encoded.indices, -1), np.int32)
         known = self._spans.get
         spans = [known(text) or self._read_span(text) for text in encoded.dictionary.to_pylist()]
         firsts, lasts, assumed, years, failed = (
@@ -419,9 +420,10 @@ class Normalizer:
         days = self._date_column(chunk, "acq_date", req, "invalid_acq_date")
         times = self._column(chunk, "acq_time")
         assert times is not None
-        times = pc.utf8_trim_whitespace(times)
-        plain = pc.match_substring_regex(times, r"^\d{1,4}$").fill_null(False)
-        hhmm = numpy_of(pc.cast(pc.if_else(plain, times, pa.scalar("0")), pa.int64()), np.int64)
+        times = kernels.trim_whitespace(times)
+        plain = kernels.fill_null(kernels.matches(times, r"^\d{1,4}$"), False)
+        hhmm = numpy_of(kernels.cast(kernels.if_else(plain, times, pa.scalar("0")), pa.int64()),
+                        np.int64)
         valid = bools(plain) & (hhmm % 100 < 60) & (hhmm // 100 < 24)
         req.flag(~valid, Message("invalid_acq_time", Text(
             "acq_time 须为 UTC 时分 HHMM", "acq_time must be UTC HHMM (e.g. 0530)")))
@@ -446,8 +448,8 @@ class Normalizer:
                   empty: int, code: str) -> np.ndarray:
         """Parse each distinct text once; empty text gives ``empty``; a failure is a row
         error with ``code`` (or the parser's own)."""
-        encoded = column.dictionary_encode()
-        indices = numpy_of(encoded.indices.fill_null(-1), np.int32)
+        encoded = kernels.dictionary_encode(column)
+        indices = numpy_of(kernels.fill_null(encoded.indices, -1), np.int32)
         values = []
         for text in encoded.dictionary.to_pylist():
             if not text or not text.strip():
@@ -486,8 +488,8 @@ def _blank_rows(chunk: Chunk) -> np.ndarray:
         if not blank.any():
             break
         text = column.combine_chunks()
-        empty = pc.or_(pc.equal(pc.utf8_length(text), 0), pc.utf8_is_space(text))
-        blank &= bools(empty.fill_null(True))
+        empty = kernels.or_(kernels.equal(kernels.length(text), 0), kernels.is_space(text))
+        blank &= bools(kernels.fill_null(empty, True))
     blank[list(chunk.geometry)] = False
     blank[list(chunk.errors)] = False
     return blank

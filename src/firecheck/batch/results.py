@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from .. import kernels
 from ..engine.model import Verdict
 from ..rules.model import Amount
 from ..text import Text
@@ -168,7 +168,7 @@ class Results:
         index = pa.array(np.where(kind >= 0, kind, n + (kind == -2)).astype(np.int32))
         if self.form == "sheet" and pa.types.is_string(type_):
             return pa.DictionaryArray.from_arrays(index, values)
-        return values.take(index)
+        return kernels.take(values, index)
 
     # ----------------------------------------------------------------- machine forms
 
@@ -184,8 +184,8 @@ class Results:
         distance = np.round(outcome.distance_m, 1)
         zone_ids = outcome.zone_ids
         if not as_json:
-            zone_ids = pc.binary_join(zone_ids, ";")
-        zone_ids = pc.if_else(pa.array(located), zone_ids, pa.scalar(none, zone_ids.type))
+            zone_ids = kernels.join_lists(zone_ids, ";")
+        zone_ids = kernels.if_else(pa.array(located), zone_ids, pa.scalar(none, zone_ids.type))
         warnings = self._row_warnings(outcome, kind, listed if as_json else text)
         errors = [None] * chunk.rows
         for row, message in req.errors.items():
@@ -208,7 +208,7 @@ class Results:
             results["schema"] = pa.array([ROW_SCHEMA] * chunk.rows, type=text)
         else:
             for key in ("fine_individual_yuan", "fine_unit_yuan", "reasons", "hotline"):
-                results[key] = results[key].fill_null("")
+                results[key] = kernels.fill_null(results[key], "")
         return results
 
     def _row_warnings(self, outcome: Outcome, kind: np.ndarray,
@@ -247,10 +247,10 @@ class Results:
         located = kind >= 0
         results["date_used"] = _dates(req, located, False, lang, self._date_values)
         ids = outcome.zone_ids
-        named = pc.fill_null(self._zone_name_of(ids.flatten()), "")  # each zone's own name
-        names = pc.binary_join(pa.ListArray.from_arrays(ids.offsets, named),
-                               "、" if lang == "zh" else "; ")
-        results["zones"] = pc.if_else(pa.array(located), names, "")
+        named = kernels.fill_null(self._zone_name_of(kernels.flatten(ids)), "")  # each zone's own name
+        names = kernels.join_lists(pa.ListArray.from_arrays(ids.offsets, named),
+                                   "、" if lang == "zh" else "; ")
+        results["zones"] = kernels.if_else(pa.array(located), names, "")
         distance = np.round(outcome.distance_m, 0)
         missing = np.isnan(distance) | ~located
         results["distance_m"] = pa.array(np.where(missing, 0, distance).astype(np.int64),
@@ -270,8 +270,8 @@ class Results:
     def _zone_name_of(self, ids: pa.Array) -> pa.Array:
         """The display name of each zone id."""
         known = pa.array(list(self._zone_names), type=pa.string())
-        return pa.array(list(self._zone_names.values()), type=pa.string()).take(
-            pc.index_in(ids, value_set=known))
+        return kernels.take(pa.array(list(self._zone_names.values()), type=pa.string()),
+                            kernels.index_in(ids, known))
 
 
 def defuse(name: str) -> str:
@@ -282,12 +282,13 @@ def defuse(name: str) -> str:
 def _defused(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """Text Excel would run as a formula — starting '=', '+', '@', a tab or CR, or '-' when
     it is not a plain number ('-1+cmd|…' is a formula) — with a leading apostrophe."""
-    risky = pc.or_(pc.match_substring_regex(column, r"^[=+@\t\r]"),
-                   pc.and_(pc.starts_with(column, "-"),
-                           pc.invert(pc.match_substring_regex(column, _NUMBER)))).fill_null(False)
-    if not pc.any(risky).as_py():
+    risky = kernels.fill_null(kernels.or_(
+        kernels.matches(column, r"^[=+@\t\r]"),
+        kernels.and_(kernels.starts_with(column, "-"),
+                     kernels.invert(kernels.matches(column, _NUMBER)))), False)
+    if not kernels.any_true(risky):
         return column
-    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+    return kernels.if_else(risky, kernels.concatenate("'", column), column)
 
 
 def _general(verdict: Verdict, zones: ZoneSet) -> Verdict:
@@ -312,7 +313,8 @@ def _dates(req: Requests, located: np.ndarray, as_json: bool, lang: str,
     distinct, inverse, _ = factorize(pairs)
     values = [made[p] if p in made else made.setdefault(p, _date_value(p, as_json, lang))
               for p in distinct.tolist()]
-    return pa.array(values, type=_DATES if as_json else pa.string()).take(pa.array(inverse))
+    return kernels.take(pa.array(values, type=_DATES if as_json else pa.string()),
+                        pa.array(inverse))
 
 
 def _date_value(pair: int, as_json: bool, lang: str) -> Any:

@@ -19,9 +19,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import shapely
 
+from .. import kernels
 from ..errors import InputError
 from ..files import same_file
 from ..geo.projection import to_local
@@ -184,7 +184,7 @@ def run_batch(options: Options, rules: RuleSet, zones: ZoneSet, today: date,
                 writes.pop(0).result()
             if summary.sample is not None:
                 summary.sample.add(requests, np.array(status.to_pylist(), dtype=object))
-            counts = pc.value_counts(status).to_pylist()
+            counts = kernels.value_counts(status)
             summary.counts.update({c["values"]: c["counts"] for c in counts})
             summary.rows += chunk.rows
             if progress:
@@ -313,7 +313,7 @@ def status_codes(req: Requests, outcome: Outcome) -> pa.Array:
     blank = req.blank if req.blank is not None else np.zeros(len(req.lat), dtype=bool)
     index = np.where(outcome.group >= 0, outcome.group,
                      len(outcome.answers) + blank.astype(np.int64))
-    return pa.array(statuses, type=pa.string()).take(pa.array(index.astype(np.int64)))
+    return kernels.take(pa.array(statuses, type=pa.string()), pa.array(index.astype(np.int64)))
 
 
 def _geometries(chunk: Chunk, req: Requests, out_format: str) -> list | None:

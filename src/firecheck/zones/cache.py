@@ -188,6 +188,8 @@ def _zones(data: bytes, version: str) -> ZoneRows:
     import pyarrow as pa
     from pyarrow import ipc
 
+    from .. import kernels
+
     if not data.startswith(_MAGIC):
         raise _Damaged("not a firecheck zones cache")
     end = data.find(b"\n", len(_MAGIC))
@@ -236,7 +238,7 @@ def _zones(data: bytes, version: str) -> ZoneRows:
 
     return ZoneRows(
         _Fields(columns),
-        lambda field, rows: columns[field].take(pa.array(rows, pa.int64())).to_pylist(),
+        lambda field, rows: kernels.take(columns[field], pa.array(rows, pa.int64())).to_pylist(),
         {f: (columns[f].dictionary.to_pylist(),
              _numpy(columns[f].indices, np.int32).astype(np.int64)) for f in _CODED},
         numbers, Shapes(decode, present, bounds, True), extents)
