@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from datetime import date
 from itertools import islice
 from pathlib import Path
@@ -677,6 +678,49 @@ def test_fail_on_and_summary(tmp_path: Path, synthetic_zones_path: Path) -> None
     alone = runner.invoke(app, ["batch", str(one), "-o", str(tmp_path / "one-out.csv"),
                                 "--zones", str(synthetic_zones_path), "--lang", "en"])
     assert "1 row: " in alone.stderr  # not "1 rows"
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=st.dictionaries(st.sampled_from(["allowed", "prohibited", "uncertain", "outside",
+                                               "permit_required", "error", "blank"]),
+                              st.integers(1, 10**9), min_size=1),
+       width=st.integers(10, 120), lang=st.sampled_from(["zh", "en"]))
+def test_the_summary_breaks_lines_only_between_counts(counts: dict[str, int], width: int,
+                                                      lang: str) -> None:
+    """A count stays with its label ('无法确定 532,278' never splits), each line fits the
+    terminal unless one count alone is wider, and without a width it is one line."""
+    from rich.cells import cell_len
+
+    from firecheck.batch.run import Summary
+    from firecheck.views.summary import summary_lines
+
+    summary = Summary(counts=Counter(counts), rows=sum(counts.values()))
+    whole = summary_lines(summary, lang, None)
+    assert len(whole) == 1
+    packed = summary_lines(summary, lang, width)
+    sep = "，" if lang == "zh" else ", "
+    joined = packed[0]
+    for line in packed[1:]:  # a break is the separator's mark, then an indented line
+        assert joined.endswith(sep.rstrip()) and line.startswith("  ")
+        joined = joined.removesuffix(sep.rstrip()) + sep + line.removeprefix("  ")
+    assert joined == whole[0]
+    for i, line in enumerate(packed):
+        body = line if i == len(packed) - 1 else line.removesuffix(sep.rstrip())
+        counts_here = body.count(sep) + 1
+        assert cell_len(line) <= width or counts_here <= 1  # too wide only for one count
+
+
+def test_the_summary_in_a_log_is_one_line_at_any_width(tmp_path: Path) -> None:
+    """stderr that is no terminal (a log, a pipe) gets each summary line whole: rich used
+    to wrap it at 80 columns, between a label and its count."""
+    rows = "".join(f"{i},41.03,{110 + i / 100},2023-04-0{1 + i % 9},bbq\n" for i in range(40))
+    path = write(tmp_path, HEADER + rows + "x,91,y,2023-04-01,bbq\n,,,,\n")
+    result = runner.invoke(app, ["batch", str(path), "-o", str(tmp_path / "o.csv")],
+                           env={"COLUMNS": "30", "FORCE_COLOR": None, "TTY_COMPATIBLE": None})
+    assert result.exit_code == 0
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("共 42 行：") and "错误 1" in first and "空行 1" in first
+    assert "\x1b" not in result.stderr
 
 
 def test_output_never_overwrites_the_input(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import typer
 from ..errors import InputError
 from ..parse.localtime import local_today
 from ..text import say
+from ..views.console import stderr_is_terminal
 from .options import (
     EXIT_CODES,
     EXIT_FAIL_ON,
@@ -147,7 +148,7 @@ def _maps(items: list[str]) -> tuple[dict[str, str], Path | None]:
 @contextmanager
 def _progress() -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
-    if not err.is_terminal:
+    if not stderr_is_terminal():  # rich is not imported for a batch in a script
         yield None
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn

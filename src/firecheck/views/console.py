@@ -19,6 +19,7 @@ JSON never needs its 25 ms of imports.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -90,6 +91,28 @@ class _Stream:
 
 
 STDOUT = _Stream("stdout")
+
+
+def stderr_is_terminal() -> bool:
+    """Whether rich takes stderr for a terminal, decided as rich decides it
+    (``TTY_COMPATIBLE``, then ``FORCE_COLOR``, then isatty) without importing rich."""
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    if (force := os.environ.get("FORCE_COLOR")) is not None:
+        return force != ""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (ValueError, OSError):  # closed
+        return False
+
+
+def write_stderr(lines: list[str]) -> None:
+    """Lines on stderr as they are — no wrapping, no styles — each made :func:`displayable`
+    (for a stderr that is no terminal; failures ignored, as the consoles ignore them)."""
+    stream = _Stream("stderr")
+    stream.write("".join(displayable(line) + "\n" for line in lines))
+    stream.flush()
 
 
 def make_console(stderr: bool = False, **options: Any) -> Console:
