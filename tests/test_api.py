@@ -210,3 +210,25 @@ def test_the_api_and_the_command_line_agree(lat: float, lon: float, day: date,
     cli = CliRunner().invoke(app, ["check", place, "-a", activity, "-d", day.isoformat(),
                                    "--json"])
     assert json.loads(cli.stdout) == verdict.to_dict()
+
+
+def test_check_rows_takes_python_values(rules: RuleSet, real_zones: ZoneSet) -> None:
+    """Rows from Python hold Python values: a date, an aware date-time (read in local time,
+    UTC+8: 20:00 UTC on 4 April is 5 April there), numpy numbers, a Decimal. Each is read
+    as a file would give it, and a value no field can read is that row's error, not a
+    TypeError that loses the rest."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import numpy as np
+
+    base = {"lat": 41.0335, "lon": 110.052, "activity": "straw"}
+    rows = [{**base, "date": date(2023, 7, 1)},
+            {**base, "date": dt.datetime(2023, 4, 4, 20, 0, tzinfo=dt.UTC)},
+            {**base, "id": np.int64(7), "lat": np.float32(41.0335), "date": "2023-07-01"},
+            {**base, "lon": Decimal("110.052"), "date": "2023-07-01"},
+            {**base, "date": object()}]
+    out = list(check_rows(rows, rules=rules, zones=real_zones, lang="en"))
+    assert [r["status"] for r in out] == ["prohibited"] * 4 + ["error"]
+    assert [r["date_used"]["start"] for r in out[:2]] == ["2023-07-01", "2023-04-05"]
+    assert out[4]["error"]["code"] == "invalid_date"

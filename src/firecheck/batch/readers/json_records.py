@@ -9,6 +9,7 @@ output writes it back as the escape it was read from."""
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -92,8 +93,17 @@ def chunk_from_records(records: list[dict[str, Any]], lines: list[int],
 
 
 def _text_of(value: Any) -> str | None:
+    """A field's value as the text a file would hold: JSON's own values as JSON writes
+    them; from Python (``check_rows``) also a date or date-time in ISO (an aware one keeps
+    its offset, so it is read as a local date), and anything else JSON cannot write (a
+    numpy integer, a Decimal) as ``str`` — the field's reader then accepts or refuses it."""
     if value is None:
         return None
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dt.date):  # a datetime is a date too
+        return value.isoformat()
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # not JSON's (ValueError: a circular structure)
+        return str(value)
