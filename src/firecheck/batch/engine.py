@@ -32,7 +32,7 @@ from ..rules.model import LANDS, RuleSet
 from ..zones.index import BOUND_SLACK_M, Pairs
 from ..zones.model import Measure, ZoneSet
 from .answers import Answer, Answers, summarize
-from .arrow import factorize
+from .arrow import factorize, pair_order
 from .places import SCOPES, PlaceKeys, band
 from .plans import DayPlans
 from .requests import Requests, failure
@@ -210,7 +210,7 @@ def _one_per_code(codes: np.ndarray, zones: np.ndarray) -> np.ndarray:
     place is within reach of dozens of one designation). The first, as the engine names a
     designation in a sheet's words by its first zone (its buffer, say), so the words are
     those of the place's own single check."""
-    order = np.lexsort((zones, codes))
+    order = pair_order(codes, zones)
     first = np.ones(len(order), dtype=bool)
     first[1:] = codes[order][1:] != codes[order][:-1]
     return order[first]
@@ -244,7 +244,7 @@ class _Hits:
         """The zone ids of each row, in zone order (empty when none)."""
         rows = np.concatenate(self.rows) if self.rows else np.empty(0, np.int64)
         zones = np.concatenate(self.zones) if self.zones else np.empty(0, np.int64)
-        order = np.lexsort((zones, rows))
+        order = pair_order(rows, zones)
         rows, zones = rows[order], zones[order]
         offsets = np.searchsorted(rows, np.arange(self.n + 1)).astype(np.int32)
         values = kernels.take(zone_ids, pa.array(zones)) if len(zones) else pa.array([], pa.string())

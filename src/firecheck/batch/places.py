@@ -11,6 +11,7 @@ from ..engine.model import Location
 from ..geo.edges import RELATIONS, relation, relations
 from ..geo.grids import UNSETTLED
 from ..zones.model import Measure, ZoneSet
+from .arrow import pair_order
 
 SCOPES = ("inside", "near_boundary", "outside")
 _CODE_BITS = 8  # bits per packed (designation, relation) code
@@ -75,7 +76,7 @@ class PlaceKeys:
              codes: np.ndarray) -> np.ndarray:
         """One key per row: its scope and the distinct (designation, relation) codes of its
         zones — packed into an int64 when they fit, else a tuple."""
-        order = np.lexsort((codes, pair_row))
+        order = pair_order(pair_row, codes)
         rows, codes = pair_row[order], codes[order]
         fresh = np.ones(len(rows), dtype=bool)
         fresh[1:] = (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])
