@@ -104,3 +104,17 @@ def test_pair_order_is_lexsort(pairs: list[tuple[int, int]], narrow: bool) -> No
     if narrow:  # the usual case: small non-negative rows and zones, many ties
         major, minor = major % 7, minor % 5
     assert pair_order(major, minor).tolist() == np.lexsort((minor, major)).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(*[st.sampled_from([-500.0, -5.0, -0.0, 0.0, 5.0, 495.0, 500.5])
+                                 for _ in range(4)]), max_size=40))
+def test_distinct_threshold_rows_are_numpys(rows: list[tuple[float, ...]]) -> None:
+    """The batch's distinct rows of zone thresholds: every zone's row is its own, and there
+    are as many as numpy's unique over rows finds (-0.0 and 0.0 compare equal: one row)."""
+    from firecheck.batch.places import _distinct_rows
+
+    table = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    distinct, row_of = _distinct_rows(table)
+    assert (distinct[row_of] == table).all()
+    assert len(distinct) == len({tuple(r) for r in (table + 0.0).tolist()})

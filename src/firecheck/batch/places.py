@@ -35,10 +35,9 @@ class PlaceKeys:
         self._packable = len(self.designations) * 9 < (1 << _CODE_BITS) - 1
         # The signed edge metres relations turn on (see :meth:`relations`): their distinct
         # rows, and each zone's row.
-        table, row_of = np.unique(np.stack([self.buffer - self.accuracy,
-                                            self.buffer + self.accuracy, -self.accuracy,
-                                            self.accuracy], axis=1), axis=0, return_inverse=True)
-        self.thresholds = (table, row_of.reshape(-1))
+        self.thresholds = _distinct_rows(np.stack([self.buffer - self.accuracy,
+                                                   self.buffer + self.accuracy, -self.accuracy,
+                                                   self.accuracy], axis=1))
 
     def scopes(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """0 inside, 1 near the county line, 2 outside (the engine's thresholds): a raster
@@ -113,3 +112,15 @@ class PlaceKeys:
 def band(measure: Measure, place: Location) -> float:
     """How far a zone's edge may be from where it is drawn, as seen from ``place``."""
     return (measure.zone.accuracy_m or 0.0) + place.accuracy_m
+
+
+def _distinct_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a float table and each row's index among them (as
+    ``np.unique(axis=0, return_inverse=True)``, in another order), by one 1-D unique per
+    column: unique over rows sorts them as raw bytes, 0.2 s for 100k parcels."""
+    key = np.zeros(len(table), dtype=np.int64)  # dense: each row's distinct prefix so far
+    for column in table.T:
+        values, code = np.unique(column, return_inverse=True)
+        _, key = np.unique(key * len(values) + code, return_inverse=True)
+    _, first = np.unique(key, return_index=True)
+    return table[first], key.reshape(-1)
