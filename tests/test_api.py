@@ -232,3 +232,29 @@ def test_check_rows_takes_python_values(rules: RuleSet, real_zones: ZoneSet) -> 
     assert [r["status"] for r in out] == ["prohibited"] * 4 + ["error"]
     assert [r["date_used"]["start"] for r in out[:2]] == ["2023-07-01", "2023-04-05"]
     assert out[4]["error"]["code"] == "invalid_date"
+
+
+def test_check_rows_loses_only_the_row_a_value_breaks(rules: RuleSet, real_zones: ZoneSet) -> None:
+    """What a script's rows may hold: a list that holds itself, a value whose __str__
+    raises or gives a lone surrogate, an integer of 5,000 digits, keys that are not text,
+    pandas-style missing values (NaN is missing, so the default activity applies). Each
+    input row gets exactly one result; none stops the others."""
+    import numpy as np
+
+    class Raising:
+        def __str__(self) -> str:
+            raise RuntimeError("no text")
+
+    loop: list = []
+    loop.append(loop)
+    base = {"lat": 41.0335, "lon": 110.052, "date": "2023-07-01", "activity": "straw"}
+    rows = [{**base, "note": loop}, {**base, "note": Raising()}, {**base, "note": 10**5000},
+            {**base, "note": ("x\ud800",)}, {**base, 1: "one"}, {**base, "lat": float("nan")},
+            {**base, "activity": float("nan")}, {**base, "date": np.datetime64("NaT")}, base]
+    out = list(check_rows(rows, rules=rules, zones=real_zones, lang="en", activity="straw"))
+    assert len(out) == len(rows)
+    codes = [r["error"]["code"] if r["error"] else r["status"] for r in out]
+    assert codes == ["prohibited", "unreadable_row", "unreadable_row", "unreadable_row",
+                     "prohibited", "missing_coordinates", "prohibited", "missing_date",
+                     "prohibited"]
+    assert "RuntimeError: no text" in out[1]["error"]["message_en"]

@@ -27,7 +27,6 @@ from ..files import same_file
 from ..geo.projection import to_local
 from ..rules.model import RuleSet
 from ..text import Text
-from ..unicode import has_lone_surrogate
 from ..zones.gazetteer import Gazetteer
 from ..zones.model import ZoneSet
 from .engine import BatchEngine, Outcome, many_zones
@@ -40,7 +39,7 @@ from .readers import (
     output_format_of,
     read_chunks,
 )
-from .readers.json_records import LONE_SURROGATE, chunk_from_records
+from .readers.json_records import chunk_from_records, python_record
 from .readers.source import Chunk
 from .requests import Layout, Normalizer, Requests
 from .results import Form, Results, defuse
@@ -267,11 +266,11 @@ def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet
     results: Results | None = None
     done = 0
     for batch in _batched(rows, chunk_rows):
-        records = [dict(row) for row in batch]
-        unusable = {i: LONE_SURROGATE for i, r in enumerate(records) if has_lone_surrogate(r)}
-        chunk = chunk_from_records(records, list(range(done + 1, done + 1 + len(records))),
-                                   unusable, {})
-        done += len(records)
+        read = [python_record(row) for row in batch]
+        unusable = {i: error for i, (_, error) in enumerate(read) if error is not None}
+        chunk = chunk_from_records([texts for texts, _ in read],
+                                   list(range(done + 1, done + 1 + len(read))), unusable, {})
+        done += len(read)
         if normalizer is None or results is None:
             fields = chunk.table.column_names
             results = Results("json", lang, zones, fields)
@@ -280,7 +279,7 @@ def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet
                 gazetteer=gazetteer(zones))
         requests = normalizer.requests(chunk)
         table = results.table(chunk, requests, engine.evaluate(requests))
-        yield from json_rows(table, records, results.columns)
+        yield from json_rows(table, [dict(row) for row in batch], results.columns)
 
 
 def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:

@@ -12,12 +12,14 @@ import codecs
 import datetime as dt
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
 
+from ...parse.localtime import to_local_date
 from ...text import Text
 from ...unicode import SURROGATE_ESCAPE, escape_surrogates, has_lone_surrogate
 from .source import Chunk
@@ -92,18 +94,49 @@ def chunk_from_records(records: list[dict[str, Any]], lines: list[int],
     return Chunk(table, np.array(lines, dtype=np.int64), geoms, errors, records)
 
 
+def python_record(row: Mapping[Any, Any]) -> tuple[dict[str, str | None], Text | None]:
+    """A row from Python (``check_rows``) as a file's row holds it — each key and value as
+    text (:func:`_text_of`) — and why it cannot be used, if it cannot: a value that has no
+    text (its ``__str__`` raises, an integer of 5,000 digits, a structure nested past
+    Python's recursion) or holds a lone surrogate. Only that row is lost."""
+    texts: dict[str, str | None] = {}
+    for key, value in row.items():
+        try:
+            name = key if isinstance(key, str) else _text_of(key) or ""
+            texts[name] = _text_of(value)
+        except Exception as exc:  # whatever an object's own methods raise: that row's error
+            what = str(key) if isinstance(key, str) else "?"
+            reason = f"{type(exc).__name__}: {exc}"[:200]
+            return texts, Text(f"字段 {what} 的值无法读取（{reason}）",
+                               f"the value of {what} cannot be read ({reason})")
+    if has_lone_surrogate(texts):
+        return texts, LONE_SURROGATE
+    return texts, None
+
+
 def _text_of(value: Any) -> str | None:
     """A field's value as the text a file would hold: JSON's own values as JSON writes
-    them; from Python (``check_rows``) also a date or date-time in ISO (an aware one keeps
-    its offset, so it is read as a local date), and anything else JSON cannot write (a
-    numpy integer, a Decimal) as ``str`` — the field's reader then accepts or refuses it."""
-    if value is None:
+    them; from Python also a date (ISO) or date-time (its local date, Asia/Shanghai, when
+    it is aware), anything else JSON cannot write (a numpy integer, a Decimal) as ``str``,
+    and what pandas and numpy use for a missing value (NaN, NaT, NA) as none."""
+    if value is None or _missing(value):
         return None
     if isinstance(value, str):
         return value
-    if isinstance(value, dt.date):  # a datetime is a date too
+    if isinstance(value, dt.datetime):
+        return to_local_date(value).isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):  # not JSON's (ValueError: a circular structure)
         return str(value)
+
+
+def _missing(value: Any) -> bool:
+    """NaN (float, numpy), pandas' NaT and NA, numpy's NaT: a missing value."""
+    if isinstance(value, float):
+        return math.isnan(value)
+    if type(value).__name__ in ("NaTType", "NAType"):  # pandas, not imported for this
+        return True
+    return isinstance(value, (np.datetime64, np.timedelta64)) and bool(np.isnat(value))
