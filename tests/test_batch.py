@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from itertools import islice
@@ -721,6 +724,24 @@ def test_the_summary_in_a_log_is_one_line_at_any_width(tmp_path: Path) -> None:
     first = result.stderr.splitlines()[0]
     assert first.startswith("共 42 行：") and "错误 1" in first and "空行 1" in first
     assert "\x1b" not in result.stderr
+
+
+@pytest.mark.parametrize("forced", ["TTY_COMPATIBLE", "FORCE_COLOR"])
+@pytest.mark.parametrize("stderr", ["full", "closed"])
+def test_a_batch_shown_as_on_a_terminal_survives_a_lost_stderr(tmp_path: Path, forced: str,
+                                                               stderr: str) -> None:
+    """With the progress bar forced on (as a terminal), a full or closed stderr loses only
+    the messages: the output is written and the exit code is the batch's (rich wrote past
+    the console's stream while its bar ran: exit 70, no output)."""
+    path = write(tmp_path, HEADER + "1,41.03,110.05,2023-04-01,bbq\n")
+    out = tmp_path / "o.csv"
+    code = ("import sys\nfrom firecheck.launcher import main\n"
+            f"sys.argv = ['firecheck', 'batch', {str(path)!r}, '-o', {str(out)!r}]\nmain()")
+    redirect = "2>/dev/full" if stderr == "full" else "2>&-"
+    done = subprocess.run(["sh", "-c", f'"$0" -c "$1" {redirect}', sys.executable, code],
+                          env={**os.environ, forced: "1"})
+    assert done.returncode == 0
+    assert out.read_text("utf-8").count("\n") == 2
 
 
 def test_output_never_overwrites_the_input(tmp_path: Path) -> None:

@@ -104,6 +104,8 @@ def test_pair_order_is_lexsort(pairs: list[tuple[int, int]], narrow: bool) -> No
     if narrow:  # the usual case: small non-negative rows and zones, many ties
         major, minor = major % 7, minor % 5
     assert pair_order(major, minor).tolist() == np.lexsort((minor, major)).tolist()
+    wide = major.astype(np.uint64) + np.uint64(2**63)  # past int64: lexsort itself
+    assert pair_order(wide, minor).tolist() == np.lexsort((minor, wide)).tolist()
 
 
 @settings(max_examples=200, deadline=None)

@@ -91,9 +91,9 @@ def pair_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
     if not len(major):
         return np.empty(0, dtype=np.int64)
     low, high = int(minor.min()), int(minor.max())
-    base = int(major.min())
+    base, top = int(major.min()), int(major.max())
     span = high - low + 1
-    if (int(major.max()) - base) >= (1 << 62) // span:  # the key would overflow
+    if max(high, top) >= 1 << 63 or top - base >= (1 << 62) // span:  # past int64
         return np.lexsort((minor, major))
     return np.argsort((major.astype(np.int64) - base) * span + (minor.astype(np.int64) - low),
                       kind="stable")

@@ -13,7 +13,7 @@ import typer
 from ..errors import InputError
 from ..parse.localtime import local_today
 from ..text import say
-from ..views.console import stderr_is_terminal
+from ..views.console import stderr_is_terminal, stderr_line
 from .options import (
     EXIT_CODES,
     EXIT_FAIL_ON,
@@ -122,7 +122,7 @@ def batch(
 
         draw(map_file, zone_set, lang.value, points=summary.sample.arrays(),
              title=say(lang.value, f"批量核查：{summary.rows:,} 行", f"Batch: {summary.rows:,} rows"))
-        err.print(say(lang.value, f"已写出地图 {map_file}", f"wrote map {map_file}"))
+        stderr_line(err, say(lang.value, f"已写出地图 {map_file}", f"wrote map {map_file}"))
     if wanted & set(summary.counts):
         raise typer.Exit(EXIT_FAIL_ON)
 
@@ -153,7 +153,10 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
+                  TimeElapsedColumn(), console=err, transient=True,
+                  # Not redirected: rich would write past the console's stream, whose
+                  # failures (a full or closed stderr) a batch ignores.
+                  redirect_stdout=False, redirect_stderr=False) as bar:
         task = bar.add_task("firecheck batch", total=None, rows=0)
 
         def advance(rows: int, _size: int) -> None:

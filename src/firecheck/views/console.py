@@ -87,14 +87,18 @@ class _Stream:
         raise InputError(f"无法写入标准输出：{reason}", f"cannot write to stdout: {reason}") from exc
 
     def __getattr__(self, attr: str) -> Any:
-        return getattr(self._stream(), attr)
+        try:
+            stream = self._stream()
+        except OSError as exc:  # closed: the attribute is absent, as getattr expects
+            raise AttributeError(attr) from exc
+        return getattr(stream, attr)
 
 
 STDOUT = _Stream("stdout")
 
 
 def stderr_is_terminal() -> bool:
-    """Whether rich takes stderr for a terminal, decided as rich decides it
+    """Whether rich (14 and later) takes stderr for a terminal, decided as it decides
     (``TTY_COMPATIBLE``, then ``FORCE_COLOR``, then isatty) without importing rich."""
     compatible = os.environ.get("TTY_COMPATIBLE", "")
     if compatible in ("0", "1"):
@@ -105,6 +109,17 @@ def stderr_is_terminal() -> bool:
         return sys.stderr is not None and sys.stderr.isatty()
     except (ValueError, OSError):  # closed
         return False
+
+
+def stderr_line(console: Any, text: str) -> None:
+    """One line for stderr: whole and plain when stderr is no terminal, else printed by
+    ``console`` unwrapped; a line break in it (a file name may hold one) shown as ``\\n``,
+    so it cannot start a line of its own in a log."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    if stderr_is_terminal():
+        console.print(text, soft_wrap=True)
+    else:
+        write_stderr([text])
 
 
 def write_stderr(lines: list[str]) -> None:

@@ -30,7 +30,7 @@ def batch_summary(console: LazyConsole, summary: Any, lang: str) -> None:
         console.print(line, soft_wrap=True)
     for note in _notes(summary, lang):
         console.print(Styled(note, style="yellow"))
-    console.print(_timing(summary, lang))
+    console.print(_timing(summary, lang), soft_wrap=True)
 
 
 def summary_lines(summary: Any, lang: str, width: int | None) -> list[str]:
