@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import importlib
 import json
@@ -188,8 +189,6 @@ def _zones(data: bytes, version: str) -> ZoneRows:
     import pyarrow as pa
     from pyarrow import ipc
 
-    from .. import kernels
-
     if not data.startswith(_MAGIC):
         raise _Damaged("not a firecheck zones cache")
     end = data.find(b"\n", len(_MAGIC))
@@ -238,10 +237,20 @@ def _zones(data: bytes, version: str) -> ZoneRows:
 
     return ZoneRows(
         _Fields(columns),
-        lambda field, rows: kernels.take(columns[field], pa.array(rows, pa.int64())).to_pylist(),
+        functools.partial(_values_of, columns),
         {f: (columns[f].dictionary.to_pylist(),
              _numpy(columns[f].indices, np.int32).astype(np.int64)) for f in _CODED},
         numbers, Shapes(decode, present, bounds, True), extents)
+
+
+def _values_of(columns: dict[str, Any], field: str, rows: np.ndarray) -> list[Any]:
+    """The values of one field at ``rows``, as Python values (pyarrow's kernels are
+    imported only by this: a single check never needs them)."""
+    import pyarrow as pa
+
+    from .. import kernels
+
+    return kernels.take(columns[field], pa.array(rows, pa.int64())).to_pylist()
 
 
 def _decoder(wkb: Any) -> Callable[[np.ndarray], np.ndarray]:
