@@ -386,6 +386,21 @@ def test_box_bounds_hold_and_decide_as_the_distance_would(small_zones: ZoneSet, 
     assert len(pairs) == within.sum()
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # numpy's, printed to a user's stderr
+def test_segments_too_short_to_square_are_measured_without_numpy_warnings() -> None:
+    """A point (a segment of no length) and a segment whose squared length underflows to 0
+    are measured as GEOS measures them, silently: numpy's 'invalid value encountered'
+    would otherwise reach a batch's stderr."""
+    from firecheck.zones.index import _segments_distance
+
+    zero, one, tiny = np.array([[0.0]]), np.array([[3.0]]), np.array([[1e-200]])
+    assert _segments_distance(one, one, one, one, np.array([6.0, 3.0]),
+                              np.array([7.0, 3.0])).tolist() == [5.0, 0.0]
+    assert _segments_distance(zero, zero, tiny, zero, np.array([1.0]),
+                              np.array([1.0])).tolist() == [np.sqrt(2.0)]
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 @settings(max_examples=80, deadline=None)
 @given(data=st.data())
 def test_lines_of_few_vertices_are_measured_as_geos_does(data) -> None:

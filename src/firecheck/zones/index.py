@@ -510,13 +510,15 @@ def _segments_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.nd
     px, py = px[:, None], py[:, None]
     ex, ey = bx - ax, by - ay
     length2 = ex * ex + ey * ey
-    with np.errstate(invalid="ignore", divide="ignore"):  # a segment of no length: to a
-        r = ((px - ax) * ex + (py - ay) * ey) / length2
-        s = ((ay - py) * ex - (ax - px) * ey) / length2
     to_a = np.sqrt((px - ax) * (px - ax) + (py - ay) * (py - ay))
     to_b = np.sqrt((px - bx) * (px - bx) + (py - by) * (py - by))
-    found = np.where(((ex == 0) & (ey == 0)) | (r <= 0.0), to_a,
-                     np.where(r >= 1.0, to_b, np.abs(s) * np.sqrt(length2)))
+    # A segment of no length (or too short to square) gives NaN and inf here, as in GEOS;
+    # the branch that holds is taken, as GEOS takes it.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = ((px - ax) * ex + (py - ay) * ey) / length2
+        s = ((ay - py) * ex - (ax - px) * ey) / length2
+        found = np.where(((ex == 0) & (ey == 0)) | (r <= 0.0), to_a,
+                         np.where(r >= 1.0, to_b, np.abs(s) * np.sqrt(length2)))
     return found.min(axis=1)
 
 
