@@ -9,10 +9,10 @@ Three zone sets: the shipped zones; a fully mapped county (bench/county.py, impo
 and interleaved run by run: ``firecheck batch`` (CSV in, full CSV out), the GeoPandas sjoin
 peer (bench/peer_geopandas.py) on the same zones file, and a single ``firecheck check``;
 with ``python -c "import shapely, pyproj"`` as the floor of a single check. Each is its own
-process, wall clock from start to exit, peak RSS from the kernel (wait4). The zones caches are
-built before the first timed run (warm cache), and firecheck is byte-compiled first, as pip
-installs it. It prints every run and the medians; it does
-not gate.
+process, wall clock from start to exit, peak RSS and CPU seconds (user + system) from the
+kernel (wait4). The zones caches are built before the first timed run (warm cache), and
+firecheck is byte-compiled first, as pip installs it. It prints every run and the medians;
+it does not gate.
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ SCENARIOS = ("shipped", "mapped", "parcels")
 CHECK = ["check", "41.03,110.05", "-a", "bbq", "-d", "2023-04-01", "--json"]
 
 
-def timed(argv: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB) of a child process; its stderr if it fails. The kernel
-    starts a child's peak RSS at its parent's, so this process imports nothing large."""
+def timed(argv: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS MB, CPU seconds: user + system) of a child process; its
+    stderr if it fails. The kernel starts a child's peak RSS at its parent's, so this
+    process imports nothing large. CPU time drifts less than wall time on a shared
+    machine: it tells a slow hour from slower code."""
     started = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
@@ -44,7 +46,7 @@ def timed(argv: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
     code = os.waitstatus_to_exitcode(status)
     if code not in ok:
         raise SystemExit(f"{argv[:4]} exited {code}:\n{err}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def zones_file(scenario: str, directory: Path, n_parcels: int) -> Path | None:
@@ -99,12 +101,14 @@ def main() -> None:
     zone_args = {s: [] if p is None else ["--zones", str(p)] for s, p in zones.items()}
     for s in scenarios:  # build each zones cache before timing (a warm cache)
         timed([*fc, *CHECK, *zone_args[s]], ok=(0, 10, 11, 12))
-    results: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    print(f"{'run':>3} {'scenario':<9}{'tool':<11}{'wall s':>8}{'rows/s':>12}{'RSS MB':>8}")
+    results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    print(f"{'run':>3} {'scenario':<9}{'tool':<11}{'wall s':>8}{'rows/s':>12}{'RSS MB':>8}"
+          f"{'CPU s':>8}")
     for run in range(1, args.runs + 1):
         floor = timed([sys.executable, "-c", "import shapely, pyproj"])
         results.setdefault(("-", "import"), []).append(floor)
-        print(f"{run:>3} {'-':<9}{'import':<11}{floor[0]:>8.3f}{'':>12}{floor[1]:>8.0f}")
+        print(f"{run:>3} {'-':<9}{'import':<11}{floor[0]:>8.3f}{'':>12}{floor[1]:>8.0f}"
+              f"{floor[2]:>8.2f}")
         for s in scenarios:
             tools = [("firecheck", [*fc, "batch", str(source), "-o",
                                     str(args.dir / "firecheck-out.csv"), "--lang", "en",
@@ -115,23 +119,25 @@ def main() -> None:
                                             *([str(zones[s])] if zones[s] else [])], (0,)))
             tools.append(("check", [*fc, *CHECK, *zone_args[s]], (0, 10, 11, 12)))
             for tool, argv, ok in tools:
-                wall, rss = measured = timed(argv, ok)
+                wall, rss, cpu = measured = timed(argv, ok)
                 results.setdefault((s, tool), []).append(measured)
                 rate = f"{args.rows / wall:,.0f}" if tool != "check" else ""
-                print(f"{run:>3} {s:<9}{tool:<11}{wall:>8.3f}{rate:>12}{rss:>8.0f}", flush=True)
+                print(f"{run:>3} {s:<9}{tool:<11}{wall:>8.3f}{rate:>12}{rss:>8.0f}{cpu:>8.2f}",
+                      flush=True)
     summary(results, scenarios, args.rows, peer)
 
 
-def summary(results: dict[tuple[str, str], list[tuple[float, float]]], scenarios: list[str],
-            rows: int, peer: bool) -> None:
-    """Medians per scenario: rows/s, the ratio to the peer, peak RSS, the single check."""
+def summary(results: dict[tuple[str, str], list[tuple[float, float, float]]],
+            scenarios: list[str], rows: int, peer: bool) -> None:
+    """Medians per scenario: rows/s, the ratio to the peer, peak RSS, firecheck's CPU
+    seconds, the single check."""
     def med(key: tuple[str, str], i: int = 0) -> float:
         return statistics.median(r[i] for r in results[key])
 
     floor = med(("-", "import"))
     print(f"\nmedians ({rows:,} rows)")
     print(f"{'scenario':<9}{'rows/s':>12}{'peer rows/s':>13}{'ratio':>7}{'RSS MB':>8}"
-          f"{'peer RSS':>9}{'check s':>9}{'check/import':>13}")
+          f"{'peer RSS':>9}{'CPU s':>7}{'check s':>9}{'check/import':>13}")
     for s in scenarios:
         wall = med((s, "firecheck"))
         ratios = [p[0] / f[0] for f, p in zip(results[(s, "firecheck")],
@@ -141,7 +147,7 @@ def summary(results: dict[tuple[str, str], list[tuple[float, float]]], scenarios
         peer_rss = f"{med((s, 'geopandas'), 1):>9.0f}" if peer else f"{'-':>9}"
         check = med((s, "check"))
         print(f"{s:<9}{rows / wall:>12,.0f}{peer_cols}{med((s, 'firecheck'), 1):>8.0f}{peer_rss}"
-              f"{check:>9.3f}{check / floor:>12.2f}x")
+              f"{med((s, 'firecheck'), 2):>7.2f}{check:>9.3f}{check / floor:>12.2f}x")
     print(f"(`python -c 'import shapely, pyproj'`: {floor:.3f} s)")
 
 
