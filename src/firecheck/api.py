@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .engine.model import RangeVerdict, Verdict
-from .parse.localtime import local_today
+from .parse.localtime import date_text, local_today
 from .query import Query, answer, default_data
 from .rules.model import RuleSet
 from .zones.model import ZoneSet
@@ -86,4 +86,4 @@ def _data(rules: RuleSet | None, zones: ZoneSet | None) -> tuple[RuleSet, ZoneSe
 def _text(value: str | float | dt.date | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    return value.isoformat() if isinstance(value, dt.date) else repr(float(value))
+    return date_text(value) if isinstance(value, dt.date) else repr(float(value))

@@ -266,7 +266,8 @@ def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet
     results: Results | None = None
     done = 0
     for batch in _batched(rows, chunk_rows):
-        read = [python_record(row) for row in batch]
+        records = [dict(row) for row in batch]
+        read = [python_record(record) for record in records]
         unusable = {i: error for i, (_, error) in enumerate(read) if error is not None}
         chunk = chunk_from_records([texts for texts, _ in read],
                                    list(range(done + 1, done + 1 + len(read))), unusable, {})
@@ -279,7 +280,7 @@ def check_rows(rows: Iterable[Mapping[str, Any]], rules: RuleSet, zones: ZoneSet
                 gazetteer=gazetteer(zones))
         requests = normalizer.requests(chunk)
         table = results.table(chunk, requests, engine.evaluate(requests))
-        yield from json_rows(table, [dict(row) for row in batch], results.columns)
+        yield from json_rows(table, records, results.columns)
 
 
 def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:

@@ -23,6 +23,12 @@ def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
+def date_text(day: date) -> str:
+    """A date from Python as the ISO text a date field reads: a date-time as its local
+    calendar date (:func:`to_local_date`), so every offset reads, even one of seconds."""
+    return (to_local_date(day) if isinstance(day, datetime) else day).isoformat()
+
+
 def to_local_date(dt: datetime) -> date:
     """The Asia/Shanghai calendar date of ``dt``; a naive ``dt`` is taken as local time already."""
     if dt.utcoffset() is None:

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import pyarrow as pa
 
-from ...parse.localtime import to_local_date
+from ...parse.localtime import date_text
 from ...text import Text
 from ...unicode import SURROGATE_ESCAPE, escape_surrogates, has_lone_surrogate
 from .source import Chunk
@@ -123,10 +123,8 @@ def _text_of(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    if isinstance(value, dt.datetime):
-        return to_local_date(value).isoformat()
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return date_text(value)
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):  # not JSON's (ValueError: a circular structure)
