@@ -10,6 +10,7 @@ their edges, and every expected value is a literal in the case file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import tomllib
@@ -234,7 +235,7 @@ def test_case_through_every_door(case: Case, rules: RuleSet,
 
     # The command line: the same JSON, and the exit code of the status.
     args = ["check", *([place] if place is not None else []), "-a", spec["activity"],
-            "-d", spec["date"], "--json", "--zones", str(zones_path)]
+            "-d", _typed(spec["date"]), "--json", "--zones", str(zones_path)]
     for key, flag in (("datum", "--datum"), ("accuracy_m", "--accuracy"), ("actor", "--actor"),
                       ("land", "--land")):
         if key in spec:
@@ -264,6 +265,12 @@ def test_case_through_every_door(case: Case, rules: RuleSet,
             assert out["hotline"] in spec["hotlines"], f"batch: {case.file}/{case.id}"
 
 
+def _typed(day: str | dt.date) -> str:
+    """A case's date as typed on the command line: a TOML date or date-time (a Python value
+    to the API and to check_rows) as its ISO text."""
+    return day if isinstance(day, str) else day.isoformat()
+
+
 def _batch_row(case: Case) -> dict[str, Any] | None:
     """The case as a batch row, or None where a batch file cannot say it: decimal
     coordinates, place names or stated zones (DMS and --accuracy: API and CLI only)."""
@@ -273,7 +280,7 @@ def _batch_row(case: Case) -> dict[str, Any] | None:
     row: dict[str, Any] = {"lat": lat, "lon": lon, "activity": spec["activity"],
                            "land": spec.get("land", ""),
                            "in_zone": ";".join(spec.get("in_zones", []))}
-    if ".." in spec["date"]:
+    if isinstance(spec["date"], str) and ".." in spec["date"]:
         row["start"], row["end"] = spec["date"].split("..")
     else:
         row["date"] = spec["date"]
