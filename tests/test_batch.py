@@ -860,39 +860,30 @@ def test_a_point_on_a_reach_box_side_is_listed_in_its_cell(x0: float, y0: float,
     xs = np.array([x0, x1, x0, x1, (x0 + x1) / 2, x0, x1])
     ys = np.array([y0, y0, y1, y1, (y0 + y1) / 2, (y0 + y1) / 2, (y0 + y1) / 2])
     assert buckets.occupied(xs, ys).all()
-    point, box = _candidates(buckets, xs, ys)
+    point, box = buckets.candidates(xs, ys)
     assert point.tolist() == list(range(len(xs))) and not box.any()
-
-
-def _candidates(buckets, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    runs = list(buckets.candidates(xs, ys))
-    return (np.concatenate([p for p, _ in runs] or [np.empty(0, np.int64)]),
-            np.concatenate([b for _, b in runs] or [np.empty(0, np.int64)]))
 
 
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), boxes=st.integers(1, 300), size=st.floats(1.0, 5e4),
-       run=st.sampled_from([1, 7, 1 << 17]))
+       cell=st.sampled_from([250.0, 1000.0]))
 def test_each_cell_lists_every_box_that_holds_its_points(seed: int, boxes: int, size: float,
-                                                         run: int) -> None:
+                                                         cell: float) -> None:
     """Points on, inside and around random boxes: a point's candidates are ascending and
-    hold every box that holds it, however short the runs they come in; the cells stay
-    within their budget (doubled past it)."""
-    from firecheck.geo import grids
+    hold every box that holds it, and the cells stay within their budget (doubled past
+    it)."""
     from firecheck.geo.grids import MAX_BUCKET_ENTRIES, bucket_boxes
 
     rng = np.random.default_rng(seed)
     x0, y0 = rng.uniform(-1e5, 1e5, boxes), rng.uniform(-1e5, 1e5, boxes)
     x1, y1 = x0 + rng.uniform(0, size, boxes), y0 + rng.uniform(0, size, boxes)
-    buckets = bucket_boxes(x0, y0, x1, y1)
+    buckets = bucket_boxes(x0, y0, x1, y1, cell_m=cell)
     pick = rng.integers(0, boxes, 400)
     xs = np.concatenate([x0[pick], x1[pick], rng.uniform(-1.2e5, 1.7e5, 400),
                          rng.uniform(x0[pick], x1[pick]), [np.nan, np.inf]])
     ys = np.concatenate([rng.uniform(y0[pick], y1[pick]), y1[pick],
                          rng.uniform(-1.2e5, 1.7e5, 400), y0[pick], [0.0, -np.inf]])
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(grids, "CANDIDATES_AT_ONCE", run)
-        point, box = _candidates(buckets, xs, ys)
+    point, box = buckets.candidates(xs, ys)
     listed = set(zip(point.tolist(), box.tolist(), strict=True))
     inside = ((x0 <= xs[:, None]) & (xs[:, None] <= x1) & (y0 <= ys[:, None])
               & (ys[:, None] <= y1))
@@ -901,20 +892,7 @@ def test_each_cell_lists_every_box_that_holds_its_points(seed: int, boxes: int, 
     same = np.diff(point) == 0
     assert (np.diff(box)[same] > 0).all()
     assert buckets.occupied(xs, ys).tolist() == np.isin(np.arange(len(xs)), point).tolist()
-    assert len(buckets.items) <= MAX_BUCKET_ENTRIES and buckets.cell_m >= 250.0
-
-
-def test_more_boxes_than_the_entry_budget_end_in_one_cell(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cells are doubled until one holds every box, not forever, when even one entry per
-    box is past the budget (more than 2**24 zones; here a budget of 16 for 17 boxes:
-    the doubling never ended, found by a review helper)."""
-    from firecheck.geo import grids
-
-    monkeypatch.setattr(grids, "MAX_BUCKET_ENTRIES", 16)
-    monkeypatch.setattr(grids, "_FEW_ENTRIES", 16)
-    x = np.arange(17.0) * 1000
-    buckets = grids.bucket_boxes(x, x, x, x)
-    assert (buckets.rows, buckets.cols) == (1, 1) and len(buckets.items) == 17
+    assert len(buckets.items) <= MAX_BUCKET_ENTRIES and buckets.cell_m >= cell
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

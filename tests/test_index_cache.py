@@ -21,7 +21,7 @@ from firecheck.zones import index_cache
 from firecheck.zones.load import default_zones_path, load_zones
 from firecheck.zones.model import ZoneSet
 
-KEPT = ("county_rings", "county_grid", "extent_rings", "extent_grids", "box_slack")
+KEPT = ("county_rings", "county_grid", "extent_rings", "extent_grids", "reach_buckets", "box_slack")
 
 
 @pytest.fixture
@@ -66,6 +66,7 @@ def test_kept_parts_are_read_and_answer_as_built(rules: RuleSet, cache: Path,
 
     monkeypatch.setattr(grids, "quadtree", no_building)
     monkeypatch.setattr("firecheck.zones.index.quadtree", no_building)
+    monkeypatch.setattr("firecheck.zones.index.bucket_boxes", no_building)
     again = load_zones(default_zones_path())
     assert _answers(rules, again) == built
     fresh, kept = first.index(), again.index()
@@ -155,14 +156,34 @@ def test_no_part_is_kept_where_others_can_write(rules: RuleSet, cache: Path) -> 
 
 
 def test_every_part_kept_round_trips(rules: RuleSet, cache: Path, zones: ZoneSet) -> None:
-    """The codecs give back exactly what they were given (rasters, rings by WKB) and
-    refuse arrays of another count."""
-    from firecheck.zones.index import UNSETTLED, _grids_codec, _one, _rings_codec, _slack_codec
+    """The codecs give back exactly what they were given (rasters of both value types,
+    rings by WKB) and refuse arrays of another count."""
+    from firecheck.zones.index import (
+        UNSETTLED,
+        _buckets_codec,
+        _grids_codec,
+        _one,
+        _rings_codec,
+        _slack_codec,
+    )
 
     index = zones.index()
     grid = _one(_grids_codec(1, (0, 1, 2, UNSETTLED), 2))
     back = grid.decode(grid.encode(index.county_grid))
     assert np.array_equal(back.values, index.county_grid.values) and back.outside == 2
+    buckets = index._reach_buckets
+    reach = _buckets_codec(len(index.source))
+    kept = reach.encode(buckets)
+    back_buckets = reach.decode(kept)
+    assert (np.array_equal(back_buckets.starts, buckets.starts)
+            and np.array_equal(back_buckets.items, buckets.items)
+            and (back_buckets.ox, back_buckets.oy, back_buckets.cell_m, back_buckets.rows,
+                 back_buckets.cols) == (buckets.ox, buckets.oy, buckets.cell_m, buckets.rows,
+                                        buckets.cols))
+    repeated = kept["items"].copy()
+    first_full = int(np.flatnonzero(np.diff(kept["starts"]) >= 2)[0])
+    at = int(kept["starts"][first_full])
+    repeated[at + 1] = repeated[at]  # a zone listed twice in one cell
     rings = list(index.county_rings)
     assert all(a.equals_exact(b, 0) for a, b in zip(
         _rings_codec(4).decode(_rings_codec(4).encode(rings)), rings, strict=True))
@@ -172,7 +193,12 @@ def test_every_part_kept_round_trips(rules: RuleSet, cache: Path, zones: ZoneSet
                   lambda: _slack_codec(4).decode({"values": np.zeros(5)}),
                   lambda: _slack_codec(2).decode({"values": np.array([1.0, -1.0])}),
                   lambda: grid.decode({"values0": index.county_grid.values,
-                                       "frame0": np.array([0.0, 0.0, 1e-3, 2.0])})):
+                                       "frame0": np.array([0.0, 0.0, 1e-3, 2.0])}),
+                  lambda: reach.decode({**kept, "items": repeated}),
+                  lambda: reach.decode({**kept, "items": kept["items"] + 5}),  # no such zone
+                  lambda: reach.decode({**kept, "starts": kept["starts"][:-1]}),
+                  lambda: reach.decode({**kept, "frame": kept["frame"] * [1, 1, 1.5, 1, 1]}),
+                  lambda: _buckets_codec(1).decode(kept)):
         with pytest.raises(ValueError):
             wrong()
 
@@ -229,4 +255,3 @@ def test_a_part_read_is_marked_in_use(cache: Path) -> None:
     os.utime(path, (0, 0))
     load_zones(default_zones_path()).index().county_grid  # noqa: B018
     assert path.stat().st_mtime > 1e9
-

@@ -573,4 +573,3 @@ def test_a_keys_words_are_its_first_places_own(tmp_path: Path, rules: RuleSet) -
         assert reasons_words(batch, lang) == reasons_words(alone, lang)
         assert action(batch, lang, general=True) == action(alone, lang, general=True)
     assert "1000" in action(batch, "zh", general=True)
-

@@ -5,7 +5,7 @@ the other cells go on to the exact geometric test, so a raster never changes an 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -74,25 +74,15 @@ class Buckets:
         """Whether each point's cell lists any box (a point in another touches none)."""
         return self._counts.take(self._cells(x, y)) > 0
 
-    def candidates(self, x: np.ndarray, y: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(point, box) of every box listed in each point's cell, by point, then box: in
-        runs of whole points of ~CANDIDATES_AT_ONCE pairs (one point's may be more), so
-        memory stays bounded however many boxes a cell lists."""
+    def candidates(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(point, box) of every box listed in each point's cell: by point, then box."""
         cell = self._cells(x, y)
         start, count = self.starts.take(cell), self._counts.take(cell)
-        ends = np.cumsum(count)
-        first = 0
-        while first < len(cell):
-            # Points up to the one whose pairs pass the run's share (at least one point).
-            last = max(int(np.searchsorted(ends, ends[first] - count[first] + CANDIDATES_AT_ONCE,
-                                           side="right")), first + 1)
-            n = count[first:last]
-            point = np.repeat(np.arange(first, last), n)
-            # The k-th pair of a point is item start + k: each pair's position, from the
-            # running count of pairs before its point.
-            position = np.arange(len(point)) + np.repeat(start[first:last] - (np.cumsum(n) - n), n)
-            yield point, self.items.take(position).astype(np.int64)
-            first = last
+        point = np.repeat(np.arange(len(cell)), count)
+        # The k-th pair of a point is item start + k: each pair's position, from the
+        # running count of pairs before its point.
+        position = np.arange(len(point)) + np.repeat(start - (np.cumsum(count) - count), count)
+        return point, self.items.take(position).astype(np.int64)
 
     def _cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return _padded_cells(x, y, self.ox, self.oy, self.cell_m, self.rows, self.cols)
@@ -100,52 +90,32 @@ class Buckets:
 
 # A bucket raster's cells and (box, cell) entries at most: past either, cells are doubled;
 # so are they past 12 entries per box (and 2**20 in all), as little memory as the boxes'
-# own coordinates take — until one cell holds them all. 100,000 parcels of ~1.2 km reach
-# boxes: 3.1M entries in 250 m cells, 1.1M in 500 m ones, whose candidates cost ~25% more
-# to test than the 250 m ones'.
+# own coordinates take. 100,000 parcels of ~1.2 km reach boxes: 3.1M entries in 250 m
+# cells, 1.1M in 500 m ones, whose candidates cost ~25% more to test than the 250 m ones'.
 MAX_BUCKET_ENTRIES, MAX_BUCKET_CELLS = 1 << 24, 1 << 22
 _ENTRIES_PER_BOX, _FEW_ENTRIES = 12, 1 << 20
-CANDIDATES_AT_ONCE = 1 << 17  # (point, box) pairs a run of candidates holds: ~9 MB
-_FIRST_CELL_M = 250.0  # the cells bucket_boxes starts from
-
-Frame = tuple[float, float, float, int, int]
 
 
-def _layout(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
-            cell_m: float) -> tuple[Frame, tuple[np.ndarray, ...]] | None:
-    """The frame (ox, oy, cell_m, rows, cols) of the boxes' bucket raster and each box's
-    columns i0..i1 and rows j0..j1 in it (bordered: from 1); None for no boxes or boxes
-    of no finite coordinates."""
-    x0, y0, x1, y1 = x0 - _SLACK_M, y0 - _SLACK_M, x1 + _SLACK_M, y1 + _SLACK_M
-    if not len(x0) or not all(np.isfinite(a).all() for a in (x0, y0, x1, y1)):
-        return None
-    ox, oy = float(x0.min()), float(y0.min())
-    budget = min(MAX_BUCKET_ENTRIES, max(_FEW_ENTRIES, _ENTRIES_PER_BOX * len(x0)))
-    while True:
-        cols = int((x1.max() - ox) // cell_m) + 1
-        rows = int((y1.max() - oy) // cell_m) + 1
-        i0, i1 = ((x0 - ox) // cell_m).astype(np.int64) + 1, ((x1 - ox) // cell_m).astype(np.int64) + 1
-        j0, j1 = ((y0 - oy) // cell_m).astype(np.int64) + 1, ((y1 - oy) // cell_m).astype(np.int64) + 1
-        entries = int(((i1 - i0 + 1) * (j1 - j0 + 1)).sum())
-        if ((rows + 2) * (cols + 2) <= MAX_BUCKET_CELLS and entries <= budget) or rows == cols == 1:
-            return (ox, oy, cell_m, rows, cols), (i0, i1, j0, j1)
-        cell_m *= 2
-
-
-def bucket_boxes(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> Buckets:
+def bucket_boxes(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+                 cell_m: float = 250.0) -> Buckets:
     """The :class:`Buckets` of boxes [x0, x1] × [y0, y1], each grown by _SLACK_M (so a
     point on a box's side is in a cell that lists it however its cell rounds): cells of
-    250 m, doubled until the raster holds at most MAX_BUCKET_CELLS cells and as many
-    (box, cell) entries as the budget above allows. Boxes must have finite coordinates."""
-    found = _layout(x0, y0, x1, y1, _FIRST_CELL_M)
-    if found is None:
-        if len(x0):
-            raise ValueError("boxes of no finite coordinates")
-        return Buckets(0.0, 0.0, _FIRST_CELL_M, 1, 1, np.zeros(10, np.int64),
-                       np.empty(0, np.int32))
-    (ox, oy, cell_m, rows, cols), (i0, i1, j0, j1) = found
-    width = i1 - i0 + 1
-    count = width * (j1 - j0 + 1)
+    ``cell_m`` metres, doubled until the raster holds at most MAX_BUCKET_CELLS cells and
+    as many (box, cell) entries as the budget above allows."""
+    x0, y0, x1, y1 = x0 - _SLACK_M, y0 - _SLACK_M, x1 + _SLACK_M, y1 + _SLACK_M
+    ox, oy = (float(x0.min()), float(y0.min())) if len(x0) else (0.0, 0.0)
+    while True:
+        cols = int((x1.max() - ox) // cell_m) + 1 if len(x0) else 1
+        rows = int((y1.max() - oy) // cell_m) + 1 if len(x0) else 1
+        # Each box's cells, bordered raster: columns i0..i1, rows j0..j1 (from 1).
+        i0, i1 = ((x0 - ox) // cell_m).astype(np.int64) + 1, ((x1 - ox) // cell_m).astype(np.int64) + 1
+        j0, j1 = ((y0 - oy) // cell_m).astype(np.int64) + 1, ((y1 - oy) // cell_m).astype(np.int64) + 1
+        width = i1 - i0 + 1
+        count = width * (j1 - j0 + 1)
+        budget = min(MAX_BUCKET_ENTRIES, max(_FEW_ENTRIES, _ENTRIES_PER_BOX * len(x0)))
+        if (rows + 2) * (cols + 2) <= MAX_BUCKET_CELLS and count.sum() <= budget:
+            break
+        cell_m *= 2
     cells, boxes = [], []
     for first in range(0, len(count), 8192):  # a block of boxes at a time: memory stays low
         block = slice(first, first + 8192)
@@ -156,11 +126,12 @@ def bucket_boxes(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray)
         cells.append(((np.repeat(j0[block], n) + dj) * (cols + 2)
                       + np.repeat(i0[block], n) + di).astype(np.int32))
         boxes.append(box)
-    cell = np.concatenate(cells)
+    cell = np.concatenate(cells) if cells else np.empty(0, np.int32)
     order = np.argsort(cell, kind="stable")  # by cell; boxes ascending within each
     starts = np.zeros((rows + 2) * (cols + 2) + 1, dtype=np.int64)
     np.cumsum(np.bincount(cell, minlength=len(starts) - 1), out=starts[1:])
-    return Buckets(ox, oy, cell_m, rows, cols, starts, np.concatenate(boxes)[order])
+    items = np.concatenate(boxes)[order] if boxes else np.empty(0, np.int32)
+    return Buckets(ox, oy, cell_m, rows, cols, starts, items)
 
 
 def quadtree(classify: Classify, bounds: tuple[float, float, float, float], outside: int,

@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..geo.edges import signed_edge_m, with_sign
-from ..geo.grids import UNSETTLED, Buckets, Grid, bucket_boxes, quadtree
+from ..geo.grids import MAX_BUCKET_CELLS, MAX_BUCKET_ENTRIES, UNSETTLED, Buckets, Grid, bucket_boxes, quadtree
 
 if TYPE_CHECKING:
     from .index_cache import IndexCache
@@ -96,24 +96,23 @@ class ZoneIndex:
         return np.isin(shapely.get_type_id(self.shapes), _AREAS)
 
     def _within_reach_boxes(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every (point, zone) pair whose reach box holds the point, in order of the points:
-        the zones listed in the point's cell of its group's :attr:`_reach_buckets`,
+        """Every (point, zone) pair whose reach box holds the point, in order of the points
+        (then of the zones): the zones listed in the point's cell of :attr:`_reach_buckets`,
         tested against their own boxes as :meth:`measure` tests."""
         rows, zones = [], []
-        for members, buckets in self._reach_buckets:
-            for row, item in buckets.candidates(x, y):
-                zone = members[item]
-                x0, y0, x1, y1 = np.take(self._reach_rows, zone, axis=0).T
-                at_x, at_y = x[row], y[row]
-                inside = np.flatnonzero((x0 <= at_x) & (at_x <= x1) & (y0 <= at_y) & (at_y <= y1))
-                rows.append(row[inside])
-                zones.append(zone[inside])
+        for first in range(0, len(x), _CANDIDATES_AT_ONCE):  # candidates: ~40 B per pair
+            row, zone = self._reach_buckets.candidates(x[first:first + _CANDIDATES_AT_ONCE],
+                                                       y[first:first + _CANDIDATES_AT_ONCE])
+            row += first
+            x0, y0, x1, y1 = np.take(self._reach_rows, zone, axis=0).T
+            at_x, at_y = x[row], y[row]
+            inside = np.flatnonzero((x0 <= at_x) & (at_x <= x1) & (y0 <= at_y) & (at_y <= y1))
+            rows.append(row[inside])
+            zones.append(zone[inside])
         if len(rows) == 1:
             return rows[0], zones[0]
-        row, zone = (np.concatenate(rows), np.concatenate(zones)) if rows else (
+        return (np.concatenate(rows), np.concatenate(zones)) if rows else (
             np.empty(0, np.int64), np.empty(0, np.int64))
-        order = np.argsort(row, kind="stable")  # a merge of the groups' sorted runs
-        return row[order], zone[order]
 
     @cached_property
     def _reach_rows(self) -> np.ndarray:
@@ -238,8 +237,7 @@ class ZoneIndex:
             near = np.empty(0, dtype=np.int64)
         else:
             _ = self.prepared, self.edges
-            near = np.flatnonzero(np.logical_or.reduce(
-                [buckets.occupied(x, y) for _, buckets in self._reach_buckets]))
+            near = np.flatnonzero(self._reach_buckets.occupied(x, y))
         # A few thousand points at a time: each has dozens of pairs among parcels.
         parts = [self._measure_some(x, y, near[i:i + _POINTS_AT_ONCE], thresholds)
                  for i in range(0, len(near), _POINTS_AT_ONCE)]
@@ -450,26 +448,13 @@ class ZoneIndex:
         return outer
 
     @cached_property
-    def _reach_buckets(self) -> list[tuple[np.ndarray, Buckets]]:
-        """Per group of zones of like reach (buffer + accuracy, within 19%): its zone
-        indices and the zones whose reach box touches each cell of 250 m (or more, among
-        many zones or wide reaches), shared by every thread. A point in a cell that lists
-        none is beyond every zone of the group. A parcel's reach box (its own box and 500 m
-        around) spans ~10 cells of 500 m; a group of its own keeps a few wide reaches (a
-        sketch's ±10 km) from coarsening the parcels' cells."""
-        def build() -> list[tuple[np.ndarray, Buckets]]:
-            return [(members, bucket_boxes(*self.reach_box[:, members]))
-                    for members in _reach_groups(self.limit)]
-
-        # Not kept between runs: building takes ~0.1 s among 100,000 parcels (beside the
-        # other thread's parts), and proving kept lists whole would cost half of that.
-        return self.shared.get("reach_buckets", build)
-
-
-def _reach_groups(limit: np.ndarray) -> list[np.ndarray]:
-    """The indices of zones of like reach (within a factor 2**0.25), by reach."""
-    band = np.floor(np.log2(1.0 + np.maximum(limit, 0.0)) * 4).astype(np.int64)
-    return [np.flatnonzero(band == b) for b in np.unique(band).tolist()]
+    def _reach_buckets(self) -> Buckets:
+        """The zones whose reach box touches each cell of 250 m (or more, among many
+        zones), shared by every thread: a point in a cell that lists none is beyond every
+        zone. A parcel's reach box (its own box and 500 m around) spans ~10 cells of
+        500 m, a 90 km wall's most of the county."""
+        return self.shared.get("reach_buckets", lambda: bucket_boxes(*self.reach_box),
+                               _buckets_codec(len(self.source)))
 
 
 _FEW_VERTICES = 16  # coordinates (a closed ring counts its first twice)
@@ -527,6 +512,7 @@ BOUND_SLACK_M = 1e-6
 _CELL_M = 250.0  # the cell of every raster
 _MAX_CELLS = 1 << 26  # of a kept raster (the county's: 150,000)
 _POINTS_AT_ONCE = 8192
+_CANDIDATES_AT_ONCE = 2048  # points whose candidate zones are listed at once
 # GEOS computes a geometry's envelope when it makes it from 3.12 (before, on first use: a
 # write that two threads reading one shape could race on).
 _EAGER_ENVELOPES = shapely.geos_version >= (3, 12, 0)
@@ -577,9 +563,10 @@ class Codec:
     decode: Callable[[dict[str, np.ndarray]], Any]
 
 
-def _grids_codec(count: int, classes: tuple[int, ...], outside: int) -> Codec:
-    """``count`` rasters of 250 m cells whose cells hold one of ``classes`` (int8) and
-    whose border is ``outside``: any other arrays are refused."""
+def _grids_codec(count: int, classes: tuple[int, ...] | None, outside: int | bool) -> Codec:
+    """``count`` rasters of 250 m cells whose cells hold one of ``classes`` (int8; None:
+    booleans) and whose border is ``outside``: any other arrays are refused."""
+    dtype = np.bool_ if classes is None else np.int8
 
     def encode(grids: list[Grid]) -> dict[str, np.ndarray]:
         out = {}
@@ -594,11 +581,11 @@ def _grids_codec(count: int, classes: tuple[int, ...], outside: int) -> Codec:
         grids = []
         for i in range(count):
             values, frame = arrays[f"values{i}"], arrays[f"frame{i}"]
-            if (values.ndim != 2 or values.dtype != np.int8 or frame.shape != (4,)
+            if (values.ndim != 2 or values.dtype != dtype or frame.shape != (4,)
                     or not np.isfinite(frame).all() or frame[2] != _CELL_M
                     or frame[3] != float(outside) or min(values.shape) < 1
                     or values.size > _MAX_CELLS
-                    or not np.isin(values, classes).all()):
+                    or (classes is not None and not np.isin(values, classes).all())):
                 raise ValueError("not a raster a build gives")
             grids.append(Grid(float(frame[0]), float(frame[1]), _CELL_M, values, outside))
         return grids
@@ -646,6 +633,38 @@ def _slack_codec(length: int) -> Codec:
         return found
 
     return Codec(lambda values: {"values": values}, decode)
+
+
+def _buckets_codec(zones: int) -> Codec:
+    """:attr:`ZoneIndex._reach_buckets` of ``zones`` zones: cells of 250 m (or doubled), a
+    run of ascending zone indices per cell; any other arrays are refused."""
+    def encode(buckets: Buckets) -> dict[str, np.ndarray]:
+        frame = [buckets.ox, buckets.oy, buckets.cell_m, buckets.rows, buckets.cols]
+        return {"frame": np.array(frame, dtype=np.float64), "starts": buckets.starts,
+                "items": buckets.items}
+
+    def decode(arrays: dict[str, np.ndarray]) -> Buckets:
+        frame, starts, items = arrays["frame"], arrays["starts"], arrays["items"]
+        if (len(arrays) != 3 or frame.shape != (5,) or not np.isfinite(frame).all()):
+            raise ValueError("not the buckets asked for")
+        ox, oy, cell_m, rows, cols = frame.tolist()
+        cells = (rows + 2) * (cols + 2)
+        levels = np.log2(cell_m / _CELL_M)
+        if (levels != int(levels) or not 0 <= levels <= 30 or rows != int(rows) or rows < 1
+                or cols != int(cols) or cols < 1 or cells > MAX_BUCKET_CELLS
+                or starts.dtype != np.int64 or starts.shape != (cells + 1,)
+                or items.dtype != np.int32 or items.ndim != 1 or len(items) > MAX_BUCKET_ENTRIES
+                or starts[0] != 0 or starts[-1] != len(items) or (np.diff(starts) < 0).any()
+                or (len(items) and (items.min() < 0 or items.max() >= zones))):
+            raise ValueError("not buckets a build gives")
+        ascending = np.diff(items) > 0  # int32: zone indices differ by less than 2**31
+        firsts = starts[1:-1][(starts[1:-1] > 0) & (starts[1:-1] < len(items))]
+        ascending[firsts - 1] = True  # a cell's first zone follows another cell's last
+        if not ascending.all():
+            raise ValueError("not buckets a build gives")
+        return Buckets(ox, oy, cell_m, int(rows), int(cols), starts, items)
+
+    return Codec(encode, decode)
 
 
 class Pairs:
