@@ -848,51 +848,17 @@ def test_an_outcome_keeps_the_answers_of_its_chunk(rules: RuleSet, zones: ZoneSe
 @given(x0=st.floats(-1e5, 1e5), y0=st.floats(-1e5, 1e5), w=st.floats(0, 5e4),
        h=st.floats(0, 5e4))
 @example(x0=-1775.6930806738092, y0=0.0, w=63724.30691932618 + 1775.6930806738092, h=10.0)
-def test_a_point_on_a_reach_box_side_is_listed_in_its_cell(x0: float, y0: float, w: float,
-                                                           h: float) -> None:
-    """The zones listed per cell hold every point of every box, its sides included,
-    however the lookup rounds a point's cell (the example was outside the raster the
-    lists replaced)."""
-    from firecheck.geo.grids import bucket_boxes
+def test_a_point_on_a_reach_box_side_is_in_its_raster(x0: float, y0: float, w: float,
+                                                      h: float) -> None:
+    """The raster of reach boxes holds every point of every box, its sides included,
+    however the lookup rounds a point's cell (the example was outside it)."""
+    from firecheck.geo.grids import box_cover
 
     x1, y1 = x0 + w, y0 + h
-    buckets = bucket_boxes(np.array([x0]), np.array([y0]), np.array([x1]), np.array([y1]))
+    grid = box_cover(np.array([x0]), np.array([y0]), np.array([x1]), np.array([y1]))
     xs = np.array([x0, x1, x0, x1, (x0 + x1) / 2, x0, x1])
     ys = np.array([y0, y0, y1, y1, (y0 + y1) / 2, (y0 + y1) / 2, (y0 + y1) / 2])
-    assert buckets.occupied(xs, ys).all()
-    point, box = buckets.candidates(xs, ys)
-    assert point.tolist() == list(range(len(xs))) and not box.any()
-
-
-@settings(max_examples=100, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), boxes=st.integers(1, 300), size=st.floats(1.0, 5e4),
-       cell=st.sampled_from([250.0, 1000.0]))
-def test_each_cell_lists_every_box_that_holds_its_points(seed: int, boxes: int, size: float,
-                                                         cell: float) -> None:
-    """Points on, inside and around random boxes: a point's candidates are ascending and
-    hold every box that holds it, and the cells stay within their budget (doubled past
-    it)."""
-    from firecheck.geo.grids import MAX_BUCKET_ENTRIES, bucket_boxes
-
-    rng = np.random.default_rng(seed)
-    x0, y0 = rng.uniform(-1e5, 1e5, boxes), rng.uniform(-1e5, 1e5, boxes)
-    x1, y1 = x0 + rng.uniform(0, size, boxes), y0 + rng.uniform(0, size, boxes)
-    buckets = bucket_boxes(x0, y0, x1, y1, cell_m=cell)
-    pick = rng.integers(0, boxes, 400)
-    xs = np.concatenate([x0[pick], x1[pick], rng.uniform(-1.2e5, 1.7e5, 400),
-                         rng.uniform(x0[pick], x1[pick]), [np.nan, np.inf]])
-    ys = np.concatenate([rng.uniform(y0[pick], y1[pick]), y1[pick],
-                         rng.uniform(-1.2e5, 1.7e5, 400), y0[pick], [0.0, -np.inf]])
-    point, box = buckets.candidates(xs, ys)
-    listed = set(zip(point.tolist(), box.tolist(), strict=True))
-    inside = ((x0 <= xs[:, None]) & (xs[:, None] <= x1) & (y0 <= ys[:, None])
-              & (ys[:, None] <= y1))
-    assert set(zip(*(a.tolist() for a in np.nonzero(inside)), strict=True)) <= listed
-    assert len(listed) == len(point) and (np.diff(point) >= 0).all()
-    same = np.diff(point) == 0
-    assert (np.diff(box)[same] > 0).all()
-    assert buckets.occupied(xs, ys).tolist() == np.isin(np.arange(len(xs)), point).tolist()
-    assert len(buckets.items) <= MAX_BUCKET_ENTRIES and buckets.cell_m >= cell
+    assert grid.lookup(xs, ys).all()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -21,7 +21,7 @@ from firecheck.zones import index_cache
 from firecheck.zones.load import default_zones_path, load_zones
 from firecheck.zones.model import ZoneSet
 
-KEPT = ("county_rings", "county_grid", "extent_rings", "extent_grids", "reach_buckets", "box_slack")
+KEPT = ("county_rings", "county_grid", "extent_rings", "extent_grids", "reach_grid", "box_slack")
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def _answers(rules: RuleSet, zones: ZoneSet) -> tuple:
 def _built(zones: ZoneSet) -> list[str]:
     zones.index().county_grid  # noqa: B018 - builds (or reads) the parts a batch warms
     zones.index()._extent_tests  # noqa: B018
-    zones.index()._reach_buckets  # noqa: B018
+    zones.index()._reach_grid  # noqa: B018
     return sorted(zones._shared._parts)
 
 
@@ -66,7 +66,7 @@ def test_kept_parts_are_read_and_answer_as_built(rules: RuleSet, cache: Path,
 
     monkeypatch.setattr(grids, "quadtree", no_building)
     monkeypatch.setattr("firecheck.zones.index.quadtree", no_building)
-    monkeypatch.setattr("firecheck.zones.index.bucket_boxes", no_building)
+    monkeypatch.setattr("firecheck.zones.index.box_cover", no_building)
     again = load_zones(default_zones_path())
     assert _answers(rules, again) == built
     fresh, kept = first.index(), again.index()
@@ -158,32 +158,14 @@ def test_no_part_is_kept_where_others_can_write(rules: RuleSet, cache: Path) -> 
 def test_every_part_kept_round_trips(rules: RuleSet, cache: Path, zones: ZoneSet) -> None:
     """The codecs give back exactly what they were given (rasters of both value types,
     rings by WKB) and refuse arrays of another count."""
-    from firecheck.zones.index import (
-        UNSETTLED,
-        _buckets_codec,
-        _grids_codec,
-        _one,
-        _rings_codec,
-        _slack_codec,
-    )
+    from firecheck.zones.index import UNSETTLED, _grids_codec, _one, _rings_codec, _slack_codec
 
     index = zones.index()
     grid = _one(_grids_codec(1, (0, 1, 2, UNSETTLED), 2))
     back = grid.decode(grid.encode(index.county_grid))
     assert np.array_equal(back.values, index.county_grid.values) and back.outside == 2
-    buckets = index._reach_buckets
-    reach = _buckets_codec(len(index.source))
-    kept = reach.encode(buckets)
-    back_buckets = reach.decode(kept)
-    assert (np.array_equal(back_buckets.starts, buckets.starts)
-            and np.array_equal(back_buckets.items, buckets.items)
-            and (back_buckets.ox, back_buckets.oy, back_buckets.cell_m, back_buckets.rows,
-                 back_buckets.cols) == (buckets.ox, buckets.oy, buckets.cell_m, buckets.rows,
-                                        buckets.cols))
-    repeated = kept["items"].copy()
-    first_full = int(np.flatnonzero(np.diff(kept["starts"]) >= 2)[0])
-    at = int(kept["starts"][first_full])
-    repeated[at + 1] = repeated[at]  # a zone listed twice in one cell
+    reach = _one(_grids_codec(1, None, False))
+    assert reach.decode(reach.encode(index._reach_grid)).outside is False
     rings = list(index.county_rings)
     assert all(a.equals_exact(b, 0) for a, b in zip(
         _rings_codec(4).decode(_rings_codec(4).encode(rings)), rings, strict=True))
@@ -193,12 +175,7 @@ def test_every_part_kept_round_trips(rules: RuleSet, cache: Path, zones: ZoneSet
                   lambda: _slack_codec(4).decode({"values": np.zeros(5)}),
                   lambda: _slack_codec(2).decode({"values": np.array([1.0, -1.0])}),
                   lambda: grid.decode({"values0": index.county_grid.values,
-                                       "frame0": np.array([0.0, 0.0, 1e-3, 2.0])}),
-                  lambda: reach.decode({**kept, "items": repeated}),
-                  lambda: reach.decode({**kept, "items": kept["items"] + 5}),  # no such zone
-                  lambda: reach.decode({**kept, "starts": kept["starts"][:-1]}),
-                  lambda: reach.decode({**kept, "frame": kept["frame"] * [1, 1, 1.5, 1, 1]}),
-                  lambda: _buckets_codec(1).decode(kept)):
+                                       "frame0": np.array([0.0, 0.0, 1e-3, 2.0])})):
         with pytest.raises(ValueError):
             wrong()
 

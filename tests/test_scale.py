@@ -464,7 +464,7 @@ def test_small_zones_at_every_threshold_batch_equals_single(rules: RuleSet,
 
 def test_threads_share_what_is_safe_to_read_at_once(small_zones: ZoneSet,
                                                     dense_zones: ZoneSet) -> None:
-    """Every thread's index reads the same zones per cell and the same shapes of one part, no
+    """Every thread's index reads the same STRtrees and the same shapes of one part, no
     holes and few vertices, which nothing prepares; any other shape (a shape of many
     vertices is prepared) is each thread's own."""
     def indexes(zones: ZoneSet) -> tuple:
@@ -476,7 +476,7 @@ def test_threads_share_what_is_safe_to_read_at_once(small_zones: ZoneSet,
 
     for zones in (small_zones, dense_zones):
         mine, theirs = indexes(zones)
-        assert mine is not theirs and mine._reach_buckets is theirs._reach_buckets
+        assert mine is not theirs and mine.trees is theirs.trees
         for index in (mine, theirs):
             index.measure_points(np.array([index.shapes[0].centroid.x]),
                                  np.array([index.shapes[0].centroid.y]))

@@ -70,7 +70,7 @@ class BatchEngine:
         index = self.zones.index()
         parts: list[Callable[[], object]] = [
             lambda: index.county_grid,
-            lambda: (index._reach_buckets, index._segments, index._outer),
+            lambda: (index._reach_grid, index._segments, index._outer),
             lambda: index._extent_tests]
         for part in parts if next(self._warmed) % 2 == 0 else parts[::-1]:
             part()

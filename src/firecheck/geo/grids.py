@@ -33,105 +33,36 @@ class Grid:
         """The value of each point's cell: a place beyond the raster, or with no projected
         coordinates (NaN, inf), falls in the border."""
         rows, cols = self.values.shape
-        return self._padded.ravel().take(_padded_cells(x, y, self.ox, self.oy, self.cell_m,
-                                                       rows, cols))
+        flat = self._cells(y, self.oy, rows) * (cols + 2) + self._cells(x, self.ox, cols)
+        return self._padded.ravel().take(flat.astype(np.int64))
+
+    def _cells(self, value: np.ndarray, origin: float, count: int) -> np.ndarray:
+        """Each value's cell along one axis as a float, 1 … count for the raster's own, 0
+        before them (NaN and -inf too) and count + 1 after them (inf too)."""
+        cell = np.subtract(value, origin)
+        cell *= 1.0 / self.cell_m  # off by ulps at a cell's side: within _SLACK_M
+        with np.errstate(invalid="ignore"):
+            np.floor(cell, out=cell)
+        np.fmax(cell, -1.0, out=cell)  # fmax takes -1 for NaN
+        np.fmin(cell, count, out=cell)
+        cell += 1.0
+        return cell
 
 
-def _padded_cells(x: np.ndarray, y: np.ndarray, ox: float, oy: float, cell_m: float,
-                  rows: int, cols: int) -> np.ndarray:
-    """Each point's cell in a raster of rows × cols cells from (ox, oy) with a border of
-    one cell, as a flat index of the bordered raster."""
-    return (_cells(y, oy, cell_m, rows) * (cols + 2)
-            + _cells(x, ox, cell_m, cols)).astype(np.int64)
-
-
-def _cells(value: np.ndarray, origin: float, cell_m: float, count: int) -> np.ndarray:
-    """Each value's cell along one axis as a float, 1 … count for the raster's own, 0
-    before them (NaN and -inf too) and count + 1 after them (inf too)."""
-    cell = np.subtract(value, origin)
-    cell *= 1.0 / cell_m  # off by ulps at a cell's side: within _SLACK_M
-    with np.errstate(invalid="ignore"):
-        np.floor(cell, out=cell)
-    np.fmax(cell, -1.0, out=cell)  # fmax takes -1 for NaN
-    np.fmin(cell, count, out=cell)
-    cell += 1.0
-    return cell
-
-
-class Buckets:
-    """Square cells of ``cell_m`` metres from (ox, oy), rows × cols of them in a border of
-    empty cells, each listing the boxes that touch it (ascending): a point's candidate
-    boxes are its cell's. Flat: cell ``c`` (of the bordered raster) lists
-    ``items[starts[c]:starts[c + 1]]``."""
-
-    def __init__(self, ox: float, oy: float, cell_m: float, rows: int, cols: int,
-                 starts: np.ndarray, items: np.ndarray) -> None:
-        self.ox, self.oy, self.cell_m, self.rows, self.cols = ox, oy, cell_m, rows, cols
-        self.starts, self.items = starts, items
-        self._counts = np.diff(starts)
-
-    def occupied(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Whether each point's cell lists any box (a point in another touches none)."""
-        return self._counts.take(self._cells(x, y)) > 0
-
-    def candidates(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(point, box) of every box listed in each point's cell: by point, then box."""
-        cell = self._cells(x, y)
-        start, count = self.starts.take(cell), self._counts.take(cell)
-        point = np.repeat(np.arange(len(cell)), count)
-        # The k-th pair of a point is item start + k: each pair's position, from the
-        # running count of pairs before its point.
-        position = np.arange(len(point)) + np.repeat(start - (np.cumsum(count) - count), count)
-        return point, self.items.take(position).astype(np.int64)
-
-    def _cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return _padded_cells(x, y, self.ox, self.oy, self.cell_m, self.rows, self.cols)
-
-
-# A bucket raster's cells and (box, cell) entries at most: past either, cells are doubled;
-# so are they past 12 entries per box (and 2**20 in all), as little memory as the boxes'
-# own coordinates take. 100,000 parcels of ~1.2 km reach boxes: 3.1M entries in 250 m
-# cells, 1.1M in 500 m ones, whose candidates cost ~25% more to test than the 250 m ones'.
-MAX_BUCKET_ENTRIES, MAX_BUCKET_CELLS = 1 << 24, 1 << 22
-_ENTRIES_PER_BOX, _FEW_ENTRIES = 12, 1 << 20
-
-
-def bucket_boxes(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
-                 cell_m: float = 250.0) -> Buckets:
-    """The :class:`Buckets` of boxes [x0, x1] × [y0, y1], each grown by _SLACK_M (so a
-    point on a box's side is in a cell that lists it however its cell rounds): cells of
-    ``cell_m`` metres, doubled until the raster holds at most MAX_BUCKET_CELLS cells and
-    as many (box, cell) entries as the budget above allows."""
+def box_cover(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+              cell_m: float = 250.0) -> Grid:
+    """True in every cell that some box [x0, x1] × [y0, y1], grown by _SLACK_M, touches
+    (so a point on a box's side is in a true cell however its lookup rounds)."""
     x0, y0, x1, y1 = x0 - _SLACK_M, y0 - _SLACK_M, x1 + _SLACK_M, y1 + _SLACK_M
-    ox, oy = (float(x0.min()), float(y0.min())) if len(x0) else (0.0, 0.0)
-    while True:
-        cols = int((x1.max() - ox) // cell_m) + 1 if len(x0) else 1
-        rows = int((y1.max() - oy) // cell_m) + 1 if len(x0) else 1
-        # Each box's cells, bordered raster: columns i0..i1, rows j0..j1 (from 1).
-        i0, i1 = ((x0 - ox) // cell_m).astype(np.int64) + 1, ((x1 - ox) // cell_m).astype(np.int64) + 1
-        j0, j1 = ((y0 - oy) // cell_m).astype(np.int64) + 1, ((y1 - oy) // cell_m).astype(np.int64) + 1
-        width = i1 - i0 + 1
-        count = width * (j1 - j0 + 1)
-        budget = min(MAX_BUCKET_ENTRIES, max(_FEW_ENTRIES, _ENTRIES_PER_BOX * len(x0)))
-        if (rows + 2) * (cols + 2) <= MAX_BUCKET_CELLS and count.sum() <= budget:
-            break
-        cell_m *= 2
-    cells, boxes = [], []
-    for first in range(0, len(count), 8192):  # a block of boxes at a time: memory stays low
-        block = slice(first, first + 8192)
-        n = count[block]
-        box = np.repeat(np.arange(first, first + len(n), dtype=np.int32), n)
-        k = np.arange(len(box)) - np.repeat(np.cumsum(n) - n, n)  # the k-th cell of its box
-        dj, di = np.divmod(k, np.repeat(width[block], n))
-        cells.append(((np.repeat(j0[block], n) + dj) * (cols + 2)
-                      + np.repeat(i0[block], n) + di).astype(np.int32))
-        boxes.append(box)
-    cell = np.concatenate(cells) if cells else np.empty(0, np.int32)
-    order = np.argsort(cell, kind="stable")  # by cell; boxes ascending within each
-    starts = np.zeros((rows + 2) * (cols + 2) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cell, minlength=len(starts) - 1), out=starts[1:])
-    items = np.concatenate(boxes)[order] if boxes else np.empty(0, np.int32)
-    return Buckets(ox, oy, cell_m, rows, cols, starts, items)
+    ox, oy = float(x0.min()), float(y0.min())
+    cols = int((x1.max() - ox) // cell_m) + 1
+    rows = int((y1.max() - oy) // cell_m) + 1
+    i0, i1 = ((x0 - ox) // cell_m).astype(np.int64), ((x1 - ox) // cell_m).astype(np.int64)
+    j0, j1 = ((y0 - oy) // cell_m).astype(np.int64), ((y1 - oy) // cell_m).astype(np.int64)
+    diff = np.zeros((rows + 1, cols + 1), dtype=np.int32)
+    for rr, cc, sign in ((j0, i0, 1), (j0, i1 + 1, -1), (j1 + 1, i0, -1), (j1 + 1, i1 + 1, 1)):
+        np.add.at(diff, (rr, cc), sign)
+    return Grid(ox, oy, cell_m, diff.cumsum(axis=0).cumsum(axis=1)[:rows, :cols] > 0, False)
 
 
 def quadtree(classify: Classify, bounds: tuple[float, float, float, float], outside: int,

@@ -1,7 +1,6 @@
-"""The geometry index of a zone set: prepared copies of the zone shapes, rasters and the
-zones listed per raster cell, for one thread. Every distance an answer uses is measured
-here, for one place and for arrays of points alike, with
-:func:`firecheck.geo.edges.signed_edge_m`.
+"""The geometry index of a zone set: prepared copies of the zone shapes, spatial trees and
+rasters, for one thread. Every distance an answer uses is measured here, for one place and
+for arrays of points alike, with :func:`firecheck.geo.edges.signed_edge_m`.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..geo.edges import signed_edge_m, with_sign
-from ..geo.grids import MAX_BUCKET_CELLS, MAX_BUCKET_ENTRIES, UNSETTLED, Buckets, Grid, bucket_boxes, quadtree
+from ..geo.grids import UNSETTLED, Grid, box_cover, quadtree
 
 if TYPE_CHECKING:
     from .index_cache import IndexCache
@@ -96,28 +95,59 @@ class ZoneIndex:
         return np.isin(shapely.get_type_id(self.shapes), _AREAS)
 
     def _within_reach_boxes(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every (point, zone) pair whose reach box holds the point, in order of the points
-        (then of the zones): the zones listed in the point's cell of :attr:`_reach_buckets`,
-        tested against their own boxes as :meth:`measure` tests."""
-        rows, zones = [], []
-        for first in range(0, len(x), _CANDIDATES_AT_ONCE):  # candidates: ~40 B per pair
-            row, zone = self._reach_buckets.candidates(x[first:first + _CANDIDATES_AT_ONCE],
-                                                       y[first:first + _CANDIDATES_AT_ONCE])
-            row += first
-            x0, y0, x1, y1 = np.take(self._reach_rows, zone, axis=0).T
-            at_x, at_y = x[row], y[row]
-            inside = np.flatnonzero((x0 <= at_x) & (at_x <= x1) & (y0 <= at_y) & (at_y <= y1))
-            rows.append(row[inside])
-            zones.append(zone[inside])
-        if len(rows) == 1:
-            return rows[0], zones[0]
-        return (np.concatenate(rows), np.concatenate(zones)) if rows else (
+        """Every (point, zone) pair whose reach box holds the point, in order of the points:
+        a few zones of a reach by array tests of their boxes, as
+        :meth:`measure` tests; many (parcels) by their group's STRtree of the shapes
+        themselves, queried with each point's box grown by the group's largest reach, the
+        candidates then tested against their own boxes."""
+        found, zones = [], []
+        rx0, ry0, rx1, ry1 = self.reach_box
+        for members, reach, tree in self.trees:
+            if tree is None:
+                qx, qy = x[:, None], y[:, None]
+                row, k = np.nonzero((rx0[members] <= qx) & (qx <= rx1[members])
+                                    & (ry0[members] <= qy) & (qy <= ry1[members]))
+                zone = members[k]
+            else:
+                row, k = tree.query(shapely.box(x - reach, y - reach, x + reach, y + reach))
+                zone = members[k]
+                at_x, at_y = x[row], y[row]
+                inside = ((rx0[zone] <= at_x) & (at_x <= rx1[zone])
+                          & (ry0[zone] <= at_y) & (at_y <= ry1[zone]))
+                row, zone = row[inside], zone[inside]
+            found.append(row)
+            zones.append(zone)
+        if len(found) == 1:
+            return found[0], zones[0]
+        row, zone = (np.concatenate(found), np.concatenate(zones)) if found else (
             np.empty(0, np.int64), np.empty(0, np.int64))
+        order = np.argsort(row, kind="stable")  # a merge of the groups' sorted runs
+        return row[order], zone[order]
 
     @cached_property
-    def _reach_rows(self) -> np.ndarray:
-        """:attr:`reach_box` by zone (rows: xmin, ymin, xmax, ymax), gathered a row at once."""
-        return np.ascontiguousarray(self.reach_box.T)
+    def trees(self) -> list[tuple[np.ndarray, float, shapely.STRtree | None]]:
+        """The mapped zones in groups of like reach (buffer + accuracy, within 19%):
+        (zone indices, the group's largest reach, an STRtree of the group's shapes — None
+        for a group of few zones). The trees hold the shapes every thread shares (GEOS
+        builds a tree on its first query, done here, so every thread queries the same);
+        a tree of the zones' own envelopes needs no box polygon per zone."""
+        def build() -> list[tuple[np.ndarray, float, shapely.STRtree | None]]:
+            if not len(self.limit):
+                return []
+            shapes = self._common[0]
+            band = np.floor(np.log2(1.0 + np.maximum(self.limit, 0.0)) * 4).astype(np.int64)
+            groups = []
+            for b in np.unique(band).tolist():
+                members = np.flatnonzero(band == b)
+                reach = float(self.limit[members].max())
+                tree = None
+                if len(members) > _FEW_ZONES:
+                    tree = shapely.STRtree(shapes[members])
+                    tree.query(shapely.points(0.0, 0.0))
+                groups.append((members, reach, tree))
+            return groups
+
+        return self.shared.get("trees", build)
 
     @cached_property
     def edges(self) -> np.ndarray:
@@ -237,7 +267,7 @@ class ZoneIndex:
             near = np.empty(0, dtype=np.int64)
         else:
             _ = self.prepared, self.edges
-            near = np.flatnonzero(self._reach_buckets.occupied(x, y))
+            near = np.flatnonzero(self._reach_grid.lookup(x, y))
         # A few thousand points at a time: each has dozens of pairs among parcels.
         parts = [self._measure_some(x, y, near[i:i + _POINTS_AT_ONCE], thresholds)
                  for i in range(0, len(near), _POINTS_AT_ONCE)]
@@ -448,13 +478,11 @@ class ZoneIndex:
         return outer
 
     @cached_property
-    def _reach_buckets(self) -> Buckets:
-        """The zones whose reach box touches each cell of 250 m (or more, among many
-        zones), shared by every thread: a point in a cell that lists none is beyond every
-        zone. A parcel's reach box (its own box and 500 m around) spans ~10 cells of
-        500 m, a 90 km wall's most of the county."""
-        return self.shared.get("reach_buckets", lambda: bucket_boxes(*self.reach_box),
-                               _buckets_codec(len(self.source)))
+    def _reach_grid(self) -> Grid:
+        """True in the 250 m cells some zone's reach box touches: a point in another cell
+        is beyond every zone."""
+        return self.shared.get("reach_grid", lambda: box_cover(*self.reach_box),
+                               _one(_grids_codec(1, None, False)))
 
 
 _FEW_VERTICES = 16  # coordinates (a closed ring counts its first twice)
@@ -512,7 +540,7 @@ BOUND_SLACK_M = 1e-6
 _CELL_M = 250.0  # the cell of every raster
 _MAX_CELLS = 1 << 26  # of a kept raster (the county's: 150,000)
 _POINTS_AT_ONCE = 8192
-_CANDIDATES_AT_ONCE = 2048  # points whose candidate zones are listed at once
+_FEW_ZONES = 32  # up to this many of a reach, points find their zones by array tests
 # GEOS computes a geometry's envelope when it makes it from 3.12 (before, on first use: a
 # write that two threads reading one shape could race on).
 _EAGER_ENVELOPES = shapely.geos_version >= (3, 12, 0)
@@ -520,9 +548,10 @@ _EAGER_ENVELOPES = shapely.geos_version >= (3, 12, 0)
 
 class Shared:
     """The parts of a zone set's geometry index that every thread reads at once, each built
-    once by whichever thread first asks: numpy arrays and rasters (the zones listed per
-    cell among them), the shapes no thread prepares, and the rings each thread copies to
-    prepare its own. Each part is built under its own lock, so two threads build two
+    once by whichever thread first asks: numpy arrays and rasters, the STRtrees of the
+    zones by reach (queried once when built, so GEOS builds them then; a built tree
+    answers many threads), the shapes no thread prepares, and the rings each thread copies
+    to prepare its own. Each part is built under its own lock, so two threads build two
     parts at once (GEOS releases the GIL); a part may be built from another. A part given
     a :class:`Codec` is read from ``kept`` (an :class:`~.index_cache.IndexCache`) when it
     is there, else built and kept."""
@@ -633,38 +662,6 @@ def _slack_codec(length: int) -> Codec:
         return found
 
     return Codec(lambda values: {"values": values}, decode)
-
-
-def _buckets_codec(zones: int) -> Codec:
-    """:attr:`ZoneIndex._reach_buckets` of ``zones`` zones: cells of 250 m (or doubled), a
-    run of ascending zone indices per cell; any other arrays are refused."""
-    def encode(buckets: Buckets) -> dict[str, np.ndarray]:
-        frame = [buckets.ox, buckets.oy, buckets.cell_m, buckets.rows, buckets.cols]
-        return {"frame": np.array(frame, dtype=np.float64), "starts": buckets.starts,
-                "items": buckets.items}
-
-    def decode(arrays: dict[str, np.ndarray]) -> Buckets:
-        frame, starts, items = arrays["frame"], arrays["starts"], arrays["items"]
-        if (len(arrays) != 3 or frame.shape != (5,) or not np.isfinite(frame).all()):
-            raise ValueError("not the buckets asked for")
-        ox, oy, cell_m, rows, cols = frame.tolist()
-        cells = (rows + 2) * (cols + 2)
-        levels = np.log2(cell_m / _CELL_M)
-        if (levels != int(levels) or not 0 <= levels <= 30 or rows != int(rows) or rows < 1
-                or cols != int(cols) or cols < 1 or cells > MAX_BUCKET_CELLS
-                or starts.dtype != np.int64 or starts.shape != (cells + 1,)
-                or items.dtype != np.int32 or items.ndim != 1 or len(items) > MAX_BUCKET_ENTRIES
-                or starts[0] != 0 or starts[-1] != len(items) or (np.diff(starts) < 0).any()
-                or (len(items) and (items.min() < 0 or items.max() >= zones))):
-            raise ValueError("not buckets a build gives")
-        ascending = np.diff(items) > 0  # int32: zone indices differ by less than 2**31
-        firsts = starts[1:-1][(starts[1:-1] > 0) & (starts[1:-1] < len(items))]
-        ascending[firsts - 1] = True  # a cell's first zone follows another cell's last
-        if not ascending.all():
-            raise ValueError("not buckets a build gives")
-        return Buckets(ox, oy, cell_m, int(rows), int(cols), starts, items)
-
-    return Codec(encode, decode)
 
 
 class Pairs:

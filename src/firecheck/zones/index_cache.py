@@ -1,7 +1,7 @@
 """The index cache: parts of a zone set's geometry index that take a batch's threads 0.1–
 0.3 s to build at every start (the county's and the extents' rasters and rings; among
-parcels, each zone's box slack and the zones listed per cell) and depend on nothing but
-the zones file and the code that builds them, kept between runs.
+parcels, each zone's box slack and the reach raster) and depend on nothing but the zones
+file and the code that builds them, kept between runs.
 
 Each part is one file in the zones cache directory (:func:`.cache.cache_dir`, used only
 when :func:`.cache.usable_dir` finds it private): a header naming the zones file's whole
@@ -35,7 +35,7 @@ _FORMAT = 1
 _MAGIC = b"firecheck index part\n"
 _MAX_BYTES = 256 << 20  # no part a build gives is near this (100k parcels: ~1 MB)
 _MAX_HEADER = 64 << 10
-_DTYPES = ("|b1", "|i1", "|u1", "<i4", "<i8", "<f8")
+_DTYPES = ("|b1", "|i1", "|u1", "<i8", "<f8")
 _STALE_S = 86_400  # another code's part untouched this long is removed
 
 

@@ -235,8 +235,8 @@ class ZoneSet:
     def index(self) -> ZoneIndex:
         """This thread's geometry index. GEOS prepared geometries are not thread-safe: the
         first thread to ask measures with the loaded geometries, every other thread with
-        its own copies, and all share what is safe to read at once (the arrays and
-        rasters, the zones listed per cell, the shapes of few vertices)."""
+        its own copies, and all share what is safe to read at once (the STRtrees, the
+        arrays and rasters, the shapes of few vertices)."""
         index = getattr(self._local, "index", None)
         if index is None:
             with self._owner_lock:
