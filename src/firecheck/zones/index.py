@@ -519,7 +519,8 @@ def _segments_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.nd
         s = ((ay - py) * ex - (ax - px) * ey) / length2
         found = np.where(((ex == 0) & (ey == 0)) | (r <= 0.0), to_a,
                          np.where(r >= 1.0, to_b, np.abs(s) * np.sqrt(length2)))
-    return found.min(axis=1)
+    # GEOS keeps the least distance below infinity (a NaN segment never is): fmin skips NaN.
+    return np.fmin.reduce(found, axis=1, initial=np.inf)
 
 
 def _own_prepared(shapes: list[BaseGeometry]) -> list[BaseGeometry]:
