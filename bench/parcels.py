@@ -2,8 +2,9 @@
 
     python bench/parcels.py [--parcels 100000] [--checks 200] [--base ZONES] [--write OUT]
 
-Writes N small square parcels spread over the county into a zones file (firecheck schema,
-merged with the shipped zones or ``--base``; ``--write OUT`` only writes it, for
+Writes N small parcels spread over the county, shaped as fields are drawn (turned
+rectangles, convex and concave polygons of up to 24 vertices), into a zones file (firecheck
+schema, merged with the shipped zones or ``--base``; ``--write OUT`` only writes it, for
 bench/run.py), then times: loading it, the first single check (which
 builds the spatial index), the average of further single checks, and the time of
 `firecheck check` as a process. Prints; does not gate.
@@ -31,7 +32,9 @@ from firecheck.zones.load import default_zones_path, load_zones
 
 
 def parcels(n: int, seed: int) -> list[dict]:
-    """N squares of 40–200 m inside the county, as GeoJSON features."""
+    """N parcels of 40–200 m inside the county, as GeoJSON features, shaped as fields are
+    drawn: a third rectangles turned at random (sides 1:1 to 1:3), a third convex polygons
+    and a third concave (star-shaped) ones of 5–24 vertices."""
     rng = np.random.default_rng(seed)
     county = load_zones().county.shape
     minx, miny, maxx, maxy = county.bounds
@@ -41,21 +44,40 @@ def parcels(n: int, seed: int) -> list[dict]:
         inside = shapely.contains_xy(county, x, y)
         xs += x[inside].tolist()
         ys += y[inside].tolist()
-    half = rng.uniform(20, 100, n)
-    cx, cy = np.array(xs[:n])[:, None], np.array(ys[:n])[:, None]
-    corners_x = cx + half[:, None] * np.array([-1, 1, 1, -1, -1])
-    corners_y = cy + half[:, None] * np.array([-1, -1, 1, 1, -1])
-    lon, lat = to_wgs84(corners_x.ravel(), corners_y.ravel())
-    rings = np.round(np.stack([lon, lat], axis=1), 7).reshape(n, 5, 2).tolist()
+    rings = [_ring(i % 3, rng.uniform(20, 100), rng) for i in range(n)]
+    lengths = np.array([len(r) for r in rings])
+    ring_x = np.concatenate([r[:, 0] for r in rings]) + np.repeat(xs[:n], lengths)
+    ring_y = np.concatenate([r[:, 1] for r in rings]) + np.repeat(ys[:n], lengths)
+    lon, lat = to_wgs84(ring_x, ring_y)
+    lon_lat = np.round(np.stack([lon, lat], axis=1), 7)
     features = []
-    for i, ring in enumerate(rings):
+    for i, ring in enumerate(np.split(lon_lat, np.cumsum(lengths)[:-1])):
+        if not shapely.Polygon(ring).is_valid:  # two vertices a centimetre apart, rounded
+            ring = np.asarray(shapely.Polygon(ring).convex_hull.exterior.coords)
         features.append({"type": "Feature", "properties": {
             "id": f"grassland-subsidy-areas/{i}", "designation": "grassland-subsidy-areas",
             "name_zh": f"草原奖补地块{i}", "name_en": f"Grassland subsidy parcel {i}",
             "kind": "grassland_subsidy", "level": "official", "buffer_m": 500,
             "accuracy_m": 5, "completeness": "complete", "source": "synthetic benchmark"},
-            "geometry": {"type": "Polygon", "coordinates": [ring]}})
+            "geometry": {"type": "Polygon", "coordinates": [ring.tolist()]}})
     return features
+
+
+def _ring(kind: int, half: float, rng: np.random.Generator) -> np.ndarray:
+    """A closed ring about the origin (metres): 0 a turned rectangle, 1 a convex polygon,
+    2 a concave one; ``half`` its largest half-width."""
+    if kind == 0:
+        w = half / rng.uniform(1, 3)
+        x, y = np.array([-half, half, half, -half]), np.array([-w, -w, w, w])
+    else:
+        k = int(rng.integers(5, 25))
+        gaps = rng.uniform(0.5, 1.5, k)  # angles a tenth of a turn apart at most
+        angle = np.cumsum(gaps) / gaps.sum() * 2 * np.pi
+        radius = half * (1.0 if kind == 1 else rng.uniform(0.55, 1.0, k))
+        x, y = radius * np.cos(angle), radius * np.sin(angle)
+    turn = rng.uniform(0, np.pi)
+    x, y = x * np.cos(turn) - y * np.sin(turn), x * np.sin(turn) + y * np.cos(turn)
+    return np.stack([np.r_[x, x[0]], np.r_[y, y[0]]], axis=1)
 
 
 def write_zones(path: Path, n: int, base: Path | None = None, seed: int = 3) -> Path:

@@ -59,7 +59,7 @@ def zones_file(scenario: str, directory: Path, n_parcels: int) -> Path | None:
         path = directory / "county-mapped.geojson"
         argv = [str(HERE / "county.py"), str(path)]
     else:
-        path = directory / f"parcels-{n_parcels}.geojson"
+        path = directory / f"parcels-fields-{n_parcels}.geojson"  # not the squares of before
         argv = [str(HERE / "parcels.py"), "--parcels", str(n_parcels), "--write", str(path)]
     if not path.exists():
         subprocess.run([sys.executable, *argv], check=True, stdout=subprocess.DEVNULL)
