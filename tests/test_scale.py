@@ -30,7 +30,7 @@ from firecheck.geo.projection import to_local, to_wgs84
 from firecheck.rules.model import RuleSet
 from firecheck.views.words import action, reasons_words
 from firecheck.zones import cache as zcache
-from firecheck.zones.index import ZoneIndex
+from firecheck.zones.index import _SIDE_POINTS, _SMALL_VERTICES, ZoneIndex
 from firecheck.zones.load import default_zones_path, load_zones
 from firecheck.zones.model import Shapes, ZoneRows, ZoneSet
 
@@ -333,27 +333,79 @@ def small_zones(tmp_path_factory: pytest.TempPathFactory) -> ZoneSet:
     return load_zones(path)
 
 
-def test_only_convex_zones_of_one_part_are_bounded_by_their_box(small_zones: ZoneSet) -> None:
+def test_polygons_of_one_ring_are_bounded_by_their_box(small_zones: ZoneSet) -> None:
     index = small_zones.index()
     by_id = dict(zip((z.id for z in small_zones.mapped), index._box_slack.tolist(), strict=True))
     slack = {name: by_id[d] for name, d in SMALL_DESIGNATIONS.items()}
     assert slack["point"] == 0.0
     assert slack["square"] < 1e-6  # axis-aligned: its box is itself
     assert 10 < slack["rotated"] < 75 and 10 < slack["triangle"] < 200
-    for exact in ("l-shape", "holed", "pair", "line"):
+    # The corner (160, 160) and the top side's end are 110 m from the L's arms.
+    assert 110 - 1e-6 < slack["l-shape"] < 110 + 160 / _SIDE_POINTS
+    for exact in ("holed", "pair", "line"):
         assert np.isnan(slack[exact]), exact
 
 
-def test_a_star_is_not_taken_for_convex() -> None:
-    """Five points, each turn the same way round, joined into a star: the turns add up to
-    two full turns, so it is measured exactly (a star's box corner bound would not hold)."""
-    star = shapely.Polygon([(np.cos(a) * 100, np.sin(a) * 100)
-                            for a in np.arange(5) * 4 * np.pi / 5])
+def _slack_of(ring: shapely.Polygon) -> float:
+    """:attr:`ZoneIndex._box_slack` of ``ring`` (local metres) in an index of its own."""
     county = load_zones().county
-    shapes = np.array([star, shapely.box(0, 0, 10, 10)], dtype=object)
-    index = ZoneIndex(county, Shapes.of(shapes), np.array([505.0, 505.0]), clone=True)
-    slack = index._box_slack
-    assert np.isnan(slack[0]) and slack[1] == 0.0
+    shapes = np.array([ring, shapely.box(5e4, 5e4, 5.001e4, 5.001e4)], dtype=object)
+    return float(ZoneIndex(county, Shapes.of(shapes), np.array([505.0, 505.0]),
+                           clone=True)._box_slack[0])
+
+
+def _outline_distances(ring: shapely.Polygon, per_side: int) -> np.ndarray:
+    """GEOS's distance from ``ring`` to ``per_side`` points along each side of its box."""
+    x0, y0, x1, y1 = ring.bounds
+    t = np.linspace(0.0, 1.0, per_side)
+    x = np.concatenate([x0 + (x1 - x0) * t, np.full(per_side, x1), x1 - (x1 - x0) * t,
+                        np.full(per_side, x0)])
+    y = np.concatenate([np.full(per_side, y0), y0 + (y1 - y0) * t, np.full(per_side, y1),
+                        y1 - (y1 - y0) * t])
+    return shapely.distance(ring, shapely.points(x, y))
+
+
+STAR = shapely.Polygon([(np.cos(a) * 100, np.sin(a) * 100) for a in np.arange(5) * 4 * np.pi / 5])
+U_SHAPE = shapely.Polygon([(0, 0), (100, 0), (100, 100), (80, 100), (80, 20), (20, 20),
+                           (20, 100), (0, 100)])
+
+
+@pytest.mark.parametrize("ring", [STAR, U_SHAPE], ids=["star", "u-shape"])
+def test_a_concave_ring_is_bounded_along_its_box_not_only_at_its_corners(
+        ring: shapely.Polygon) -> None:
+    """A star (each turn the same way round, the turns adding up to two full turns) and a
+    U, whose corners all touch its box while the middle of the open side is 30 m from it:
+    the bound holds all along the box, within a sampling interval."""
+    x0, y0, x1, y1 = ring.bounds
+    along = _outline_distances(ring, 2001)
+    slack = _slack_of(ring)
+    assert along.max() <= slack < along.max() + (x1 - x0) / _SIDE_POINTS
+    if ring is U_SHAPE:  # its corners' bound, 0, would not hold
+        corners = shapely.distance(ring, shapely.points([x0, x1, x1, x0], [y0, y0, y1, y1]))
+        assert corners.max() == 0.0 and along.max() == 30.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(3, 31), seed=st.integers(0, 2**32 - 1), size=st.floats(20, 200),
+       turn=st.floats(0, 90))
+def test_a_concave_ring_is_farther_from_no_point_of_its_box_than_its_slack(
+        n: int, seed: int, size: float, turn: float) -> None:
+    """Fields of 3–31 corners, star-shaped about their middle with radii from a third to
+    the whole, turned any way: no point along the box's sides (2,000 per side, by GEOS) is
+    farther from the field than its slack, and the slack is within a sampling interval of
+    the farthest."""
+    rng = np.random.default_rng(seed)
+    angle = np.sort(rng.uniform(0, 2 * np.pi, n))
+    radius = size * rng.uniform(0.33, 1.0, n)
+    ring = shapely.make_valid(rotate(shapely.Polygon(np.column_stack(
+        [np.cos(angle) * radius, np.sin(angle) * radius])), turn, origin=(0, 0)))
+    if ring.geom_type != "Polygon" or shapely.get_num_coordinates(ring) > _SMALL_VERTICES:
+        return  # a degenerate draw: not a field's outline
+    x0, y0, x1, y1 = ring.bounds
+    along = _outline_distances(ring, 2000)
+    slack = _slack_of(ring)
+    assert along.max() <= slack + 1e-9
+    assert slack <= along.max() + max(x1 - x0, y1 - y0) * (1 / _SIDE_POINTS + 1e-3)
 
 
 @settings(max_examples=30, deadline=None,
@@ -490,7 +542,7 @@ def test_threads_share_what_is_safe_to_read_at_once(small_zones: ZoneSet,
                                  np.array([index.shapes[0].centroid.y]))
         simple = (np.isin(shapely.get_type_id(mine.shapes), (0, 1, 3))
                   & (shapely.get_num_interior_rings(mine.shapes) == 0)
-                  & (shapely.get_num_coordinates(mine.shapes) <= 16))
+                  & (shapely.get_num_coordinates(mine.shapes) <= _SMALL_VERTICES))
         assert not simple.all()
         for i in range(len(mine.shapes)):
             if not simple[i]:
@@ -503,15 +555,23 @@ def test_threads_share_what_is_safe_to_read_at_once(small_zones: ZoneSet,
 
 @pytest.fixture(scope="module")
 def parcel_cluster(tmp_path_factory: pytest.TempPathFactory) -> ZoneSet:
-    """60 parcels of one designation (squares of 40–200 m, some turned, some overlapping) in
-    a 3 km square, drawn to ±5 m: a place among them is within reach of dozens."""
+    """60 parcels of one designation (squares, some turned, convex and concave fields of
+    up to 40 corners, 40–200 m across, some overlapping) in a 3 km square, drawn to ±5 m: a
+    place among them is within reach of dozens, bounded by their boxes three ways."""
     rng = np.random.default_rng(16)
     shipped = json.loads(default_zones_path().read_text(encoding="utf-8"))
     county = next(f for f in shipped["features"] if f["properties"]["kind"] == "county_boundary")
     features = [county]
     for i in range(60):
         half = rng.uniform(20, 100)
-        square = rotate(shapely.box(-half, -half, half, half), rng.choice([0.0, rng.uniform(0, 90)]))
+        if i % 3 == 0:
+            square = rotate(shapely.box(-half, -half, half, half),
+                            rng.choice([0.0, rng.uniform(0, 90)]))
+        else:  # on an ellipse (convex) or at radii from half to the whole (concave)
+            angle = np.sort(rng.uniform(0, 2 * np.pi, rng.integers(5, 40)))
+            radius = half * (1.0 if i % 3 == 1 else rng.uniform(0.5, 1.0, len(angle)))
+            square = rotate(shapely.Polygon(np.column_stack(
+                [np.cos(angle) * radius, np.sin(angle) * radius * 0.6])), rng.uniform(0, 90))
         x, y = EXACT.cx + SMALL_X_M + rng.uniform(-1500, 1500), EXACT.cy + rng.uniform(-1500, 1500)
         lon_lat = shapely.transform(translate(square, x, y),
                                     lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1])))

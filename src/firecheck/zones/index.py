@@ -73,8 +73,9 @@ class ZoneIndex:
     @cached_property
     def _common(self) -> tuple[np.ndarray, np.ndarray]:
         """The shapes every thread may read at once, and which those are: shapes of one
-        part, no holes and few vertices (never prepared; GEOS computes their envelopes
-        when it makes them, so a read writes nothing), decoded once as new objects."""
+        part, no holes and up to :data:`_SMALL_VERTICES` (never prepared; GEOS computes
+        their envelopes when it makes them, so a read writes nothing), decoded once as new
+        objects."""
         def build() -> tuple[np.ndarray, np.ndarray]:
             shapes = np.empty(len(self.source), dtype=object)
             for first in range(0, len(shapes), _POINTS_AT_ONCE):  # a block of WKB at a time
@@ -84,7 +85,7 @@ class ZoneIndex:
                 shapes = shapely.from_wkb(shapely.to_wkb(shapes))
             shareable = (np.isin(shapely.get_type_id(shapes), (0, 1, 2, 3))
                          & (shapely.get_num_interior_rings(shapes) == 0)
-                         & (shapely.get_num_coordinates(shapes) <= _FEW_VERTICES)
+                         & (shapely.get_num_coordinates(shapes) <= _SMALL_VERTICES)
                          & _EAGER_ENVELOPES)
             return shapes, shareable
         return self.shared.get("shapes", build)
@@ -402,11 +403,12 @@ class ZoneIndex:
     @cached_property
     def _box_slack(self) -> np.ndarray:
         """Per zone: how much farther than its bounding box a point outside the box can be
-        from the zone — the largest distance from a corner of the box to the zone, for a
-        point (0) or a convex polygon of few vertices (the distance to a convex set is
-        convex, so along each side of the box it peaks at a corner); NaN for other zones,
-        which are measured exactly. A ring is convex when every turn is the same way round
-        and the turns add up to one full turn (not a star)."""
+        from the zone (the nearest point of the box's outline, then the zone's farthest
+        from that outline): 0 for a point; for a polygon of one ring and up to
+        :data:`_SMALL_VERTICES` the largest distance from a corner of the box to the zone
+        if it is convex (the distance to a convex set is convex, so along each side of the
+        box it peaks at a corner), else a bound from points along each side; NaN for other
+        zones, which are measured exactly."""
         return self.shared.get("box_slack", self._measure_box_slack,
                                _slack_codec(len(self.source)))
 
@@ -414,32 +416,14 @@ class ZoneIndex:
         shapes = self._common[0]
         kind = shapely.get_type_id(shapes)
         slack = np.where(kind == 0, 0.0, np.nan)
+        count = shapely.get_num_coordinates(shapes)
         rows = np.flatnonzero((kind == 3) & (shapely.get_num_interior_rings(shapes) == 0)
-                              & (shapely.get_num_coordinates(shapes) <= _FEW_VERTICES))
+                              & (count <= _SMALL_VERTICES))
+        rows = rows[np.argsort(count[rows], kind="stable")]  # blocks of like width
         for first in range(0, len(rows), _POINTS_AT_ONCE):  # ~40 B per vertex per array
             some = rows[first:first + _POINTS_AT_ONCE]
-            slack[some] = self._convex_box_slack(shapes[some], self._box[some])
+            slack[some] = _polygon_box_slack(shapes[some], self._box[some])
         return slack
-
-    @staticmethod
-    def _convex_box_slack(shapes: np.ndarray, box: np.ndarray) -> np.ndarray:
-        """:attr:`_box_slack` of one-ring polygons of few vertices (NaN: not convex)."""
-        ax, ay, bx, by, edges = _segments_of(shapes)  # a closed ring: its first point again
-        ex, ey = bx - ax, by - ay
-        j = np.arange(ax.shape[1])
-        real = j < edges[:, None]
-        following = np.where(j + 1 < edges[:, None], j + 1, 0)
-        fx, fy = np.take_along_axis(ex, following, 1), np.take_along_axis(ey, following, 1)
-        cross, dot = ex * fy - ey * fx, ex * fx + ey * fy
-        turns = np.where(real, np.arctan2(cross, dot), 0.0).sum(axis=1)
-        convex = ((np.where(real, cross > 0, True).all(axis=1)
-                   | np.where(real, cross < 0, True).all(axis=1))
-                  & (np.abs(np.abs(turns) - 2 * np.pi) < 1e-6) & (edges >= 3))
-        x0, y0, x1, y1 = box.T
-        worst = np.zeros(len(shapes))
-        for cx, cy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):  # padding: a repeat, no nearer
-            worst = np.maximum(worst, _segments_distance(ax, ay, bx, by, cx, cy))
-        return np.where(convex, worst, np.nan)
 
     @cached_property
     def _lines(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
@@ -461,9 +445,12 @@ class ZoneIndex:
 
     @cached_property
     def _outer_of(self) -> np.ndarray:
-        """Per zone: its position in :attr:`_outer`, or -1 for a zone of few vertices (its
-        reach box is about as tight, and its distance cheap)."""
-        complex_zone = shapely.get_num_coordinates(self.shapes) > _FEW_VERTICES
+        """Per zone: its position in :attr:`_outer`, or -1 for a zone of few vertices or
+        smaller than its reach (a field: its reach box is about as tight, and its box
+        bounds settle most pairs)."""
+        x0, y0, x1, y1 = self._box.T
+        complex_zone = ((shapely.get_num_coordinates(self.shapes) > _FEW_VERTICES)
+                        & (np.maximum(x1 - x0, y1 - y0) > self.limit))
         return np.where(complex_zone, np.cumsum(complex_zone) - 1, -1)
 
     @cached_property
@@ -486,6 +473,8 @@ class ZoneIndex:
 
 
 _FEW_VERTICES = 16  # coordinates (a closed ring counts its first twice)
+_SMALL_VERTICES = 64  # of a field's outline: shared by threads, bounded by its box
+_SIDE_POINTS = 8  # intervals per side of a box bounding a concave zone's distance
 _AREAS = (3, 6)  # GEOS type ids of Polygon and MultiPolygon
 
 
@@ -507,6 +496,15 @@ def _segments_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.nd
     """Per row: the distance from (px, py) to the nearest of its segments a → b, computed
     operation for operation as GEOS's Distance::pointToSegment and Coordinate::distance —
     so bit for bit GEOS's distance to the line or point (a test holds it)."""
+    # GEOS keeps the least distance below infinity (a NaN segment never is): fmin skips NaN.
+    return np.fmin.reduce(_each_segment_distance(ax, ay, bx, by, px, py), axis=1,
+                          initial=np.inf)
+
+
+def _each_segment_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray,
+                           px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """Per row and segment: the distance from (px, py) to the segment, as GEOS computes it
+    (NaN for a segment too short to square)."""
     px, py = px[:, None], py[:, None]
     ex, ey = bx - ax, by - ay
     length2 = ex * ex + ey * ey
@@ -517,10 +515,49 @@ def _segments_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.nd
     with np.errstate(invalid="ignore", divide="ignore"):
         r = ((px - ax) * ex + (py - ay) * ey) / length2
         s = ((ay - py) * ex - (ax - px) * ey) / length2
-        found = np.where(((ex == 0) & (ey == 0)) | (r <= 0.0), to_a,
-                         np.where(r >= 1.0, to_b, np.abs(s) * np.sqrt(length2)))
-    # GEOS keeps the least distance below infinity (a NaN segment never is): fmin skips NaN.
-    return np.fmin.reduce(found, axis=1, initial=np.inf)
+        return np.where(((ex == 0) & (ey == 0)) | (r <= 0.0), to_a,
+                        np.where(r >= 1.0, to_b, np.abs(s) * np.sqrt(length2)))
+
+
+def _polygon_box_slack(shapes: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """:attr:`ZoneIndex._box_slack` of one-ring polygons. Convex: the farthest corner.
+    Otherwise each side of the box in :data:`_SIDE_POINTS` intervals: along a line the
+    distance to each segment is convex, so on an interval it is at most the larger of
+    its two ends', and the distance to the ring (the least of those) at most the least
+    such larger end — a bound for every point of the interval, not only the sampled."""
+    ax, ay, bx, by, edges = _segments_of(shapes)  # a closed ring: its first point again
+    ex, ey = bx - ax, by - ay
+    j = np.arange(ax.shape[1])
+    real = j < edges[:, None]
+    following = np.where(j + 1 < edges[:, None], j + 1, 0)
+    fx, fy = np.take_along_axis(ex, following, 1), np.take_along_axis(ey, following, 1)
+    cross, dot = ex * fy - ey * fx, ex * fx + ey * fy
+    turns = np.where(real, np.arctan2(cross, dot), 0.0).sum(axis=1)
+    convex = ((np.where(real, cross > 0, True).all(axis=1)
+               | np.where(real, cross < 0, True).all(axis=1))
+              & (np.abs(np.abs(turns) - 2 * np.pi) < 1e-6) & (edges >= 3))
+    x0, y0, x1, y1 = box.T
+    corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    worst = np.zeros(len(shapes))
+    for cx, cy in corners:  # padding: a repeat, no nearer
+        worst = np.maximum(worst, _segments_distance(ax, ay, bx, by, cx, cy))
+    bound = worst.copy()
+    concave = np.flatnonzero(~convex)
+    if len(concave):
+        ax, ay, bx, by = (part[concave] for part in (ax, ay, bx, by))
+        sides = [(corners[k], corners[(k + 1) % 4]) for k in range(4)]
+        for (sx, sy), (tx, ty) in sides:
+            sx, sy, tx, ty = sx[concave], sy[concave], tx[concave], ty[concave]
+            before = _each_segment_distance(ax, ay, bx, by, sx, sy)
+            for k in range(1, _SIDE_POINTS + 1):
+                at = k / _SIDE_POINTS
+                after = _each_segment_distance(ax, ay, bx, by, sx + (tx - sx) * at,
+                                               sy + (ty - sy) * at)
+                bound[concave] = np.fmax(bound[concave], np.fmin.reduce(
+                    np.maximum(before, after), axis=1, initial=np.inf))
+                before = after
+    # No segment of measurable length (no build gives one): measured exactly.
+    return np.where(convex, worst, np.where(np.isfinite(bound), bound, np.nan))
 
 
 def _own_prepared(shapes: list[BaseGeometry]) -> list[BaseGeometry]:
