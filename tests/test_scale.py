@@ -27,10 +27,11 @@ from firecheck.batch.results import _general
 from firecheck.engine.evaluate import evaluate
 from firecheck.engine.model import Request
 from firecheck.geo.projection import to_local, to_wgs84
+from firecheck.geo.segments import SIDE_POINTS, segments_distance, vertices_of
 from firecheck.rules.model import RuleSet
 from firecheck.views.words import action, reasons_words
 from firecheck.zones import cache as zcache
-from firecheck.zones.index import _SIDE_POINTS, _SMALL_VERTICES, ZoneIndex
+from firecheck.zones.index import _SMALL_VERTICES, ZoneIndex
 from firecheck.zones.load import default_zones_path, load_zones
 from firecheck.zones.model import Shapes, ZoneRows, ZoneSet
 
@@ -341,7 +342,7 @@ def test_polygons_of_one_ring_are_bounded_by_their_box(small_zones: ZoneSet) -> 
     assert slack["square"] < 1e-6  # axis-aligned: its box is itself
     assert 10 < slack["rotated"] < 75 and 10 < slack["triangle"] < 200
     # The corner (160, 160) and the top side's end are 110 m from the L's arms.
-    assert 110 - 1e-6 < slack["l-shape"] < 110 + 160 / _SIDE_POINTS
+    assert 110 - 1e-6 < slack["l-shape"] < 110 + 160 / SIDE_POINTS
     for exact in ("holed", "pair", "line"):
         assert np.isnan(slack[exact]), exact
 
@@ -379,7 +380,7 @@ def test_a_concave_ring_is_bounded_along_its_box_not_only_at_its_corners(
     x0, y0, x1, y1 = ring.bounds
     along = _outline_distances(ring, 2001)
     slack = _slack_of(ring)
-    assert along.max() <= slack < along.max() + (x1 - x0) / _SIDE_POINTS
+    assert along.max() <= slack < along.max() + (x1 - x0) / SIDE_POINTS
     if ring is U_SHAPE:  # its corners' bound, 0, would not hold
         corners = shapely.distance(ring, shapely.points([x0, x1, x1, x0], [y0, y0, y1, y1]))
         assert corners.max() == 0.0 and along.max() == 30.0
@@ -405,7 +406,7 @@ def test_a_concave_ring_is_farther_from_no_point_of_its_box_than_its_slack(
     along = _outline_distances(ring, 2000)
     slack = _slack_of(ring)
     assert along.max() <= slack + 1e-9
-    assert slack <= along.max() + max(x1 - x0, y1 - y0) * (1 / _SIDE_POINTS + 1e-3)
+    assert slack <= along.max() + max(x1 - x0, y1 - y0) * (1 / SIDE_POINTS + 1e-3)
 
 
 @settings(max_examples=30, deadline=None,
@@ -443,20 +444,16 @@ def test_segments_too_short_to_square_are_measured_without_numpy_warnings() -> N
     """A point (a segment of no length) and a segment whose squared length underflows to 0
     are measured as GEOS measures them, silently: numpy's 'invalid value encountered'
     would otherwise reach a batch's stderr."""
-    from firecheck.zones.index import _segments_distance
-
-    zero, one, tiny = np.array([[0.0]]), np.array([[3.0]]), np.array([[1e-200]])
-    assert _segments_distance(one, one, one, one, np.array([6.0, 3.0]),
-                              np.array([7.0, 3.0])).tolist() == [5.0, 0.0]
-    assert _segments_distance(zero, zero, tiny, zero, np.array([1.0]),
-                              np.array([1.0])).tolist() == [np.sqrt(2.0)]
+    point = np.array([[3.0, 3.0]])
+    assert segments_distance(point, point, np.array([6.0, 3.0]),
+                             np.array([7.0, 3.0])).tolist() == [5.0, 0.0]
+    assert segments_distance(np.array([[0.0, 1e-200]]), np.array([[0.0, 0.0]]), np.array([1.0]),
+                             np.array([1.0])).tolist() == [np.sqrt(2.0)]
     # A point on such a segment: NaN for it, so the line's other segments decide, as in
     # GEOS (hypothesis found the line; numpy's min gave NaN and lost the pair).
-    from firecheck.zones.index import _segments_of
-
     for line in ([(0, 0), (0, 0), (0, 2e-163)], [(0, 2e-163), (0, 0), (0, 0)]):
-        segments = _segments_of(np.array([shapely.LineString(line)], dtype=object))[:4]
-        assert _segments_distance(*segments, np.zeros(1), np.zeros(1)).tolist() == [0.0]
+        points = vertices_of(np.array([shapely.LineString(line)], dtype=object))[:2]
+        assert segments_distance(*points, np.zeros(1), np.zeros(1)).tolist() == [0.0]
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -549,7 +546,7 @@ def test_threads_share_what_is_safe_to_read_at_once(small_zones: ZoneSet,
                 assert mine.shapes[i] is not theirs.shapes[i]
                 assert shapely.is_prepared(mine.shapes[i]) and shapely.is_prepared(theirs.shapes[i])
             else:
-                assert mine.shapes[i] is theirs.shapes[i] and mine.edges[i] is theirs.edges[i]
+                assert mine.shapes[i] is theirs.shapes[i] and mine._edges[i] is theirs._edges[i]
                 assert not shapely.is_prepared(mine.shapes[i])
 
 

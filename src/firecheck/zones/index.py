@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..geo.edges import signed_edge_m, with_sign
 from ..geo.grids import UNSETTLED, Grid, box_cover, quadtree
+from ..geo.segments import as_geos, box_slack, ring_edges, segments_distance, vertices_of
 
 if TYPE_CHECKING:
     from .index_cache import IndexCache
@@ -73,7 +74,7 @@ class ZoneIndex:
     @cached_property
     def _common(self) -> tuple[np.ndarray, np.ndarray]:
         """The shapes every thread may read at once, and which those are: shapes of one
-        part, no holes and up to :data:`_SMALL_VERTICES` (never prepared; GEOS computes
+        part, no holes and up to :data:`_SMALL_VERTICES` coordinates (never prepared; GEOS computes
         their envelopes when it makes them, so a read writes nothing), decoded once as new
         objects."""
         def build() -> tuple[np.ndarray, np.ndarray]:
@@ -150,12 +151,28 @@ class ZoneIndex:
 
         return self.shared.get("trees", build)
 
+    def edges_of(self, zones: np.ndarray) -> np.ndarray:
+        """The edges of ``zones`` (indices): an area's boundary, a line or point itself."""
+        edges = self._edges[zones]
+        missing = np.flatnonzero(shapely.is_missing(edges))
+        edges[missing] = _edges_of(self.shapes[zones[missing]])
+        return edges
+
     @cached_property
-    def edges(self) -> np.ndarray:
-        """Every zone's edge: an area's boundary, a line or point itself (shared where the
-        shape is)."""
+    def _edges(self) -> np.ndarray:
+        """Every zone's edge (shared where the shape is), but None for the rings numpy
+        measures (:attr:`_rings`): GEOS measures few of those, and :meth:`edges_of`
+        makes theirs when asked — 100,000 parcels' boundaries would hold ~50 MB."""
         shapes, shareable = self._common
-        common = self.shared.get("edges", lambda: np.where(shareable, _edges_of(shapes), None))
+        rings = self._rings[3] > 0
+
+        def build() -> np.ndarray:
+            common = np.full(len(shapes), None, dtype=object)
+            kept = np.flatnonzero(shareable & ~rings)
+            common[kept] = _edges_of(shapes[kept])
+            return common
+
+        common = self.shared.get("edges", build)
         if shareable.all():
             return common
         edges = common.copy()
@@ -259,15 +276,15 @@ class ZoneIndex:
         ``thresholds`` (a table of signed edge metres and each zone's row in it), so they
         decide any comparison with those as the distance would.
 
-        A point outside a convex zone's bounding box is at least its distance to the box
-        from the zone, and at most that plus the zone's :attr:`_box_slack`: for small
-        zones such as parcels those two settle nearly every pair, and GEOS measures only
-        pairs within those metres of a threshold, points inside a box and zones of other
-        shapes. :meth:`Pairs.exact` measures any pair as the single path does."""
+        A point outside a zone's bounding box is at least its distance to the box from
+        the zone, and at most that plus the zone's :attr:`_box_slack`: for small zones
+        such as parcels those two settle nearly every pair; the rest (pairs within those
+        metres of a threshold, points inside a box) are measured by :meth:`edge_m_xy`.
+        :meth:`Pairs.exact` measures any pair as the single path does."""
         if not len(self.source) or len(x) == 0:
             near = np.empty(0, dtype=np.int64)
         else:
-            _ = self.prepared, self.edges
+            _ = self.prepared, self._edges
             near = np.flatnonzero(self._reach_grid.lookup(x, y))
         # A few thousand points at a time: each has dozens of pairs among parcels.
         parts = [self._measure_some(x, y, near[i:i + _POINTS_AT_ONCE], thresholds)
@@ -298,18 +315,18 @@ class ZoneIndex:
         x0, y0, x1, y1 = np.take(self._box, zone_idx, axis=0).T
         lo = np.hypot(np.maximum(np.maximum(x0 - px, px - x1), 0.0),
                       np.maximum(np.maximum(y0 - py, py - y1), 0.0))
-        hi = lo + self._box_slack[zone_idx]  # NaN: not a convex zone
+        hi = lo + self._box_slack[zone_idx]  # NaN: no bound (a NaN never clears a threshold)
         bounded = lo > 0  # outside the box
-        segments, line_of = self._lines
+        points, line_of = self._lines
         known = line_of[zone_idx] >= 0  # a point or a line of few vertices: GEOS's distance
         line = np.flatnonzero(known)
         if len(line):
-            lo[line] = hi[line] = _segments_distance(
-                *(part[line_of[zone_idx[line]]] for part in segments), px[line], py[line])
+            lo[line] = hi[line] = segments_distance(
+                *(part[line_of[zone_idx[line]]] for part in points), px[line], py[line])
             bounded[line] = True
         limit = self.limit[zone_idx]
         below, above = lo - BOUND_SLACK_M, hi + BOUND_SLACK_M
-        settled = bounded & ~np.isnan(hi) & ((above <= limit) | (below > limit))
+        settled = bounded & ((above <= limit) | (below > limit))
         if thresholds is not None:  # a few distinct rows of thresholds: test each on its pairs
             table, row_of = thresholds
             group = row_of[zone_idx]
@@ -320,7 +337,7 @@ class ZoneIndex:
                     clear &= (up <= t) | (down > t)
                 settled[mine] = clear
         exact = np.flatnonzero(~settled & ~known)
-        lo[exact] = hi[exact] = self.edge_m(zone_idx[exact], shapely.points(px[exact], py[exact]))
+        lo[exact] = hi[exact] = self.edge_m_xy(zone_idx[exact], px[exact], py[exact])
         keep = np.flatnonzero(lo <= limit)  # settled pairs: on the same side as exact ones
         return (near[found[keep]], zone_idx[keep].astype(np.int64), lo[keep], hi[keep],
                 (~settled[keep] | known[keep]))
@@ -329,14 +346,59 @@ class ZoneIndex:
         """Signed metres from each geometry to the edge of the zone of the same position in
         ``zones`` (indices into the mapped zones). Before the index holds every shape (a
         single place), only the zones asked for are decoded and prepared."""
-        if "edges" in self.__dict__:
-            shapes, edges, areal = self.prepared[zones], self.edges[zones], self.areal[zones]
+        if "_edges" in self.__dict__:
+            shapes, edges, areal = self.prepared[zones], self.edges_of(zones), self.areal[zones]
         else:
             shapes = self._decode(zones)
             shapely.prepare(shapes)
             areal = np.isin(shapely.get_type_id(shapes), _AREAS)
             edges = _edges_of(shapes)
         return signed_edge_m(shapes, edges, areal, geometries)
+
+    def edge_m_xy(self, zones: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """:meth:`edge_m` for points (x, y), pairwise with ``zones``: a polygon of one ring
+        and up to :data:`_SMALL_VERTICES` coordinates is measured in numpy, as GEOS
+        measures it (:func:`~firecheck.geo.segments.ring_edges`), in classes of like
+        width (a ring padded by repeating its last point); other zones, the pairs numpy
+        leaves undecided, and a few pairs (numpy's overhead, not its answer), by GEOS."""
+        if len(zones) < _FEW_PAIRS:
+            return self.edge_m(zones, shapely.points(x, y))
+        edge = np.empty(len(zones))
+        rx, ry, first, count = self._rings
+        k = count[zones]
+        width = -(-(k - 1) // _WIDTH_STEP) * _WIDTH_STEP  # segments, rounded up
+        rest = [np.flatnonzero(k == 0)]
+        for w in np.unique(width[k > 0]).tolist():
+            mine = np.flatnonzero(width == w)
+            for block in range(0, len(mine), _POINTS_AT_ONCE):
+                some = mine[block:block + _POINTS_AT_ONCE]
+                at = first[zones[some]][:, None] + np.minimum(np.arange(w + 1),
+                                                              k[some][:, None] - 1)
+                edge[some], decided = ring_edges(rx[at], ry[at], x[some], y[some])
+                rest.append(some[~decided])
+        geos = np.concatenate(rest)
+        if len(geos):
+            edge[geos] = self.edge_m(zones[geos], shapely.points(x[geos], y[geos]))
+        return edge
+
+    @cached_property
+    def _rings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The closed rings :meth:`edge_m_xy` measures in numpy, one after another (x, y),
+        and per zone where its ring starts and how many coordinates it has (0: not a
+        polygon of one ring and up to :data:`_SMALL_VERTICES` coordinates, or numpy cannot
+        measure as this GEOS does). Shared by every thread."""
+        def build() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            shapes = self._common[0]
+            count = shapely.get_num_coordinates(shapes)
+            ring = ((shapely.get_type_id(shapes) == 3)
+                    & (shapely.get_num_interior_rings(shapes) == 0)
+                    & (count <= _SMALL_VERTICES) & as_geos())
+            count = np.where(ring, count, 0)
+            xy = shapely.get_coordinates(shapes[ring])
+            first = np.cumsum(count) - count
+            return xy[:, 0].copy(), xy[:, 1].copy(), first, count
+
+        return self.shared.get("rings", build)
 
     def beyond_extents_xy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """:meth:`~.model.ZoneSet.beyond_extents` for points of no accuracy of their own:
@@ -403,12 +465,11 @@ class ZoneIndex:
     @cached_property
     def _box_slack(self) -> np.ndarray:
         """Per zone: how much farther than its bounding box a point outside the box can be
-        from the zone (the nearest point of the box's outline, then the zone's farthest
-        from that outline): 0 for a point; for a polygon of one ring and up to
-        :data:`_SMALL_VERTICES` the largest distance from a corner of the box to the zone
-        if it is convex (the distance to a convex set is convex, so along each side of the
-        box it peaks at a corner), else a bound from points along each side; NaN for other
-        zones, which are measured exactly."""
+        from the zone (a bound on the distance from any point of the box's outline to the
+        zone: the outside point's nearest box point is on it): 0 for a point; for a polygon
+        of one ring and up to :data:`_SMALL_VERTICES` coordinates,
+        :func:`~firecheck.geo.segments.box_slack`; NaN for other zones, which are
+        measured exactly."""
         return self.shared.get("box_slack", self._measure_box_slack,
                                _slack_codec(len(self.source)))
 
@@ -422,32 +483,32 @@ class ZoneIndex:
         rows = rows[np.argsort(count[rows], kind="stable")]  # blocks of like width
         for first in range(0, len(rows), _POINTS_AT_ONCE):  # ~40 B per vertex per array
             some = rows[first:first + _POINTS_AT_ONCE]
-            slack[some] = _polygon_box_slack(shapes[some], self._box[some])
+            slack[some] = box_slack(shapes[some], self._box[some])
         return slack
 
     @cached_property
     def _lines(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-        """The segments of each point and each line of few vertices (rows of
-        :func:`_segments_of`), whose distances numpy computes as GEOS does, and per zone its
-        row (-1: neither)."""
+        """The points of each point and each line of few vertices (rows x, y of
+        :func:`~firecheck.geo.segments.vertices_of`), whose distances numpy computes as
+        GEOS does, and per zone its row (-1: neither, or numpy cannot measure as this GEOS
+        does)."""
         def build() -> tuple[tuple[np.ndarray, ...], np.ndarray]:
             shapes = self._common[0]
             kind = shapely.get_type_id(shapes)
-            rows = np.flatnonzero((kind == 0) | ((kind == 1) & (
-                shapely.get_num_coordinates(shapes) <= _FEW_VERTICES)))
+            rows = np.flatnonzero(((kind == 0) | ((kind == 1) & (
+                shapely.get_num_coordinates(shapes) <= _FEW_VERTICES))) & as_geos())
             line_of = np.full(len(shapes), -1, dtype=np.int64)
             line_of[rows] = np.arange(len(rows))
             if not len(rows):
-                return (np.empty((0, 1)),) * 4, line_of
-            return _segments_of(shapes[rows])[:4], line_of
+                return (np.empty((0, 2)),) * 2, line_of
+            return vertices_of(shapes[rows])[:2], line_of
 
         return self.shared.get("lines", build)
 
     @cached_property
     def _outer_of(self) -> np.ndarray:
         """Per zone: its position in :attr:`_outer`, or -1 for a zone of few vertices or
-        smaller than its reach (a field: its reach box is about as tight, and its box
-        bounds settle most pairs)."""
+        smaller than its reach (a field: its reach box is about as tight)."""
         x0, y0, x1, y1 = self._box.T
         complex_zone = ((shapely.get_num_coordinates(self.shapes) > _FEW_VERTICES)
                         & (np.maximum(x1 - x0, y1 - y0) > self.limit))
@@ -474,90 +535,9 @@ class ZoneIndex:
 
 _FEW_VERTICES = 16  # coordinates (a closed ring counts its first twice)
 _SMALL_VERTICES = 64  # of a field's outline: shared by threads, bounded by its box
-_SIDE_POINTS = 8  # intervals per side of a box bounding a concave zone's distance
+_WIDTH_STEP = 4  # segments: rings measured together are padded to a multiple of this
+_FEW_PAIRS = 64  # below this many, GEOS measures points faster than numpy's set-up
 _AREAS = (3, 6)  # GEOS type ids of Polygon and MultiPolygon
-
-
-def _segments_of(shapes: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Each shape's points as segments a → b, in rows (ax, ay, bx, by) filled out by
-    repeating a row's last segment (a point: one segment a → a), and how many segments
-    each has."""
-    xy, owner = shapely.get_coordinates(shapes, return_index=True)
-    count = np.bincount(owner, minlength=len(shapes))
-    width = max(int(count.max()) - 1, 1)
-    take = (np.cumsum(count) - count)[:, None] + np.minimum(np.arange(width),
-                                                            np.maximum(count - 2, 0)[:, None])
-    ends = take + (count > 1)[:, None]
-    return xy[take, 0], xy[take, 1], xy[ends, 0], xy[ends, 1], np.maximum(count - 1, 1)
-
-
-def _segments_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray,
-                       px: np.ndarray, py: np.ndarray) -> np.ndarray:
-    """Per row: the distance from (px, py) to the nearest of its segments a → b, computed
-    operation for operation as GEOS's Distance::pointToSegment and Coordinate::distance —
-    so bit for bit GEOS's distance to the line or point (a test holds it)."""
-    # GEOS keeps the least distance below infinity (a NaN segment never is): fmin skips NaN.
-    return np.fmin.reduce(_each_segment_distance(ax, ay, bx, by, px, py), axis=1,
-                          initial=np.inf)
-
-
-def _each_segment_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray,
-                           px: np.ndarray, py: np.ndarray) -> np.ndarray:
-    """Per row and segment: the distance from (px, py) to the segment, as GEOS computes it
-    (NaN for a segment too short to square)."""
-    px, py = px[:, None], py[:, None]
-    ex, ey = bx - ax, by - ay
-    length2 = ex * ex + ey * ey
-    to_a = np.sqrt((px - ax) * (px - ax) + (py - ay) * (py - ay))
-    to_b = np.sqrt((px - bx) * (px - bx) + (py - by) * (py - by))
-    # A segment of no length (or too short to square) gives NaN and inf here, as in GEOS;
-    # the branch that holds is taken, as GEOS takes it.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = ((px - ax) * ex + (py - ay) * ey) / length2
-        s = ((ay - py) * ex - (ax - px) * ey) / length2
-        return np.where(((ex == 0) & (ey == 0)) | (r <= 0.0), to_a,
-                        np.where(r >= 1.0, to_b, np.abs(s) * np.sqrt(length2)))
-
-
-def _polygon_box_slack(shapes: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """:attr:`ZoneIndex._box_slack` of one-ring polygons. Convex: the farthest corner.
-    Otherwise each side of the box in :data:`_SIDE_POINTS` intervals: along a line the
-    distance to each segment is convex, so on an interval it is at most the larger of
-    its two ends', and the distance to the ring (the least of those) at most the least
-    such larger end — a bound for every point of the interval, not only the sampled."""
-    ax, ay, bx, by, edges = _segments_of(shapes)  # a closed ring: its first point again
-    ex, ey = bx - ax, by - ay
-    j = np.arange(ax.shape[1])
-    real = j < edges[:, None]
-    following = np.where(j + 1 < edges[:, None], j + 1, 0)
-    fx, fy = np.take_along_axis(ex, following, 1), np.take_along_axis(ey, following, 1)
-    cross, dot = ex * fy - ey * fx, ex * fx + ey * fy
-    turns = np.where(real, np.arctan2(cross, dot), 0.0).sum(axis=1)
-    convex = ((np.where(real, cross > 0, True).all(axis=1)
-               | np.where(real, cross < 0, True).all(axis=1))
-              & (np.abs(np.abs(turns) - 2 * np.pi) < 1e-6) & (edges >= 3))
-    x0, y0, x1, y1 = box.T
-    corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
-    worst = np.zeros(len(shapes))
-    for cx, cy in corners:  # padding: a repeat, no nearer
-        worst = np.maximum(worst, _segments_distance(ax, ay, bx, by, cx, cy))
-    bound = worst.copy()
-    concave = np.flatnonzero(~convex)
-    if len(concave):
-        ax, ay, bx, by = (part[concave] for part in (ax, ay, bx, by))
-        sides = [(corners[k], corners[(k + 1) % 4]) for k in range(4)]
-        for (sx, sy), (tx, ty) in sides:
-            sx, sy, tx, ty = sx[concave], sy[concave], tx[concave], ty[concave]
-            before = _each_segment_distance(ax, ay, bx, by, sx, sy)
-            for k in range(1, _SIDE_POINTS + 1):
-                at = k / _SIDE_POINTS
-                after = _each_segment_distance(ax, ay, bx, by, sx + (tx - sx) * at,
-                                               sy + (ty - sy) * at)
-                bound[concave] = np.fmax(bound[concave], np.fmin.reduce(
-                    np.maximum(before, after), axis=1, initial=np.inf))
-                before = after
-    # No segment of measurable length (no build gives one): measured exactly.
-    return np.where(convex, worst, np.where(np.isfinite(bound), bound, np.nan))
 
 
 def _own_prepared(shapes: list[BaseGeometry]) -> list[BaseGeometry]:
@@ -725,8 +705,8 @@ class Pairs:
         todo = np.flatnonzero(~self.measured[which])
         if len(todo):  # often none: the pairs of points and short lines are measured already
             rows = self.row[which][todo]
-            edge[todo] = self.index.edge_m(self.zone[which][todo],
-                                           shapely.points(self.x[rows], self.y[rows]))
+            edge[todo] = self.index.edge_m_xy(self.zone[which][todo], self.x[rows],
+                                              self.y[rows])
         return edge
 
 

@@ -59,7 +59,7 @@ def nearest(zones: ZoneSet, x: float, y: float, accuracy_m: float = 0.0,
         band = (zone.accuracy_m or 0.0) + accuracy_m
         bearing = None
         if edge[i] > 0:
-            target = nearest_points(index.edges[i], point)[0]
+            target = nearest_points(index.edges_of(np.array([i]))[0], point)[0]
             bearing = math.degrees(math.atan2(target.x - x, target.y - y)) % 360
         out.append(Nearby(zone, float(edge[i]), float(edge[i] - zone.buffer_m), bearing,
                           band, relation(float(edge[i]), zone.buffer_m, band)))
