@@ -5,8 +5,7 @@ differ in how they measure between two points (``std::hypot`` or the root of the
 squares): :func:`as_geos` asks the loaded GEOS which, and says when neither matches it.
 
 A row holds one shape's points (:func:`vertices_of`), padded by repeating its last point:
-a padded segment (of no length, at an end) is never nearer, and the ring tests mask it
-out.
+a padded segment (of no length, at an end) is never nearer, and never crosses a ray.
 """
 
 from __future__ import annotations
@@ -82,9 +81,9 @@ def each_segment_distance(vx: np.ndarray, vy: np.ndarray, px: np.ndarray,
 def _each_distance(between: Callable[[np.ndarray, np.ndarray], np.ndarray], vx: np.ndarray,
                    vy: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     """:func:`each_segment_distance` with ``between`` as the distance of two points, from
-    each point's offsets (dx, dy) from the measured point. GEOS's r = ((p − a)·e) / |e|²
-    and s = ((a − p) × e) / |e|² are these offsets' negatives, whose products round to
-    the same magnitudes."""
+    each point's offsets (dx, dy) from the measured point: GEOS's r = ((p − a)·e) / |e|²
+    is the negative of the same sum of products over a − p, which rounds to the same
+    magnitude (and s, over a − p in GEOS too, enters only by its magnitude)."""
     ex, ey = np.diff(vx, axis=1), np.diff(vy, axis=1)
     ax, ay = dx[:, :-1], dy[:, :-1]
     length2 = ex * ex + ey * ey
@@ -108,25 +107,33 @@ def ring_edges(vx: np.ndarray, vy: np.ndarray, px: np.ndarray,
     settle a crossing in double-double arithmetic (the point within rounding of a
     segment's line) they are not, and only GEOS may measure the pair.
 
-    Inside is GEOS's RayCrossingCounter: a ray from the point towards +x crosses an
-    upward segment that counts its lower end, or a downward one that counts its upper end,
-    where the point is left of it (the orientation, by GEOS's own filter). A point GEOS
-    finds on the edge (on a vertex, on a level or upright segment) is at distance 0, so
-    its sign is moot."""
+    Inside is GEOS's RayCrossingCounter: a segment wholly left of the point is skipped;
+    the point is on the edge (never inside) on a level segment that spans it, or where
+    its orientation to a segment the ray crosses is 0; else a ray towards +x crosses an
+    upward segment that counts its lower end, or a downward one that counts its upper
+    end, where the point is left of it (the orientation by GEOS's own filter). On the
+    edge the distance may still round above 0 (a point an ulp from a corner, measured to
+    the corner): its sign is GEOS's. On a vertex it is exactly 0, so that test is left
+    out."""
     with np.errstate(invalid="ignore"):  # a point no projection could place: not decided
         dx, dy = vx - px[:, None], vy - py[:, None]
         distance = np.fmin.reduce(_each_distance(_geos_formula() or np.hypot, vx, vy, dx, dy),
                                   axis=1, initial=np.inf)
-        above = dy > 0  # a point's y above the measured point's: exactly its difference's sign
-        crossing = above[:, :-1] != above[:, 1:]
+        # Signs of differences are exact: a − p > 0 exactly when a > p.
+        ax, ay, bx, by = dx[:, :-1], dy[:, :-1], dx[:, 1:], dy[:, 1:]
+        ahead = (ax >= 0) | (bx >= 0)  # not wholly left of the point
+        level = ahead & (ay == 0) & (by == 0) & (np.minimum(ax, bx) <= 0) & (
+            np.maximum(ax, bx) >= 0)
+        crossing = ahead & ((ay > 0) != (by > 0))
         # CGAlgorithmsDD::orientationIndexFilter (p1 = a, p2 = b, pc = q); its shortcut for
         # terms of opposite signs is this test too (then |det| is at least their sum's).
-        det_left = dx[:, :-1] * dy[:, 1:]
-        det_right = dy[:, :-1] * dx[:, 1:]
+        det_left = ax * by
+        det_right = ay * bx
         det = det_left - det_right
         decided = np.abs(det) >= _DP_SAFE_EPSILON * np.abs(det_left + det_right)
-    left_of_upward = np.where(above[:, :-1], -det, det) > 0
-    inside = np.count_nonzero(crossing & left_of_upward, axis=1) % 2 == 1
+    on_edge = (level | (crossing & (det == 0))).any(axis=1)  # if undecided: not settled
+    left_of_upward = np.where(ay > 0, -det, det) > 0
+    inside = (np.count_nonzero(crossing & left_of_upward, axis=1) % 2 == 1) & ~on_edge
     settled = ~(crossing & ~decided).any(axis=1) & np.isfinite(px) & np.isfinite(py)
     return np.where(inside & (distance > 0), -distance, distance), settled
 

@@ -160,8 +160,8 @@ class ZoneIndex:
 
     @cached_property
     def _edges(self) -> np.ndarray:
-        """Every zone's edge (shared where the shape is), but None for the rings numpy
-        measures (:attr:`_rings`): GEOS measures few of those, and :meth:`edges_of`
+        """Every zone's edge (shared where the shape is), but None for the shared rings
+        numpy measures (:attr:`_rings`): GEOS measures few of those, and :meth:`edges_of`
         makes theirs when asked — 100,000 parcels' boundaries would hold ~50 MB."""
         shapes, shareable = self._common
         rings = self._rings[3] > 0
@@ -396,7 +396,10 @@ class ZoneIndex:
             count = np.where(ring, count, 0)
             xy = shapely.get_coordinates(shapes[ring])
             first = np.cumsum(count) - count
-            return xy[:, 0].copy(), xy[:, 1].copy(), first, count
+            parts = xy[:, 0].copy(), xy[:, 1].copy(), first, count
+            for part in parts:  # read by every thread at once
+                part.setflags(write=False)
+            return parts
 
         return self.shared.get("rings", build)
 
