@@ -74,9 +74,9 @@ class ZoneIndex:
     @cached_property
     def _common(self) -> tuple[np.ndarray, np.ndarray]:
         """The shapes every thread may read at once, and which those are: shapes of one
-        part, no holes and up to :data:`_SMALL_VERTICES` coordinates (never prepared; GEOS computes
-        their envelopes when it makes them, so a read writes nothing), decoded once as new
-        objects."""
+        part, no holes and up to :data:`_SMALL_VERTICES` coordinates (never prepared;
+        GEOS computes their envelopes when it makes them, so a read writes nothing),
+        decoded once as new objects."""
         def build() -> tuple[np.ndarray, np.ndarray]:
             shapes = np.empty(len(self.source), dtype=object)
             for first in range(0, len(shapes), _POINTS_AT_ONCE):  # a block of WKB at a time
