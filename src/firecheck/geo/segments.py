@@ -37,8 +37,8 @@ def _geos_formula() -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
     b, p = a + rng.uniform(-600, 600, (2, 4096, 2))
     lines = shapely.linestrings(np.stack([a, b], axis=1))
     geos = np.asarray(shapely.distance(lines, shapely.points(p)))
+    vx, vy = np.column_stack([a[:, 0], b[:, 0]]), np.column_stack([a[:, 1], b[:, 1]])
     for formula in (_root_of_squares, np.hypot):
-        vx, vy = np.column_stack([a[:, 0], b[:, 0]]), np.column_stack([a[:, 1], b[:, 1]])
         found = _each_distance(formula, vx, vy, vx - p[:, :1], vy - p[:, 1:])
         if np.array_equal(found[:, 0], geos):
             return formula
@@ -66,8 +66,7 @@ def segments_distance(vx: np.ndarray, vy: np.ndarray, px: np.ndarray,
     (rows of :func:`vertices_of`), computed operation for operation as GEOS's
     Distance::pointToSegment and Coordinate::distance — so bit for bit GEOS's distance
     to the line or point (a test holds it)."""
-    # GEOS keeps the least distance below infinity (a NaN segment never is): fmin skips NaN.
-    return np.fmin.reduce(each_segment_distance(vx, vy, px, py), axis=1, initial=np.inf)
+    return _nearest(vx, vy, vx - px[:, None], vy - py[:, None])
 
 
 def each_segment_distance(vx: np.ndarray, vy: np.ndarray, px: np.ndarray,
@@ -76,6 +75,13 @@ def each_segment_distance(vx: np.ndarray, vy: np.ndarray, px: np.ndarray,
     segment, as GEOS computes it (NaN for a segment too short to square)."""
     dx, dy = vx - px[:, None], vy - py[:, None]  # from the point: a − p exactly −(p − a)
     return _each_distance(_geos_formula() or np.hypot, vx, vy, dx, dy)
+
+
+def _nearest(vx: np.ndarray, vy: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """:func:`segments_distance` from the points' offsets (dx, dy) from the measured one."""
+    # GEOS keeps the least distance below infinity (a NaN segment never is): fmin skips NaN.
+    return np.fmin.reduce(_each_distance(_geos_formula() or np.hypot, vx, vy, dx, dy),
+                          axis=1, initial=np.inf)
 
 
 def _each_distance(between: Callable[[np.ndarray, np.ndarray], np.ndarray], vx: np.ndarray,
@@ -117,8 +123,7 @@ def ring_edges(vx: np.ndarray, vy: np.ndarray, px: np.ndarray,
     out."""
     with np.errstate(invalid="ignore"):  # a point no projection could place: not decided
         dx, dy = vx - px[:, None], vy - py[:, None]
-        distance = np.fmin.reduce(_each_distance(_geos_formula() or np.hypot, vx, vy, dx, dy),
-                                  axis=1, initial=np.inf)
+        distance = _nearest(vx, vy, dx, dy)
         # Signs of differences are exact: a − p > 0 exactly when a > p.
         ax, ay, bx, by = dx[:, :-1], dy[:, :-1], dx[:, 1:], dy[:, 1:]
         ahead = (ax >= 0) | (bx >= 0)  # not wholly left of the point

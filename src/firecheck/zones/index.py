@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import shapely
@@ -64,7 +64,7 @@ class ZoneIndex:
     def shapes(self) -> np.ndarray:
         """Every mapped zone's shape (decoded once, for arrays of points and ``near``): the
         shared ones where :meth:`_common` allows, this thread's own copies elsewhere."""
-        common, shareable = self._common
+        common, shareable = self._common.shapes, self._common.shareable
         if shareable.all():
             return common
         shapes = common.copy()
@@ -72,29 +72,39 @@ class ZoneIndex:
         return shapes
 
     @cached_property
-    def _common(self) -> tuple[np.ndarray, np.ndarray]:
+    def _common(self) -> _Common:
         """The shapes every thread may read at once, and which those are: shapes of one
         part, no holes and up to :data:`_SMALL_VERTICES` coordinates (never prepared;
         GEOS computes their envelopes when it makes them, so a read writes nothing),
-        decoded once as new objects."""
-        def build() -> tuple[np.ndarray, np.ndarray]:
+        decoded once as new objects; and every shape's type, coordinates and holes, asked
+        of GEOS once for all the parts that depend on them."""
+        def build() -> _Common:
             shapes = np.empty(len(self.source), dtype=object)
             for first in range(0, len(shapes), _POINTS_AT_ONCE):  # a block of WKB at a time
                 shapes[first:first + _POINTS_AT_ONCE] = self.source.decode(
                     np.arange(first, min(first + _POINTS_AT_ONCE, len(shapes))))
             if not self.source.fresh:  # the loaded objects: a single check may prepare them
                 shapes = shapely.from_wkb(shapely.to_wkb(shapes))
-            shareable = (np.isin(shapely.get_type_id(shapes), (0, 1, 2, 3))
-                         & (shapely.get_num_interior_rings(shapes) == 0)
-                         & (shapely.get_num_coordinates(shapes) <= _SMALL_VERTICES)
-                         & _EAGER_ENVELOPES)
-            return shapes, shareable
+            kind = shapely.get_type_id(shapes)
+            count = shapely.get_num_coordinates(shapes)
+            holes = shapely.get_num_interior_rings(shapes)
+            shareable = (np.isin(kind, (0, 1, 2, 3)) & (holes == 0)
+                         & (count <= _SMALL_VERTICES) & _EAGER_ENVELOPES)
+            return _Common(shapes, shareable, kind, count, holes)
         return self.shared.get("shapes", build)
+
+    @cached_property
+    def _one_ring(self) -> np.ndarray:
+        """Which zones are polygons of one ring and up to :data:`_SMALL_VERTICES`
+        coordinates (fields): bounded by their box, and measured in numpy where numpy
+        measures as this GEOS does."""
+        common = self._common
+        return (common.kind == 3) & (common.holes == 0) & (common.count <= _SMALL_VERTICES)
 
     @cached_property
     def areal(self) -> np.ndarray:
         """Which zones are areas ((Multi)Polygons)."""
-        return np.isin(shapely.get_type_id(self.shapes), _AREAS)
+        return np.isin(self._common.kind, _AREAS)
 
     def _within_reach_boxes(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every (point, zone) pair whose reach box holds the point, in order of the points:
@@ -136,7 +146,7 @@ class ZoneIndex:
         def build() -> list[tuple[np.ndarray, float, shapely.STRtree | None]]:
             if not len(self.limit):
                 return []
-            shapes = self._common[0]
+            shapes = self._common.shapes
             band = np.floor(np.log2(1.0 + np.maximum(self.limit, 0.0)) * 4).astype(np.int64)
             groups = []
             for b in np.unique(band).tolist():
@@ -163,7 +173,7 @@ class ZoneIndex:
         """Every zone's edge (shared where the shape is), but None for the shared rings
         numpy measures (:attr:`_rings`): GEOS measures few of those, and :meth:`edges_of`
         makes theirs when asked — 100,000 parcels' boundaries would hold ~50 MB."""
-        shapes, shareable = self._common
+        shapes, shareable = self._common.shapes, self._common.shareable
         rings = self._rings[3] > 0
 
         def build() -> np.ndarray:
@@ -184,7 +194,7 @@ class ZoneIndex:
         """The shapes, those of many vertices prepared (once, for arrays of points; a single
         place prepares only the few it is measured against). A parcel's few vertices are
         tested as fast without, and shared by every thread."""
-        shapely.prepare(self.shapes[~self._common[1]])
+        shapely.prepare(self.shapes[~self._common.shareable])
         return self.shapes
 
     # ------------------------------------------------------------------ county
@@ -388,13 +398,9 @@ class ZoneIndex:
         polygon of one ring and up to :data:`_SMALL_VERTICES` coordinates, or numpy cannot
         measure as this GEOS does). Shared by every thread."""
         def build() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-            shapes = self._common[0]
-            count = shapely.get_num_coordinates(shapes)
-            ring = ((shapely.get_type_id(shapes) == 3)
-                    & (shapely.get_num_interior_rings(shapes) == 0)
-                    & (count <= _SMALL_VERTICES) & as_geos())
-            count = np.where(ring, count, 0)
-            xy = shapely.get_coordinates(shapes[ring])
+            ring = self._one_ring & as_geos()
+            count = np.where(ring, self._common.count, 0)
+            xy = shapely.get_coordinates(self._common.shapes[ring])
             first = np.cumsum(count) - count
             parts = xy[:, 0].copy(), xy[:, 1].copy(), first, count
             for part in parts:  # read by every thread at once
@@ -477,12 +483,9 @@ class ZoneIndex:
                                _slack_codec(len(self.source)))
 
     def _measure_box_slack(self) -> np.ndarray:
-        shapes = self._common[0]
-        kind = shapely.get_type_id(shapes)
-        slack = np.where(kind == 0, 0.0, np.nan)
-        count = shapely.get_num_coordinates(shapes)
-        rows = np.flatnonzero((kind == 3) & (shapely.get_num_interior_rings(shapes) == 0)
-                              & (count <= _SMALL_VERTICES))
+        shapes, count = self._common.shapes, self._common.count
+        slack = np.where(self._common.kind == 0, 0.0, np.nan)
+        rows = np.flatnonzero(self._one_ring)
         rows = rows[np.argsort(count[rows], kind="stable")]  # blocks of like width
         for first in range(0, len(rows), _POINTS_AT_ONCE):  # ~40 B per vertex per array
             some = rows[first:first + _POINTS_AT_ONCE]
@@ -496,10 +499,9 @@ class ZoneIndex:
         GEOS does, and per zone its row (-1: neither, or numpy cannot measure as this GEOS
         does)."""
         def build() -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-            shapes = self._common[0]
-            kind = shapely.get_type_id(shapes)
+            shapes, kind = self._common.shapes, self._common.kind
             rows = np.flatnonzero(((kind == 0) | ((kind == 1) & (
-                shapely.get_num_coordinates(shapes) <= _FEW_VERTICES))) & as_geos())
+                self._common.count <= _FEW_VERTICES))) & as_geos())
             line_of = np.full(len(shapes), -1, dtype=np.int64)
             line_of[rows] = np.arange(len(rows))
             if not len(rows):
@@ -513,7 +515,7 @@ class ZoneIndex:
         """Per zone: its position in :attr:`_outer`, or -1 for a zone of few vertices or
         smaller than its reach (a field: its reach box is about as tight)."""
         x0, y0, x1, y1 = self._box.T
-        complex_zone = ((shapely.get_num_coordinates(self.shapes) > _FEW_VERTICES)
+        complex_zone = ((self._common.count > _FEW_VERTICES)
                         & (np.maximum(x1 - x0, y1 - y0) > self.limit))
         return np.where(complex_zone, np.cumsum(complex_zone) - 1, -1)
 
@@ -565,6 +567,17 @@ _FEW_ZONES = 32  # up to this many of a reach, points find their zones by array 
 # GEOS computes a geometry's envelope when it makes it from 3.12 (before, on first use: a
 # write that two threads reading one shape could race on).
 _EAGER_ENVELOPES = shapely.geos_version >= (3, 12, 0)
+
+
+class _Common(NamedTuple):
+    """:attr:`ZoneIndex._common`: the shapes, which every thread shares, and per shape its
+    GEOS type id, coordinates and interior rings."""
+
+    shapes: np.ndarray
+    shareable: np.ndarray
+    kind: np.ndarray
+    count: np.ndarray
+    holes: np.ndarray
 
 
 class Shared:
