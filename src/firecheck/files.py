@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple, Protocol
 
 from .errors import FirecheckError, InputError
 from .text import Text
@@ -292,21 +292,46 @@ def read_regular(path: Path, what: Text, error: type[FirecheckError]) -> bytes:
 _DIGEST_BLOCK = 8 << 20
 
 
-def digest_regular(path: Path, what: Text, error: type[FirecheckError]) -> tuple[str, int]:
-    """The SHA-256 (hex) and size of a regular file, read in 8 MiB blocks (a 50 MB file is
-    not held in memory); the errors of :func:`read_regular`. Each block releases the GIL
-    twice (read, hash) and may wait to take it back while another thread runs Python (a
-    check imports pyarrow meanwhile): hashlib.file_digest's 256 KiB blocks made that 400
-    waits for 50 MB, 15 ms more than these."""
+class Memory(Protocol):
+    """Where hashes of unchanged files are remembered (:class:`firecheck.zones.known.Known`)."""
+
+    def recall(self, path: Path, info: os.stat_result) -> str | None: ...
+
+    def remember(self, path: Path, before: os.stat_result, after: os.stat_result,
+                 digest: str) -> None: ...
+
+
+class Digest(NamedTuple):
+    """A file's SHA-256 (hex) and size; ``recalled`` if the hash was remembered, not read."""
+
+    sha256: str
+    size: int
+    recalled: bool
+
+
+def digest_regular(path: Path, what: Text, error: type[FirecheckError],
+                   memory: Memory | None = None) -> Digest:
+    """The SHA-256 of a regular file — the hash ``memory`` recalls for it unchanged, else
+    read in 8 MiB blocks (a 50 MB file is not held in memory) and given to ``memory``; the
+    errors of :func:`read_regular`. Each block releases the GIL twice
+    (read, hash) and may wait to take it back while another thread runs Python (a check
+    imports pyarrow meanwhile): hashlib.file_digest's 256 KiB blocks made that 400 waits
+    for 50 MB, 15 ms more than these."""
     with _open_regular(path, what, error) as fh:
+        before = os.fstat(fh.fileno())
+        if memory is not None and (known := memory.recall(path, before)) is not None:
+            return Digest(known, before.st_size, True)
         try:
             digest, block = hashlib.sha256(), bytearray(_DIGEST_BLOCK)
             view = memoryview(block)
             while count := fh.readinto(block):
                 digest.update(view[:count])
-            return digest.hexdigest(), fh.tell()
+            found = digest.hexdigest()
         except OSError as exc:
             raise _read_error(path, what, exc.strerror or str(exc), error) from exc
+        if memory is not None:
+            memory.remember(path, before, os.fstat(fh.fileno()), found)
+        return Digest(found, fh.tell(), False)
 
 
 @contextlib.contextmanager

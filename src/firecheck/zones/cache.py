@@ -5,13 +5,15 @@ already projected (as WKB), so the next command loads it in a fraction of that.
 A verdict reports the zones file's SHA-256, so a cache is used only when it provably holds
 what that file gave: its header names the source's hash, the projection and the SHA-256 of
 its own Arrow payload, and all three are checked on every read, with the exact columns and
-valid WKB; anything else — a missing or extra column, bad WKB, a moved vertex, a truncated
-file — and the cache is rebuilt from the source, with a note naming it. The cache lives in
-a directory of its own user (``~/.cache/firecheck``, ``$XDG_CACHE_HOME/firecheck`` or
-``$FIRECHECK_CACHE``), created private (0700); a directory or file another user could write
-is not used at all. Writes go through a temporary file created exclusively
-(:func:`firecheck.files.temp_file`), so no planted name or link redirects them, and a write
-that fails leaves nothing. pyarrow is imported only when a file is large enough to cache.
+valid WKB (the payload's hash and the WKB only once: a cache file unchanged since a full
+check passed is known by its identity, :mod:`.known`); anything else — a missing or extra
+column, bad WKB, a moved vertex, a truncated file — and the cache is rebuilt from the
+source, with a note naming it. The cache lives in a directory of its own user
+(``~/.cache/firecheck``, ``$XDG_CACHE_HOME/firecheck`` or ``$FIRECHECK_CACHE``), created
+private (0700); a directory or file another user could write is not used at all. Writes go
+through a temporary file created exclusively (:func:`firecheck.files.temp_file`), so no
+planted name or link redirects them, and a write that fails leaves nothing. pyarrow is
+imported only when a file is large enough to cache.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import shapely
@@ -36,6 +38,9 @@ from ..files import discard, settled, temp_file
 from ..geo.projection import LOCAL_CRS, NEAR
 from ..text import Text
 from .model import Shapes, Zone, ZoneRows
+
+if TYPE_CHECKING:
+    from .known import Known
 
 CACHE_MIN_BYTES = 2 << 20
 _FORMAT = 4
@@ -124,22 +129,36 @@ def write_cache(path: Path, zones: list[Zone], version: str) -> None:
     keep_private(path, _MAGIC + header + b"\n" + payload)
 
 
-def read_cache(path: Path, version: str) -> tuple[ZoneRows | None, Text | None]:
+def read_cache(path: Path, version: str,
+               known: Known | None = None) -> tuple[ZoneRows | None, Text | None]:
     """The cached zones of the source with hash ``version``, or None — with a note naming
-    the cache when one exists but cannot be trusted (it is then rebuilt)."""
+    the cache when one exists but cannot be trusted (it is then rebuilt). A cache that
+    ``known`` remembers as proven, and unchanged since, is not hashed and checked again."""
     try:
-        data = read_private(path)
+        read = read_private(path)
     except OSError as exc:
         return None, _untrusted(path, exc.strerror or str(exc))
-    if data is None:
+    if read is None:
         return None, None
+    proven = known.recall(path, read.before) if known is not None else None
     try:
-        return _zones(data, version), None
+        zones, digest = _zones(read.data, version, proven)
     except _Damaged as exc:
         return None, _untrusted(path, str(exc))
+    if known is not None and proven is None:
+        known.remember(path, read.before, read.after, digest)
+    return zones, None
 
 
-def read_private(path: Path, limit: int | None = None) -> bytes | None:
+class Read(NamedTuple):
+    """A file's bytes and its ``fstat`` before and after they were read."""
+
+    data: bytes
+    before: os.stat_result
+    after: os.stat_result
+
+
+def read_private(path: Path, limit: int | None = None) -> Read | None:
     """The bytes of ``path`` if it is a regular file of this user that no one else can
     write — opened without following a symlink or blocking on a FIFO; None if there is no
     file; an OSError saying why it cannot be used (a file larger than ``limit`` bytes
@@ -158,7 +177,7 @@ def read_private(path: Path, limit: int | None = None) -> bytes | None:
         os.close(fd)
         raise
     with os.fdopen(fd, "rb") as fh:
-        return fh.read()
+        return Read(fh.read(), info, os.fstat(fd))
 
 
 def keep_private(path: Path, data: bytes) -> None:
@@ -185,7 +204,9 @@ class _Damaged(Exception):
     """What is wrong with a cache file."""
 
 
-def _zones(data: bytes, version: str) -> ZoneRows:
+def _zones(data: bytes, version: str, proven: str | None) -> tuple[ZoneRows, str]:
+    """The zones of a cache file's bytes and its payload's SHA-256 — the hash and every
+    parcel's WKB checked unless ``proven`` is the hash a full check found before."""
     import pyarrow as pa
     from pyarrow import ipc
 
@@ -198,8 +219,10 @@ def _zones(data: bytes, version: str) -> ZoneRows:
         header = json.loads(line)
     except (ValueError, RecursionError) as exc:
         raise _Damaged("unreadable header") from exc
+    digest = proven if isinstance(header, dict) and header.get("sha256") == proven \
+        else hashlib.sha256(payload).hexdigest()
     expected = {"format": _FORMAT, "source": version, "projection": _PROJECTION,
-                "sha256": hashlib.sha256(payload).hexdigest()}
+                "sha256": digest}
     if header != expected:
         raise _Damaged("made from other data, or changed since" if isinstance(header, dict)
                        and header.get("source") != version else "its content does not match "
@@ -218,7 +241,8 @@ def _zones(data: bytes, version: str) -> ZoneRows:
     decode = _decoder(wkb)
     try:
         extents = _decoded(table["extent_wkb"].chunk(0))
-        _check_wkb(wkb, decode)
+        if digest != proven:
+            _check_wkb(wkb, decode)
     except (shapely.errors.ShapelyError, TypeError, ValueError, NotImplementedError) as exc:
         raise _Damaged(f"bad WKB ({exc})") from exc  # NotImplementedError: a curved type
     bounds = np.column_stack([_floats(table[name].chunk(0)) for name in _BOUNDS])
@@ -240,7 +264,7 @@ def _zones(data: bytes, version: str) -> ZoneRows:
         functools.partial(_values_of, columns),
         {f: (columns[f].dictionary.to_pylist(),
              _numpy(columns[f].indices, np.int32).astype(np.int64)) for f in _CODED},
-        numbers, Shapes(decode, present, bounds, True), extents)
+        numbers, Shapes(decode, present, bounds, True), extents), digest
 
 
 def _values_of(columns: dict[str, Any], field: str, rows: np.ndarray) -> list[Any]:

@@ -59,12 +59,12 @@ class IndexCache:
         if self.directory is None:
             return None
         try:
-            data = read_private(self._path(name), _MAX_BYTES)
+            read = read_private(self._path(name), _MAX_BYTES)
         except OSError:
             return None
-        if data is None:
+        if read is None:
             return None
-        found = self._arrays(data, name)
+        found = self._arrays(read.data, name)
         if found is not None:  # in use: another install's cleanup leaves it alone
             with contextlib.suppress(OSError):
                 os.utime(self._path(name))

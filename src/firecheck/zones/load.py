@@ -4,6 +4,7 @@ county's plane; large files go through the cache (:mod:`.cache`)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -31,6 +32,7 @@ from .cache import (
 )
 from .file import check, errors
 from .index_cache import IndexCache
+from .known import Known
 from .model import Zone, ZoneSet
 
 ENV_VAR = "FIRECHECK_ZONES"
@@ -49,30 +51,39 @@ def load_zones(path: Path | None = None) -> ZoneSet:
     returned set's ``notes`` say why a cache was not used."""
     path = path or default_zones_path()
     what = Text("区域文件", "zones file")
+    refusal = functools.cache(lambda: usable_dir(cache_dir()))  # why no cache, if so
+    source = known = None
     with contextlib.suppress(OSError):  # the digest below reports a file it cannot read
         if os.stat(path).st_size >= CACHE_MIN_BYTES:
             import_arrow_meanwhile()
-    # Hashed in blocks first: a large file's zones usually come from the cache, and then
-    # its 50 MB are never held.
-    digest, size = digest_regular(path, what, DataError)
-    version = "sha256:" + digest
+            if refusal() is None:
+                source, known = Known(cache_dir(), "source"), Known(cache_dir(), "cache")
+    # Hashed in blocks first (or its hash recalled): a large file's zones usually come
+    # from the cache, and then its 50 MB are never held.
+    digest = digest_regular(path, what, DataError, source)
+    version, size = "sha256:" + digest.sha256, digest.size
     notes: list[Text] = []
     if size >= CACHE_MIN_BYTES:
-        refused = usable_dir(cache_dir())
+        refused = refusal()
         cache = cache_path(version) if refused is None else None
         if refused is not None:
             notes.append(refused)
     else:
         cache = None
     if cache is not None:
-        cached, note = read_cache(cache, version)
+        cached, note = read_cache(cache, version, known)
         if cached is not None:
             return ZoneSet(cached, version, str(path), kept=IndexCache(version))
         if note is not None:
             notes.append(note)
     raw = read_regular(path, what, DataError)
-    if "sha256:" + hashlib.sha256(raw).hexdigest() != version:
-        raise DataError(f"{path}：读取时文件被修改", f"{path}: the file changed while it was read")
+    if (read := "sha256:" + hashlib.sha256(raw).hexdigest()) != version:
+        if not digest.recalled:
+            raise DataError(f"{path}：读取时文件被修改", f"{path}: the file changed while it was read")
+        version = read  # a record that was wrong: what the file holds counts
+        cache = cache and cache_path(version)
+        if source is not None:
+            source.forget(path)
     data = parse_json(raw, path)
     problems, shapes = check(data)
     if bad := errors(problems):
