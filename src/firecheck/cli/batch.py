@@ -68,7 +68,7 @@ def batch(
         "prohibited,uncertain,error.")] = "",
     chunk_rows: Annotated[int | None, typer.Option(
         "--chunk-rows", min=1000, help="Rows per chunk (memory vs speed). Default 50,000; "
-        "20,000 with over 10,000 mapped zones.", show_default=False)] = None,
+        "10,000 with over 10,000 mapped zones.", show_default=False)] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=16,
                                          help="Chunks evaluated in parallel.")] = 2,
     lang: LangOpt = Lang.zh,
