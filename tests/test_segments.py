@@ -60,6 +60,18 @@ def test_the_kernels_measure_as_this_geos_does() -> None:
     assert as_geos()
 
 
+def test_the_probe_tells_the_two_formulas_apart() -> None:
+    """The probe finds this GEOS's formula only if the two formulas differ on some of its
+    rows (they do on ~8% of segments), and their distances agree within rounding."""
+    a, b, p = segments._probe()
+    vx, vy = np.column_stack([a[:, 0], b[:, 0]]), np.column_stack([a[:, 1], b[:, 1]])
+    found = [segments._each_distance(f, vx, vy, vx - p[:, :1], vy - p[:, 1:])[:, 0]
+             for f in (segments._root_of_squares, np.hypot)]
+    differ = np.count_nonzero(found[0] != found[1])
+    assert 100 < differ < len(a) // 4
+    assert np.allclose(found[0], found[1], rtol=1e-15, atol=0)
+
+
 def test_distances_to_random_segments_are_geos_bit_for_bit() -> None:
     """200,000 segments of up to 600 m and points near them, across the county: every
     distance equals GEOS's to the last bit (np.hypot alone differs in ~8% of them on a
