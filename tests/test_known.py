@@ -46,9 +46,11 @@ class _Counting:
 @pytest.fixture
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files count as still for two seconds: the clock the records are kept by runs 3 s
-    ahead (the files' own times do not move)."""
+    ahead (the files' own times do not move); and the test's temporary directory counts as
+    a local file system that keeps change times, whatever it is on."""
     real = time.time_ns
     monkeypatch.setattr(known.time, "time_ns", lambda: real() + 3_000_000_000)
+    monkeypatch.setattr(known, "file_system", lambda device: "ext4")
 
 
 @pytest.fixture
@@ -146,7 +148,7 @@ def test_a_file_changed_within_two_seconds_is_not_remembered(
 
 @pytest.mark.parametrize("record", [
     b"not json", b"[]", b'{"format": 1, "identity": [1, 2, 3, 4, 5], "sha256": "00"}',
-    b'{"format": 2}', b'{"format": 1, "identity": null, "sha256": 5}'])
+    b'{"format": 2}', b'{"format": 1, "identity": null, "sha256": 5}', b"SAME IDENTITY"])
 def test_a_record_that_does_not_match_is_not_believed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic_zones_path: Path,
         settled: None, record: bytes) -> None:
@@ -154,7 +156,11 @@ def test_a_record_that_does_not_match_is_not_believed(
     source = _source(tmp_path, synthetic_zones_path, monkeypatch)
     expected = load_zones(source).version
     path = next((tmp_path / "cache").glob("known-source-*.json"))
+    if record == b"SAME IDENTITY":  # this file's identity, a hash that is no SHA-256
+        kept = json.loads(path.read_bytes())
+        record = json.dumps({**kept, "sha256": "../../elsewhere"}).encode()
     path.write_bytes(record)
+    assert known.Known(tmp_path / "cache", "source").recall(source, os.stat(source)) is None
     assert load_zones(source).version == expected
 
 
@@ -196,7 +202,87 @@ def test_a_file_that_changes_while_it_is_hashed_is_not_remembered(
     before = os.stat(path)
     time.sleep(0.02)
     path.write_bytes(b"b")
-    memory.remember(path, before, os.stat(path), "x")
+    memory.remember(path, before, os.stat(path), "f" * 64)
     assert list(tmp_path.glob("known-*")) == []
-    memory.remember(path, os.stat(path), os.stat(path), "x")
-    assert memory.recall(path, os.stat(path)) == "x"
+    memory.remember(path, os.stat(path), os.stat(path), "f" * 64)
+    assert memory.recall(path, os.stat(path)) == "f" * 64
+    assert memory.recall(path, before, os.stat(path)) is None  # changed while it was read
+    assert memory.recall(path, os.stat(path), before) is None
+
+
+def test_a_cache_changed_while_it_is_read_is_checked_in_full(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic_zones_path: Path,
+        settled: None) -> None:
+    """The cache's proof is recalled only if the file kept its identity from before its
+    bytes were read to after: a write meanwhile (by anything but firecheck, which only
+    replaces caches by rename) and its hash and parcels are checked again."""
+    source = _source(tmp_path, synthetic_zones_path, monkeypatch)
+    load_zones(source)
+    load_zones(source)  # the cache proven and remembered
+    checked: list[int] = []
+    real_check, real_read = zcache._check_wkb, zcache.read_private
+    monkeypatch.setattr(zcache, "_check_wkb", lambda *a: checked.append(1) or real_check(*a))
+
+    def read_then_touch(path: Path, *args: object, **kwargs: object) -> zcache.Read | None:
+        read = real_read(path, *args, **kwargs)
+        if read is not None and path.name.startswith("zones-"):
+            time.sleep(0.02)
+            os.utime(path)
+            return read._replace(after=os.stat(path))
+        return read
+
+    monkeypatch.setattr(zcache, "read_private", read_then_touch)
+    again = load_zones(source)
+    assert checked == [1] and not again.notes
+
+
+def test_a_cache_header_without_a_hash_is_not_trusted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic_zones_path: Path) -> None:
+    """A header whose payload hash is null is no proof, remembered or not (it once matched
+    the absence of a record and skipped every check): the cache is rebuilt, with a note."""
+    source = _source(tmp_path, synthetic_zones_path, monkeypatch)
+    true = load_zones(source).version
+    cached = next((tmp_path / "cache").glob("zones-*.arrow"))
+    data = cached.read_bytes()
+    start = data.index(b"\n") + 1
+    end = data.index(b"\n", start)
+    header = json.loads(data[start:end])
+    header["sha256"] = None
+    cached.write_bytes(data[:start] + json.dumps(header).encode() + data[end:])
+    again = load_zones(source)
+    assert again.version == true
+    assert any(str(cached) in note.en for note in again.notes)
+
+
+@pytest.mark.parametrize(("kind", "kept"), [
+    ("ext4", True), ("xfs", True), ("overlay", True), ("tmpfs", False), ("fuse.sshfs", False),
+    ("nfs4", False), (None, False)])
+def test_a_hash_is_remembered_only_where_the_kernel_keeps_the_times(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic_zones_path: Path,
+        kind: str | None, kept: bool) -> None:
+    """sshfs and other FUSE mounts report the modification time as the change time, NFS
+    clients cache attributes, tmpfs leaves a write through a memory map untimed: there the
+    file is hashed on every load."""
+    real = time.time_ns
+    monkeypatch.setattr(known.time, "time_ns", lambda: real() + 3_000_000_000)
+    monkeypatch.setattr(known, "file_system", lambda device: kind)
+    source = _source(tmp_path, synthetic_zones_path, monkeypatch)
+    load_zones(source)
+    assert bool(_records(tmp_path)) is kept
+
+
+def test_the_file_system_is_read_from_the_mount_table(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    table = tmp_path / "mountinfo"
+    table.write_text(
+        "25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=24683792k\n"
+        "36 35 8:1 / /mnt\\040point rw,noatime master:1 - ext4 /dev/sda1 rw\n"
+        "40 35 0:51 / /remote rw,nosuid shared:7 - fuse.sshfs host:/srv rw,user_id=0\n")
+    monkeypatch.setattr(known, "_MOUNTS", str(table))
+    look = known.file_system.__wrapped__
+    assert look(os.makedev(8, 1)) == "ext4"
+    assert look(os.makedev(0, 23)) == "tmpfs"
+    assert look(os.makedev(0, 51)) == "fuse.sshfs"
+    assert look(os.makedev(9, 9)) is None
+    monkeypatch.setattr(known, "_MOUNTS", str(tmp_path / "none"))
+    assert look(os.makedev(8, 1)) is None

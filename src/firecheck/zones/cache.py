@@ -140,7 +140,8 @@ def read_cache(path: Path, version: str,
         return None, _untrusted(path, exc.strerror or str(exc))
     if read is None:
         return None, None
-    proven = known.recall(path, read.before) if known is not None else None
+    # Recalled only for bytes read from a file that did not change while they were read.
+    proven = known.recall(path, read.before, read.after) if known is not None else None
     try:
         zones, digest = _zones(read.data, version, proven)
     except _Damaged as exc:
@@ -206,7 +207,8 @@ class _Damaged(Exception):
 
 def _zones(data: bytes, version: str, proven: str | None) -> tuple[ZoneRows, str]:
     """The zones of a cache file's bytes and its payload's SHA-256 — the hash and every
-    parcel's WKB checked unless ``proven`` is the hash a full check found before."""
+    parcel's WKB checked unless the header names ``proven``, the hash a full check of this
+    very file found before."""
     import pyarrow as pa
     from pyarrow import ipc
 
@@ -219,8 +221,8 @@ def _zones(data: bytes, version: str, proven: str | None) -> tuple[ZoneRows, str
         header = json.loads(line)
     except (ValueError, RecursionError) as exc:
         raise _Damaged("unreadable header") from exc
-    digest = proven if isinstance(header, dict) and header.get("sha256") == proven \
-        else hashlib.sha256(payload).hexdigest()
+    trusted = proven is not None and isinstance(header, dict) and header.get("sha256") == proven
+    digest = proven if trusted else hashlib.sha256(payload).hexdigest()
     expected = {"format": _FORMAT, "source": version, "projection": _PROJECTION,
                 "sha256": digest}
     if header != expected:
@@ -241,7 +243,7 @@ def _zones(data: bytes, version: str, proven: str | None) -> tuple[ZoneRows, str
     decode = _decoder(wkb)
     try:
         extents = _decoded(table["extent_wkb"].chunk(0))
-        if digest != proven:
+        if not trusted:
             _check_wkb(wkb, decode)
     except (shapely.errors.ShapelyError, TypeError, ValueError, NotImplementedError) as exc:
         raise _Damaged(f"bad WKB ({exc})") from exc  # NotImplementedError: a curved type
