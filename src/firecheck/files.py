@@ -313,10 +313,10 @@ def digest_regular(path: Path, what: Text, error: type[FirecheckError],
                    memory: Memory | None = None) -> Digest:
     """The SHA-256 of a regular file — the hash ``memory`` recalls for it unchanged, else
     read in 8 MiB blocks (a 50 MB file is not held in memory) and given to ``memory``; the
-    errors of :func:`read_regular`. Each block releases the GIL twice
-    (read, hash) and may wait to take it back while another thread runs Python (a check
-    imports pyarrow meanwhile): hashlib.file_digest's 256 KiB blocks made that 400 waits
-    for 50 MB, 15 ms more than these."""
+    errors of :func:`read_regular`. Each block releases the GIL twice (read, hash) and may
+    wait to take it back while another thread runs Python (a check imports pyarrow
+    meanwhile): hashlib.file_digest's 256 KiB blocks made that 400 waits for 50 MB, 15 ms
+    more than these."""
     with _open_regular(path, what, error) as fh:
         before = os.fstat(fh.fileno())
         if memory is not None and (known := memory.recall(path, before)) is not None:

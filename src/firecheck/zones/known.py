@@ -101,6 +101,8 @@ def file_system(device: int) -> str | None:
     """The type of the file system mounted with device number ``device`` (``ext4``), from
     the kernel's mount table; None where there is none to read (not Linux) or no mount has
     that number (a btrfs subvolume, an overlay reporting its lower layer's device)."""
+    if not hasattr(os, "major"):  # not a Unix: no mount table
+        return None
     wanted = f"{os.major(device)}:{os.minor(device)}"
     try:
         with open(_MOUNTS, encoding="utf-8", errors="replace") as fh:
