@@ -51,13 +51,14 @@ def load_zones(path: Path | None = None) -> ZoneSet:
     returned set's ``notes`` say why a cache was not used."""
     path = path or default_zones_path()
     what = Text("区域文件", "zones file")
-    refusal = functools.cache(lambda: usable_dir(cache_dir()))  # why no cache, if so
+    directory = cache_dir()
+    refusal = functools.cache(lambda: usable_dir(directory))  # why no cache, if so
     source = known = None
     with contextlib.suppress(OSError):  # the digest below reports a file it cannot read
         if os.stat(path).st_size >= CACHE_MIN_BYTES:
             import_arrow_meanwhile()
             if refusal() is None:
-                source, known = Known(cache_dir(), "source"), Known(cache_dir(), "cache")
+                source, known = Known(directory, "source"), Known(directory, "cache")
     # Hashed in blocks first (or its hash recalled): a large file's zones usually come
     # from the cache, and then its 50 MB are never held.
     digest = digest_regular(path, what, DataError, source)
@@ -81,7 +82,8 @@ def load_zones(path: Path | None = None) -> ZoneSet:
         if not digest.recalled:
             raise DataError(f"{path}：读取时文件被修改", f"{path}: the file changed while it was read")
         version = read  # a record that was wrong: what the file holds counts
-        cache = cache and cache_path(version)
+        if cache is not None:
+            cache = cache_path(version)
         if source is not None:
             source.forget(path)
     data = parse_json(raw, path)
