@@ -149,12 +149,13 @@ def test_bounded_zones_are_beyond_in_batch_exactly_where_single_says(real_zones:
     assert np.array_equal(index.beyond_extents_xy(x, y), expected)
 
 
-def _parcel_zones(tmp_path: Path, base: Path, n: int) -> Path:
+def _parcel_zones(tmp_path: Path, base: Path, n: int, spacing_m: float = 400.0) -> Path:
     """``base`` with n small squares of the grassland subsidy areas (official parcels) spread
-    along EXACT's latitude, padded past the size from which zones are cached."""
+    along EXACT's latitude ``spacing_m`` apart, padded past the size from which zones are
+    cached."""
     document = json.loads(base.read_text("utf-8"))
     for i in range(n):
-        cx, cy = EXACT.cx - 20_000 + 400.0 * i, EXACT.cy + 5_000
+        cx, cy = EXACT.cx - 20_000 + spacing_m * i, EXACT.cy + 5_000
         ring = np.array([[cx - 40, cy - 40], [cx + 40, cy - 40], [cx + 40, cy + 40],
                          [cx - 40, cy + 40], [cx - 40, cy - 40]])
         document["features"].append(_zone(f"grassland-subsidy-areas/{i}", {
@@ -268,6 +269,29 @@ def test_a_parcel_whose_wkb_cannot_be_decoded_is_found_on_load(
     lat, lon = EXACT.east_of_edge(100.0)
     assert evaluate(Request(lat, lon, BAN_DAY, "bbq"), rules, again).to_dict() == \
         evaluate(Request(lat, lon, BAN_DAY, "bbq"), rules, fresh).to_dict()
+
+
+def test_a_reason_among_many_parcels_names_the_nearest_three_and_counts_the_rest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules: RuleSet,
+        synthetic_zones_path: Path) -> None:
+    """Among parcels a place is within 500 m of dozens: the sentence a ranger reads names the
+    three nearest (by distance to the edge) and counts the others; the JSON lists them all."""
+    from firecheck.views.words import explain
+
+    monkeypatch.setenv("FIRECHECK_CACHE", str(tmp_path / "cache"))
+    zones = load_zones(_parcel_zones(tmp_path, synthetic_zones_path, 40, spacing_m=120.0))
+    lon, lat = to_wgs84(np.array([EXACT.cx - 20_000 + 120.0 * 20 + 60]),
+                        np.array([EXACT.cy + 5_000]))
+    verdict = evaluate(Request(float(lat[0]), float(lon[0]), BAN_DAY, "bbq"), rules, zones)
+    ban = next(r for r in verdict.reasons if r.code == "fire_ban")
+    assert len(ban.zones) == 9  # four parcels each side within 500 m, one 20 m away
+    by_edge = sorted(ban.zones, key=lambda z: abs(z.edge_m or 0.0))
+    for lang, more in (("en", "and 6 more zones"), ("zh", "另有 6 处区域")):
+        text = explain(ban, verdict, lang)
+        assert more in text
+        named = [z for z in ban.zones if (z.name_en if lang == "en" else z.name_zh) in text]
+        assert sorted(z.id for z in named) == sorted(z.id for z in by_edge[:3])
+    assert len(verdict.to_dict()["reasons"][0]["zones"]) == 9
 
 
 def test_names_of_cached_zones_without_making_zones(tmp_path: Path,

@@ -326,7 +326,15 @@ def explain(reason: Reason, verdict: Verdict, lang: str) -> str:
                 "command.")
     if reason.zones:
         describe = _near if reason.code.endswith(NEAR_EDGE) else _hit
-        parts = [describe(z, lang) for z in reason.zones]
+        # Nearest first (what is stated, then inside, then by distance to the edge); among
+        # parcels a place meets dozens, and only the first few are read in the field.
+        hits = sorted(reason.zones, key=lambda z: (z.source != "stated", z.position != "inside",
+                                                   abs(z.edge_m or 0.0)))
+        parts = [describe(z, lang) for z in hits[:_LISTED]]
+        if len(hits) > _LISTED:
+            more = len(hits) - _LISTED
+            parts.append(f"另有 {more} 处区域（完整列表见 JSON 结果）" if zh
+                         else f"and {more} more zones (every one in the JSON answer)")
         return f"{title}。" + "；".join(parts) + "。" if zh else f"{title}. " + "; ".join(parts) + "."
     if reason.cases:
         return (f"{title}。此处地类未知——{_cases(reason.cases, lang)}。" if zh
@@ -343,6 +351,9 @@ def explain(reason: Reason, verdict: Verdict, lang: str) -> str:
     if not condition:
         return title
     return f"{title}（{condition}）" if zh else f"{title} ({condition})"
+
+
+_LISTED = 3  # zones a reason's sentence names; the rest are counted
 
 
 def _zone_name(z: ZoneHit, lang: str) -> str:
