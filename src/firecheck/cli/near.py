@@ -64,9 +64,8 @@ def near(
     located = locate(request, zones)
     x, y = to_local(located.lon, located.lat)
     found = nearest(zones, float(x), float(y), where.accuracy_m, count)
-    unmapped = [d for d in dict.fromkeys(z.designation for z in zones.zones
-                                         if z is not zones.county)
-                if zones.completeness(d) != "complete"] if located.scope != "outside" else []
+    unmapped = [d for d in zones.by_designation if zones.completeness(d) != "complete"
+                ] if located.scope != "outside" else []
     if as_json:
         emit_json(near_dict(located, found, unmapped, zones, where.warnings), "firecheck/near/1")
     else:

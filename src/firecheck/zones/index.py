@@ -162,7 +162,10 @@ class ZoneIndex:
         return self.shared.get("trees", build)
 
     def edges_of(self, zones: np.ndarray) -> np.ndarray:
-        """The edges of ``zones`` (indices): an area's boundary, a line or point itself."""
+        """The edges of ``zones`` (indices): an area's boundary, a line or point itself —
+        made for those zones alone before the index holds every edge (a single place)."""
+        if "_edges" not in self.__dict__:
+            return _edges_of(self._decode(zones))
         edges = self._edges[zones]
         missing = np.flatnonzero(shapely.is_missing(edges))
         edges[missing] = _edges_of(self.shapes[zones[missing]])
