@@ -99,6 +99,32 @@ def beside_zones_path(tmp_path_factory: pytest.TempPathFactory, mapped_zones_pat
     return path
 
 
+# The "crowded" zones: six small parcels of one designation in a row east of a place 3 km
+# east of CHUNKUNSHAN's east edge, their nearest edges CROWDED_EDGES_M from it (as official
+# parcels crowd a place: its answer names the nearest three and counts the others).
+CROWDED_FROM_EDGE_M = 3000.0
+CROWDED_EDGES_M = (40.0, 100.0, 160.0, 220.0, 280.0, 340.0)
+
+
+@pytest.fixture(scope="session")
+def crowded_zones_path(tmp_path_factory: pytest.TempPathFactory, mapped_zones_path: Path) -> Path:
+    data = json.loads(mapped_zones_path.read_text("utf-8"))
+    lat, lon, half, _ = CHUNKUNSHAN
+    place_lon = GEOD.fwd(GEOD.fwd(lon, lat, 90, half)[0], lat, 90, CROWDED_FROM_EDGE_M)[0]
+    parcels = []
+    for k, edge in enumerate(CROWDED_EDGES_M, 1):
+        parcel = _zone(f"grassland-subsidy-areas/{k}", lat,
+                       GEOD.fwd(place_lon, lat, 90, edge + 20.0)[0], 20.0, 0.0)
+        parcel["properties"].update(designation="grassland-subsidy-areas",
+                                    name_zh=f"测试地块{k}", name_en=f"test parcel {k}")
+        parcels.append(parcel)
+    data["features"] = [f for f in data["features"]
+                        if f["properties"]["id"] != "grassland-subsidy-areas"] + parcels
+    path = tmp_path_factory.mktemp("scenarios") / "crowded.geojson"
+    path.write_text(json.dumps(data), "utf-8")
+    return path
+
+
 @dataclass(frozen=True)
 class Case:
     file: str
@@ -141,11 +167,12 @@ def test_every_case_file_is_read() -> None:
 
 
 @pytest.fixture(scope="session")
-def zone_sets(mapped_zones_path: Path, beside_zones_path: Path,
+def zone_sets(mapped_zones_path: Path, beside_zones_path: Path, crowded_zones_path: Path,
               real_zones: ZoneSet) -> dict[str, tuple[ZoneSet, Path]]:
     return {"shipped": (real_zones, ZONES_FILE),
             "mapped": (load_zones(mapped_zones_path), mapped_zones_path),
-            "beside": (load_zones(beside_zones_path), beside_zones_path)}
+            "beside": (load_zones(beside_zones_path), beside_zones_path),
+            "crowded": (load_zones(crowded_zones_path), crowded_zones_path)}
 
 
 def _named(answer: dict[str, Any]) -> set[str]:
@@ -232,6 +259,11 @@ def test_case_through_every_door(case: Case, rules: RuleSet,
         assert provision in _basis(answer), f"api: {case.file}/{case.id}"
     if "zones_named" in spec:
         assert _named(answer) == set(spec["zones_named"]), f"api: {case.file}/{case.id}"
+    explained = [r[f"explanation_{lang}"] for d in days for r in d["reasons"] for lang in ("zh", "en")]
+    for words in spec.get("explanation_includes", []):
+        assert any(words in text for text in explained), f"api: {case.file}/{case.id}: {words}"
+    for words in spec.get("explanation_excludes", []):
+        assert not any(words in text for text in explained), f"api: {case.file}/{case.id}: {words}"
 
     # The command line: the same JSON, and the exit code of the status.
     args = ["check", *([place] if place is not None else []), "-a", spec["activity"],
